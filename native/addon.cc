@@ -1,0 +1,239 @@
+// Module entry and the shared conversion helpers (see common.h).
+#include "common.h"
+
+#include <ATen/ScalarOps.h>
+
+namespace medcl {
+
+std::atomic<int64_t> g_live{0};
+
+static const napi_type_tag kTensorTag = {0x6d6564636c54454eULL, 0x534f52a1b2c3d4e5ULL};
+static const napi_type_tag kGeneratorTag = {0x6d6564636c47454eULL, 0x455241544f52f00dULL};
+
+static int64_t countedBytes(const at::Tensor& t) {
+  if (!t.defined()) return 0;
+  int64_t n = static_cast<int64_t>(t.nbytes());
+  if (t.has_storage()) n = std::min<int64_t>(n, static_cast<int64_t>(t.storage().nbytes()));
+  return n;
+}
+
+Holder* holderOf(const Napi::Value& v) {
+  bool ok = false;
+  if (v.IsExternal()) napi_check_object_type_tag(v.Env(), v, &kTensorTag, &ok);
+  if (!ok) throw Napi::TypeError::New(v.Env(), "expected a Tensor handle");
+  return v.As<Napi::External<Holder>>().Data();
+}
+
+at::Tensor& T(const Napi::Value& v) {
+  Holder* h = holderOf(v);
+  if (!h->t.defined()) throw Napi::Error::New(v.Env(), "tensor was disposed");
+  return h->t;
+}
+
+c10::optional<at::Tensor> OT(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  return T(v);
+}
+
+std::vector<at::Tensor> TL(const Napi::Value& v) {
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of tensors");
+  auto a = v.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(T(a.Get(i)));
+  return out;
+}
+
+int64_t I(const Napi::Value& v) {
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an integer");
+  return v.As<Napi::Number>().Int64Value();
+}
+
+c10::optional<int64_t> OI(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  return I(v);
+}
+
+double D(const Napi::Value& v) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+c10::optional<double> OD(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  return D(v);
+}
+
+bool B(const Napi::Value& v, bool dflt) {
+  if (v.IsNull() || v.IsUndefined()) return dflt;
+  return v.ToBoolean().Value();
+}
+
+std::string S(const Napi::Value& v) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "expected a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<int64_t> IL(const Napi::Value& v) {
+  if (v.IsNumber()) return {I(v)};
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
+  auto a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) out[i] = I(a.Get(i));
+  return out;
+}
+
+std::vector<double> DL(const Napi::Value& v) {
+  if (v.IsNumber()) return {D(v)};
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of numbers");
+  auto a = v.As<Napi::Array>();
+  std::vector<double> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) out[i] = D(a.Get(i));
+  return out;
+}
+
+at::ScalarType DT(const Napi::Value& v) {
+  const std::string s = S(v);
+  if (s == "float32") return at::kFloat;
+  if (s == "float64") return at::kDouble;
+  if (s == "float16") return at::kHalf;
+  if (s == "bfloat16") return at::kBFloat16;
+  if (s == "int64") return at::kLong;
+  if (s == "int32") return at::kInt;
+  if (s == "int16") return at::kShort;
+  if (s == "int8") return at::kChar;
+  if (s == "uint8") return at::kByte;
+  if (s == "bool") return at::kBool;
+  throw Napi::TypeError::New(v.Env(), "unknown dtype '" + s + "'");
+}
+
+c10::optional<at::ScalarType> ODT(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  return DT(v);
+}
+
+std::string dtypeName(at::ScalarType s) {
+  switch (s) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    case at::kLong: return "int64";
+    case at::kInt: return "int32";
+    case at::kShort: return "int16";
+    case at::kChar: return "int8";
+    case at::kByte: return "uint8";
+    case at::kBool: return "bool";
+    default: return c10::toString(s);
+  }
+}
+
+at::Device DEV(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return at::Device(at::kCPU);
+  return at::Device(S(v));
+}
+
+at::Scalar SC(const Napi::Value& v) {
+  if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
+  return at::Scalar(D(v));
+}
+
+at::Tensor TS(const Napi::Value& v, const at::Tensor& like) {
+  if (v.IsExternal()) return T(v);
+  // A JS number behaves like a Python scalar: it does not promote float32 to float64.
+  if (v.IsBoolean()) return at::native::wrapped_scalar_tensor(at::Scalar(v.As<Napi::Boolean>().Value()), like.device());
+  const double d = D(v);
+  if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15 && !at::isFloatingType(like.scalar_type()))
+    return at::native::wrapped_scalar_tensor(at::Scalar(static_cast<int64_t>(d)), like.device());
+  return at::native::wrapped_scalar_tensor(at::Scalar(d), like.device());
+}
+
+c10::optional<at::Generator> OGEN(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  bool ok = false;
+  if (v.IsExternal()) napi_check_object_type_tag(v.Env(), v, &kGeneratorTag, &ok);
+  if (!ok) throw Napi::TypeError::New(v.Env(), "expected a Generator handle");
+  return *v.As<Napi::External<at::Generator>>().Data();
+}
+
+Napi::Value wrapGenerator(Napi::Env env, at::Generator g) {
+  auto ext = Napi::External<at::Generator>::New(env, new at::Generator(std::move(g)),
+                                               [](Napi::Env, at::Generator* p) { delete p; });
+  napi_type_tag_object(env, ext, &kGeneratorTag);
+  return ext;
+}
+
+Napi::Value W(Napi::Env env, at::Tensor t) {
+  auto* h = new Holder{std::move(t), 0};
+  h->counted = countedBytes(h->t);
+  if (h->t.defined()) g_live++;
+  if (h->counted) Napi::MemoryManagement::AdjustExternalMemory(env, h->counted);
+  auto ext = Napi::External<Holder>::New(env, h, [](Napi::Env env, Holder* p) {
+    if (p->counted) Napi::MemoryManagement::AdjustExternalMemory(env, -p->counted);
+    if (p->t.defined()) g_live--;
+    delete p;
+  });
+  napi_type_tag_object(env, ext, &kTensorTag);
+  return ext;
+}
+
+Napi::Value WL(Napi::Env env, const std::vector<at::Tensor>& ts) {
+  auto a = Napi::Array::New(env, ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) a.Set(static_cast<uint32_t>(i), W(env, ts[i]));
+  return a;
+}
+
+void def(Napi::Env env, Napi::Object exports, const char* name, Fn fn) {
+  std::string opName(name);
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [fn, opName](const Napi::CallbackInfo& info) -> Napi::Value {
+                          try {
+                            return fn(info);
+                          } catch (const Napi::Error&) {
+                            throw;
+                          } catch (const c10::Error& e) {
+                            throw Napi::Error::New(info.Env(), opName + ": " + e.what_without_backtrace());
+                          } catch (const std::exception& e) {
+                            throw Napi::Error::New(info.Env(), opName + ": " + e.what());
+                          }
+                        },
+                        name));
+}
+
+// Releases a handle's tensor now instead of at garbage collection.
+static Napi::Value dispose(const Napi::CallbackInfo& info) {
+  Holder* h = holderOf(info[0]);
+  if (h->t.defined()) {
+    g_live--;
+    h->t = at::Tensor();
+    if (h->counted) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->counted);
+    h->counted = 0;
+  }
+  return info.Env().Undefined();
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  def(env, exports, "dispose", dispose);
+  def(env, exports, "isDisposed", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), !holderOf(info[0])->t.defined());
+  });
+  def(env, exports, "liveTensors", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(g_live.load()));
+  });
+  registerTensor(env, exports);
+  registerMath(env, exports);
+  registerShape(env, exports);
+  registerNN(env, exports);
+  registerAutograd(env, exports);
+  registerRandom(env, exports);
+  registerRuntime(env, exports);
+  return exports;
+}
+
+}  // namespace medcl
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return medcl::Init(env, exports); }
+
+NODE_API_MODULE(medcl_native, InitAll)
