@@ -119,6 +119,11 @@ void registerTensor(Napi::Env env, Napi::Object e) {
     T(info[0]).zero_();
     return info.Env().Undefined();
   });
+  // setData(param, src): param now holds src's data, keeping its autograd identity (PyTorch's `param.data = src`).
+  def(env, e, "setData", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    T(info[0]).set_data(T(info[1]));
+    return info.Env().Undefined();
+  });
   // Same storage, same sizes/strides/offset: lets TypeScript tell views of one tensor apart from copies.
   def(env, e, "sameData", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& a = T(info[0]);

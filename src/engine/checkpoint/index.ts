@@ -1,0 +1,3 @@
+export { saveSafetensors, loadSafetensors, type SafetensorsFile } from './safetensors.js';
+export { saveCheckpoint, loadCheckpoint, type CheckpointParts, type LoadedCheckpoint } from './checkpoint.js';
+export { writeFileAtomic } from './atomic.js';

@@ -1,0 +1,331 @@
+/**
+ * Functional neural-network ops (PyTorch's torch.nn.functional), each one call into libtorch.
+ * Size arguments accept a number (same for every spatial dim) or one number per spatial dim.
+ */
+import { N, type Handle } from './native.js';
+import type { DType } from './dtype.js';
+import { Tensor } from './tensor.js';
+
+type Size = number | readonly number[];
+
+function expand(v: Size, n: number, name: string): number[] {
+  if (typeof v === 'number') return Array(n).fill(v) as number[];
+  if (v.length !== n) throw new RangeError(`${name}: expected ${n} values, got [${v.join(', ')}]`);
+  return [...v];
+}
+
+function opt(t: Tensor | null | undefined): Handle | null {
+  return t ? t.handle : null;
+}
+
+export interface ConvOptions {
+  stride?: Size;
+  padding?: Size;
+  dilation?: Size;
+  groups?: number;
+}
+
+function convN(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: ConvOptions, n: number): Tensor {
+  return new Tensor(
+    N.conv(
+      x.handle,
+      w.handle,
+      opt(b),
+      expand(o.stride ?? 1, n, 'conv stride'),
+      expand(o.padding ?? 0, n, 'conv padding'),
+      expand(o.dilation ?? 1, n, 'conv dilation'),
+      false,
+      Array(n).fill(0),
+      o.groups ?? 1,
+    ),
+  );
+}
+
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions = {}): Tensor {
+  return convN(x, weight, bias, o, 1);
+}
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions = {}): Tensor {
+  return convN(x, weight, bias, o, 2);
+}
+export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions = {}): Tensor {
+  return convN(x, weight, bias, o, 3);
+}
+
+export interface ConvTransposeOptions extends ConvOptions {
+  outputPadding?: Size;
+}
+
+function convTransposeN(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: ConvTransposeOptions, n: number): Tensor {
+  return new Tensor(
+    N.conv(
+      x.handle,
+      w.handle,
+      opt(b),
+      expand(o.stride ?? 1, n, 'convTranspose stride'),
+      expand(o.padding ?? 0, n, 'convTranspose padding'),
+      expand(o.dilation ?? 1, n, 'convTranspose dilation'),
+      true,
+      expand(o.outputPadding ?? 0, n, 'convTranspose outputPadding'),
+      o.groups ?? 1,
+    ),
+  );
+}
+
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
+  return convTransposeN(x, weight, bias, o, 2);
+}
+export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
+  return convTransposeN(x, weight, bias, o, 3);
+}
+
+export interface PoolOptions {
+  kernelSize: Size;
+  /** defaults to kernelSize */
+  stride?: Size;
+  padding?: Size;
+  dilation?: Size;
+  ceilMode?: boolean;
+}
+
+function maxPoolN(x: Tensor, o: PoolOptions, n: number): Tensor {
+  const k = expand(o.kernelSize, n, 'maxPool kernelSize');
+  return new Tensor(
+    N.maxPool(
+      x.handle,
+      k,
+      expand(o.stride ?? k, n, 'maxPool stride'),
+      expand(o.padding ?? 0, n, 'maxPool padding'),
+      expand(o.dilation ?? 1, n, 'maxPool dilation'),
+      o.ceilMode ?? false,
+    ),
+  );
+}
+export function maxPool2d(x: Tensor, o: PoolOptions): Tensor {
+  return maxPoolN(x, o, 2);
+}
+export function maxPool3d(x: Tensor, o: PoolOptions): Tensor {
+  return maxPoolN(x, o, 3);
+}
+
+function avgPoolN(x: Tensor, o: PoolOptions & { countIncludePad?: boolean }, n: number): Tensor {
+  const k = expand(o.kernelSize, n, 'avgPool kernelSize');
+  return new Tensor(
+    N.avgPool(
+      x.handle,
+      k,
+      expand(o.stride ?? k, n, 'avgPool stride'),
+      expand(o.padding ?? 0, n, 'avgPool padding'),
+      o.ceilMode ?? false,
+      o.countIncludePad ?? true,
+    ),
+  );
+}
+export function avgPool2d(x: Tensor, o: PoolOptions & { countIncludePad?: boolean }): Tensor {
+  return avgPoolN(x, o, 2);
+}
+export function avgPool3d(x: Tensor, o: PoolOptions & { countIncludePad?: boolean }): Tensor {
+  return avgPoolN(x, o, 3);
+}
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Size): Tensor {
+  return new Tensor(N.adaptiveAvgPool(x.handle, expand(outputSize, 2, 'adaptiveAvgPool2d')));
+}
+export function adaptiveAvgPool3d(x: Tensor, outputSize: Size): Tensor {
+  return new Tensor(N.adaptiveAvgPool(x.handle, expand(outputSize, 3, 'adaptiveAvgPool3d')));
+}
+
+export interface NormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation. In training mode the batch statistics normalise and the running statistics are updated in
+ * place: running = (1 - momentum) * running + momentum * batch (unbiased variance), as PyTorch.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  o: NormOptions & { training?: boolean; momentum?: number } = {},
+): Tensor {
+  return new Tensor(
+    N.batchNorm(
+      x.handle,
+      opt(o.weight),
+      opt(o.bias),
+      opt(runningMean),
+      opt(runningVar),
+      o.training ?? false,
+      o.momentum ?? 0.1,
+      o.eps ?? 1e-5,
+    ),
+  );
+}
+
+export function instanceNorm(
+  x: Tensor,
+  o: NormOptions & { runningMean?: Tensor | null; runningVar?: Tensor | null; useInputStats?: boolean; momentum?: number } = {},
+): Tensor {
+  return new Tensor(
+    N.instanceNorm(
+      x.handle,
+      opt(o.weight),
+      opt(o.bias),
+      opt(o.runningMean),
+      opt(o.runningVar),
+      o.useInputStats ?? true,
+      o.momentum ?? 0.1,
+      o.eps ?? 1e-5,
+    ),
+  );
+}
+
+export function groupNorm(x: Tensor, numGroups: number, o: NormOptions = {}): Tensor {
+  return new Tensor(N.groupNorm(x.handle, numGroups, opt(o.weight), opt(o.bias), o.eps ?? 1e-5));
+}
+
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], o: NormOptions = {}): Tensor {
+  return new Tensor(N.layerNorm(x.handle, [...normalizedShape], opt(o.weight), opt(o.bias), o.eps ?? 1e-5));
+}
+
+export function relu(x: Tensor): Tensor {
+  return x.relu();
+}
+export function sigmoid(x: Tensor): Tensor {
+  return x.sigmoid();
+}
+export function tanh(x: Tensor): Tensor {
+  return x.tanh();
+}
+export function gelu(x: Tensor): Tensor {
+  return x.gelu();
+}
+/** max(0,x) + slope * min(0,x); PyTorch's default slope 0.01 */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return new Tensor(N.leakyRelu(x.handle, negativeSlope));
+}
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return new Tensor(N.elu(x.handle, alpha));
+}
+/**
+ * In-place activation of a tensor that autograd does not need unmodified (e.g. straight after batchNorm, as
+ * PyTorch's `ReLU(inplace=True)`): saves one allocation per layer.
+ */
+export function activation_(name: 'relu' | 'leakyRelu' | 'elu' | 'sigmoid', x: Tensor, param?: number): Tensor {
+  N.activation_(name, x.handle, param ?? (name === 'leakyRelu' ? 0.01 : 1));
+  return x;
+}
+export function softmax(x: Tensor, dim: number, dtype?: DType): Tensor {
+  return new Tensor(N.softmax(x.handle, dim, dtype ?? null));
+}
+export function logSoftmax(x: Tensor, dim: number, dtype?: DType): Tensor {
+  return new Tensor(N.logSoftmax(x.handle, dim, dtype ?? null));
+}
+
+export type InterpolationMode = 'nearest' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear';
+
+/**
+ * Resizes the spatial dims of an (N, C, ...) tensor to `size`, or by `scaleFactor` (output size = floor(in * s)).
+ */
+export function interpolate(
+  x: Tensor,
+  o: { size?: Size; scaleFactor?: number | readonly number[]; mode?: InterpolationMode; alignCorners?: boolean },
+): Tensor {
+  const spatial = x.shape.slice(2);
+  const n = spatial.length;
+  let size: number[];
+  if (o.size !== undefined) size = expand(o.size, n, 'interpolate size');
+  else if (o.scaleFactor !== undefined) {
+    const s = typeof o.scaleFactor === 'number' ? Array(n).fill(o.scaleFactor) : [...o.scaleFactor];
+    size = spatial.map((d, i) => Math.floor(d * (s[i] as number)));
+  } else throw new RangeError('interpolate: give size or scaleFactor');
+  const mode = o.mode ?? 'nearest';
+  return new Tensor(N.interpolate(x.handle, size, mode, mode === 'nearest' ? false : (o.alignCorners ?? false)));
+}
+
+/** Zeroes elements with probability p and scales the rest by 1/(1-p) in training; identity otherwise. */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  return new Tensor(N.dropout(x.handle, p, training, false));
+}
+/** Drops whole channels (Dropout2d/3d). */
+export function featureDropout(x: Tensor, p = 0.5, training = true): Tensor {
+  return new Tensor(N.dropout(x.handle, p, training, true));
+}
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/**
+ * Cross-entropy of logits (N, C, ...) against class indices (N, ...) or class probabilities (N, C, ...).
+ * With `weight`, the mean is the weighted mean (divided by the sum of the targets' weights), as PyTorch.
+ */
+export function crossEntropy(
+  logits: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {},
+): Tensor {
+  return new Tensor(
+    N.crossEntropy(logits.handle, target.handle, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
+  );
+}
+
+export function nllLoss(
+  logProbs: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {},
+): Tensor {
+  return new Tensor(N.nllLoss(logProbs.handle, target.handle, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100));
+}
+
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
+  return new Tensor(N.bceWithLogits(logits.handle, target.handle, opt(o.weight), opt(o.posWeight), o.reduction ?? 'mean'));
+}
+
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  return new Tensor(N.mseLoss(input.handle, target.handle, reduction));
+}
+
+/** x / max(||x||_p, eps) along dim (unit vectors for cosine similarity). */
+export function normalize(x: Tensor, o: { p?: number; dim?: number; eps?: number } = {}): Tensor {
+  const norm = x.norm(o.p ?? 2, o.dim ?? 1, true);
+  const denom = norm.clampMin(o.eps ?? 1e-12);
+  const out = x.div(denom);
+  norm.dispose();
+  denom.dispose();
+  return out;
+}
+
+/**
+ * Sampling grid for affine warps: theta (N, 2, 3) with size [N, C, H, W], or (N, 3, 4) with [N, C, D, H, W].
+ * Coordinates are normalised to [-1, 1] (x first), as PyTorch.
+ */
+export function affineGrid(theta: Tensor, size: readonly number[], alignCorners = false): Tensor {
+  return new Tensor(N.affineGrid(theta.handle, [...size], alignCorners));
+}
+
+export function gridSample(
+  x: Tensor,
+  grid: Tensor,
+  o: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {},
+): Tensor {
+  return new Tensor(N.gridSample(x.handle, grid.handle, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false));
+}
+
+/** Pads the last dims: pads = [lastBefore, lastAfter, secondLastBefore, ...] as torch.nn.functional.pad. */
+export function pad(x: Tensor, pads: readonly number[], o: { mode?: 'constant' | 'reflect' | 'replicate'; value?: number } = {}): Tensor {
+  return new Tensor(N.pad(x.handle, [...pads], o.mode ?? 'constant', o.value ?? 0));
+}
+
+/** int64 class indices -> one-hot int64 with a trailing class dim */
+export function oneHot(indices: Tensor, numClasses: number): Tensor {
+  return new Tensor(N.oneHot(indices.handle, numClasses));
+}
+
+/** x W^T + b */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return new Tensor(N.linear(x.handle, weight.handle, opt(bias)));
+}

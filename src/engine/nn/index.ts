@@ -1,0 +1,10 @@
+export { Module, type LoadStateDictResult } from './module.js';
+export { Layer } from './layer.js';
+export * from './conv.js';
+export * from './norm.js';
+export { Linear } from './linear.js';
+export * from './activation.js';
+export { Dropout, FeatureDropout } from './dropout.js';
+export * from './pool.js';
+export { Sequential, ModuleList } from './container.js';
+export * as init from './init.js';

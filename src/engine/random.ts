@@ -1,0 +1,64 @@
+/**
+ * Seeded random numbers on tensors. `manualSeed` seeds libtorch's default generators (dropout uses them);
+ * a `Generator` is an independent stream passed to each sampling call, and its state can be saved for exact resume.
+ */
+import { N, type GeneratorHandle } from './native.js';
+import type { DType } from './dtype.js';
+import { Tensor } from './tensor.js';
+
+export function manualSeed(seed: number): void {
+  N.manualSeed(seed);
+}
+
+export class Generator {
+  readonly handle: GeneratorHandle;
+  readonly device: string;
+  constructor(seed: number, device = 'cpu') {
+    this.device = device;
+    this.handle = N.createGenerator(seed, device) as GeneratorHandle;
+  }
+  /** the full state as a uint8 tensor (save it in a checkpoint) */
+  getState(): Tensor {
+    return new Tensor(N.generatorGetState(this.handle));
+  }
+  setState(state: Tensor): void {
+    N.generatorSetState(this.handle, state.handle);
+  }
+}
+
+export interface RandomOptions {
+  generator?: Generator;
+  dtype?: DType;
+  device?: string;
+}
+
+/** uniform in [0, 1) */
+export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  return new Tensor(N.rand([...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+}
+
+/** standard normal */
+export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  return new Tensor(N.randn([...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+}
+
+/** integers in [low, high) */
+export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  return new Tensor(
+    N.randint(low, high, [...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+  );
+}
+
+/** a random permutation of 0..n-1 (int64) */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  return new Tensor(N.randperm(n, opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+}
+
+/** 0/1 draws with probabilities p */
+export function bernoulli(p: Tensor, generator?: Generator): Tensor {
+  return new Tensor(N.bernoulli(p.handle, generator?.handle ?? null));
+}
+
+export function multinomial(probs: Tensor, numSamples: number, replacement = false, generator?: Generator): Tensor {
+  return new Tensor(N.multinomial(probs.handle, numSamples, replacement, generator?.handle ?? null));
+}

@@ -1,0 +1,45 @@
+/** Runtime settings: intra-op threads, devices, the libtorch build. */
+import { N } from './native.js';
+
+/** Intra-op threads libtorch uses for one op. */
+export function setNumThreads(n: number): void {
+  N.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return N.getNumThreads() as number;
+}
+
+/** The machine's cores (what medcl uses by default; MEDCL_THREADS overrides). */
+export { defaultThreads } from './native.js';
+
+export function cudaDeviceCount(): number {
+  return N.cudaDeviceCount() as number;
+}
+
+export function cudaIsAvailable(): boolean {
+  return cudaDeviceCount() > 0;
+}
+
+/** "cuda" when a GPU is usable, else "cpu". */
+export function defaultDevice(): string {
+  return cudaIsAvailable() ? 'cuda' : 'cpu';
+}
+
+/** Waits for queued GPU work on `device` (no-op on CPU); use before reading a timer. */
+export function synchronize(device = 'cpu'): void {
+  N.synchronize(device);
+}
+
+export function torchVersion(): string {
+  return N.version() as string;
+}
+
+export function buildConfig(): string {
+  return N.buildConfig() as string;
+}
+
+/** Live (undisposed) native tensors: for leak checks. */
+export function liveTensors(): number {
+  return N.liveTensors() as number;
+}
