@@ -1,0 +1,36 @@
+/** Small statistics used by the metrics: percentile (numpy's default rule), mean, standard deviation. */
+
+/**
+ * The p-th percentile (0..100) of the values, numpy.percentile's default 'linear' rule (Hyndman & Fan type 7):
+ * sort ascending, h = (n - 1) p / 100, result = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+ * Sorts a copy. Throws on an empty input.
+ */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) throw new Error('percentile: no values');
+  if (!(p >= 0 && p <= 100)) throw new Error(`percentile: p must be in [0, 100], got ${p}`);
+  const x = Float64Array.from(values).sort();
+  const h = ((x.length - 1) * p) / 100;
+  const lo = Math.floor(h);
+  if (lo >= x.length - 1) return x[x.length - 1]!;
+  return x[lo]! + (h - lo) * (x[lo + 1]! - x[lo]!);
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s / values.length;
+}
+
+/**
+ * Standard deviation: 'population' divides by n (numpy.std's default, ddof 0), 'sample' by n - 1 (ddof 1).
+ * Returns null when undefined (no values, or one value with 'sample').
+ */
+export function std(values: ArrayLike<number>, kind: 'population' | 'sample' = 'population'): number | null {
+  const n = values.length;
+  const dof = kind === 'sample' ? n - 1 : n;
+  if (n === 0 || dof <= 0) return null;
+  const m = mean(values);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (values[i]! - m) ** 2;
+  return Math.sqrt(s / dof);
+}
