@@ -1,0 +1,184 @@
+/**
+ * Engine benchmark (issue: engine, item 6): the same training steps in medcl and in PyTorch (Debian python3-torch),
+ * same threads, interleaved rounds, medians. Not a test: prints images/s, the ratio, and GFLOP/s of the largest
+ * convolutions, and writes bench/results/engine.json.
+ *
+ * (a) U-Net encoder 16-32-64-128-256 (two conv3×3+BN+ReLU per stage, 2×2 max-pool between) + GAP + MLP 256->256->128,
+ *     input 1×128×128, batch 16, MSE to a fixed target, one SGD-momentum step.
+ * (b) the full U-Net (ConvTranspose 2×2 decoder with skips, 3 classes, cross-entropy), batch 8.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor, getNumThreads } from '../../src/engine/index.js';
+import { UNet, UNetEncoder } from '../../src/models/unet.js';
+import { MLPHead } from '../../src/models/heads.js';
+import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+
+const WIDTHS = [16, 32, 64, 128, 256];
+const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
+const ENC_BATCH = 16;
+const UNET_BATCH = 8;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
+const WARMUP = 2;
+
+class EncoderHead extends nn.Module {
+  encoder = this.registerModule('encoder', new UNetEncoder({ widths: WIDTHS, activation: { kind: 'relu' } }));
+  head = this.registerModule('head', new MLPHead(256, 256, 128));
+  forward(x: Tensor): Tensor {
+    const f = this.encoder.forward(x);
+    const z = this.head.forward(f);
+    f.dispose();
+    return z;
+  }
+}
+
+interface Workload {
+  model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
+  opt: optim.SGD;
+  x: Tensor;
+  y: Tensor;
+  loss: (out: Tensor, y: Tensor) => Tensor;
+  batch: number;
+}
+
+function step(w: Workload): void {
+  tidy(() => {
+    const out = w.model.forward(w.x);
+    const loss = w.loss(out, w.y);
+    w.opt.zeroGrad();
+    loss.backward();
+    w.opt.step();
+    loss.item();
+  });
+}
+
+function timeSteps(w: Workload, n: number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    step(w);
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times;
+}
+
+function convTimes(cin: number, cout: number, hw: number, b: number, steps: number): number[] {
+  const conv = new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false });
+  const x = randn([b, cin, hw, hw]).requiresGrad_();
+  const g = randn([b, cout, hw, hw]);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    tidy(() => {
+      const out = conv.forward(x);
+      out.backward(g);
+      x.grad = null;
+      conv.weight.grad = null;
+    });
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  manualSeed(0);
+  const threads = getNumThreads();
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const py = new PythonSide(path.resolve(here, '../../../bench/engine/pytorch_bench.py'));
+  const setup = await py.ask<{ torch: string; threads: number }>(
+    `setup ${JSON.stringify({ threads, widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH })}`,
+  );
+
+  const enc = new EncoderHead();
+  const unet = new UNet({ widths: WIDTHS, numClasses: 3, activation: { kind: 'relu' } });
+  const workloads: Record<string, Workload> = {
+    encoder: {
+      model: enc,
+      opt: new optim.SGD(enc.parameters(), { lr: 0.01, momentum: 0.9 }),
+      x: randn([ENC_BATCH, 1, SIZE, SIZE]),
+      y: randn([ENC_BATCH, 128]),
+      loss: (o, y) => F.mseLoss(o, y),
+      batch: ENC_BATCH,
+    },
+    unet: {
+      model: unet,
+      opt: new optim.SGD(unet.parameters(), { lr: 0.01, momentum: 0.9 }),
+      x: randn([UNET_BATCH, 1, SIZE, SIZE]),
+      y: randint(0, 3, [UNET_BATCH, SIZE, SIZE]),
+      loss: (o, y) => F.crossEntropy(o, y),
+      batch: UNET_BATCH,
+    },
+  };
+
+  const results: Record<string, unknown> = {};
+  const ratios: Record<string, number> = {};
+  for (const name of ['encoder', 'unet'] as const) {
+    const w = workloads[name]!;
+    timeSteps(w, WARMUP);
+    await py.ask(`run ${name} ${WARMUP}`);
+    const medcl: number[] = [];
+    const torch: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // alternate which side goes first, so drift on a shared machine hits both alike
+      if (r % 2 === 0) {
+        medcl.push(...timeSteps(w, STEPS_PER_ROUND));
+        torch.push(...(await py.ask<{ times: number[] }>(`run ${name} ${STEPS_PER_ROUND}`)).times);
+      } else {
+        torch.push(...(await py.ask<{ times: number[] }>(`run ${name} ${STEPS_PER_ROUND}`)).times);
+        medcl.push(...timeSteps(w, STEPS_PER_ROUND));
+      }
+    }
+    const ips = w.batch / median(medcl);
+    const ipsTorch = w.batch / median(torch);
+    ratios[name] = ips / ipsTorch;
+    results[name] = {
+      batch: w.batch,
+      medcl: { imagesPerSec: round(ips, 2), medianStepSec: round(median(medcl), 4), steps: medcl.map((t) => round(t, 4)) },
+      pytorch: { imagesPerSec: round(ipsTorch, 2), medianStepSec: round(median(torch), 4), steps: torch.map((t) => round(t, 4)) },
+      ratio: round(ratios[name]!, 3),
+    };
+    console.log(`${name}: medcl ${ips.toFixed(1)} img/s, pytorch ${ipsTorch.toFixed(1)} img/s, ratio ${ratios[name]!.toFixed(2)}x`);
+  }
+
+  // GFLOP/s of the largest convolutions (each 3×3 conv of the second stage conv carries the most FLOPs).
+  const convs: Record<string, unknown>[] = [];
+  for (const [cin, cout, hw] of [
+    [16, 16, SIZE],
+    [32, 32, SIZE / 2],
+    [128, 256, SIZE / 16],
+  ] as const) {
+    const b = ENC_BATCH;
+    const flops = 3 * 2 * cin * cout * 9 * hw * hw * b; // forward + input-grad + weight-grad
+    convTimes(cin, cout, hw, b, 2);
+    await py.ask(`conv ${cin} ${cout} ${hw} ${b} 2`);
+    const m = median(convTimes(cin, cout, hw, b, 5));
+    const p = median((await py.ask<{ times: number[] }>(`conv ${cin} ${cout} ${hw} ${b} 5`)).times);
+    convs.push({
+      conv: `${cin}->${cout} 3x3 @${hw}x${hw} batch ${b}, forward+backward`,
+      gflop: round(flops / 1e9, 3),
+      medclGflops: round(flops / m / 1e9, 1),
+      pytorchGflops: round(flops / p / 1e9, 1),
+    });
+    console.log(`conv ${cin}->${cout} @${hw}: medcl ${(flops / m / 1e9).toFixed(1)} GFLOP/s, pytorch ${(flops / p / 1e9).toFixed(1)} GFLOP/s`);
+  }
+  py.close();
+
+  const file = writeResult('engine', {
+    benchmark: 'engine',
+    date: new Date().toISOString(),
+    machine: machine(),
+    pytorch: setup,
+    config: { widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH, rounds: ROUNDS, stepsPerRound: STEPS_PER_ROUND, warmup: WARMUP },
+    results,
+    convolutions: convs,
+    target: '>= 1.1x PyTorch images/s on both workloads',
+  });
+  console.log(`wrote ${file}`);
+  console.log(`engine vs pytorch: encoder ${ratios['encoder']!.toFixed(2)}x, unet ${ratios['unet']!.toFixed(2)}x`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

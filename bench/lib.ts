@@ -1,0 +1,81 @@
+/** Shared benchmark plumbing: the PyTorch child process, medians, machine description, JSON results. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { torchVersion, getNumThreads } from '../src/engine/index.js';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function machine(): Record<string, unknown> {
+  let cpuFlags: string[] = [];
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1]?.split(' ') ?? [];
+    cpuFlags = flags.filter((f) => /^(avx2|avx512f|avx512_bf16|amx_bf16|amx_tile|fma)$/.test(f));
+  } catch {
+    // not Linux
+  }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    libtorch: torchVersion(),
+    threads: getNumThreads(),
+    cpuFlags,
+  };
+}
+
+/** A persistent python3 child running a reference script that answers one JSON line per command. */
+export class PythonSide {
+  private proc: ChildProcessWithoutNullStreams;
+  private lines: Interface;
+  private pending: ((line: string) => void)[] = [];
+  private stderr = '';
+
+  constructor(script: string, python = process.env['MEDCL_PYTHON'] ?? '/usr/bin/python3') {
+    this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = createInterface({ input: this.proc.stdout });
+    this.lines.on('line', (l) => this.pending.shift()?.(l));
+    this.proc.on('exit', (code) => {
+      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `python exited with ${code}: ${this.stderr.slice(-2000)}` }));
+    });
+  }
+
+  ask<T>(command: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.pending.push((line) => {
+        const r = JSON.parse(line) as T & { error?: string };
+        if (r.error) reject(new Error(r.error));
+        else resolve(r);
+      });
+      this.proc.stdin.write(command + '\n');
+    });
+  }
+
+  close(): void {
+    this.proc.stdin.write('quit\n');
+    this.proc.stdin.end();
+  }
+}
+
+export function writeResult(name: string, result: unknown): string {
+  const dir = path.resolve('bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  return file;
+}
+
+export function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
