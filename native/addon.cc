@@ -136,7 +136,10 @@ at::Device DEV(const Napi::Value& v) {
 
 at::Scalar SC(const Napi::Value& v) {
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
-  return at::Scalar(D(v));
+  const double d = D(v);
+  // Integral numbers become integer scalars (as Python ints), so they also work on integer tensors.
+  if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15) return at::Scalar(static_cast<int64_t>(d));
+  return at::Scalar(d);
 }
 
 at::Tensor TS(const Napi::Value& v, const at::Tensor& like) {
@@ -159,7 +162,7 @@ c10::optional<at::Generator> OGEN(const Napi::Value& v) {
 
 Napi::Value wrapGenerator(Napi::Env env, at::Generator g) {
   auto ext = Napi::External<at::Generator>::New(env, new at::Generator(std::move(g)),
-                                               [](Napi::Env, at::Generator* p) { delete p; });
+                                               [](Napi::BasicEnv, at::Generator* p) { delete p; });
   napi_type_tag_object(env, ext, &kGeneratorTag);
   return ext;
 }
@@ -169,7 +172,9 @@ Napi::Value W(Napi::Env env, at::Tensor t) {
   h->counted = countedBytes(h->t);
   if (h->t.defined()) g_live++;
   if (h->counted) Napi::MemoryManagement::AdjustExternalMemory(env, h->counted);
-  auto ext = Napi::External<Holder>::New(env, h, [](Napi::Env env, Holder* p) {
+  // A basic (GC-time) finalizer: it runs during garbage collection, not deferred to the event loop, so a
+  // long synchronous training loop does not pile up unreleased handles.
+  auto ext = Napi::External<Holder>::New(env, h, [](Napi::BasicEnv env, Holder* p) {
     if (p->counted) Napi::MemoryManagement::AdjustExternalMemory(env, -p->counted);
     if (p->t.defined()) g_live--;
     delete p;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
+// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner, two files at a time.
+// Each test process uses one intra-op thread unless MEDCL_THREADS says otherwise: the tests' tensors are small,
+// and two processes with two threads each would oversubscribe a 2-core machine.
 // Usage: node scripts/run-tests.mjs [filter-substring ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,5 +25,6 @@ if (files.length === 0) {
   console.error('no test files found under dist/test');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const env = { ...process.env, MEDCL_THREADS: process.env.MEDCL_THREADS ?? '1' };
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

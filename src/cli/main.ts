@@ -3,7 +3,10 @@
  * The `medcl` command. Each sub-command lives in its own module under src/cli/ and exports
  * `register(program)`; this file only assembles them. Commands parse and validate, then call the library.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { register as registerPhantoms } from './phantoms.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -11,10 +14,21 @@ export function buildProgram(): Command {
     .name('medcl')
     .description('Label-efficient medical image segmentation: contrastive pre-training, fine-tuning, evaluation')
     .version('0.1.0');
+  registerPhantoms(program);
   return program;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+function invokedDirectly(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+const isMain = invokedDirectly();
 if (isMain) {
   buildProgram()
     .parseAsync(process.argv)

@@ -81,7 +81,7 @@ export function tensor(
     dtype = opts.dtype ?? own;
     const n = data.byteLength / itemSize(own);
     shape = opts.shape ? [...opts.shape] : [n];
-    view = dtype === own ? data : toTypedArray(Array.from(data as unknown as ArrayLike<number>), dtype);
+    view = dtype === own ? data : toTypedArray(Array.from(data as unknown as ArrayLike<number | bigint>, Number), dtype);
   } else {
     shape = opts.shape ? [...opts.shape] : inferShape(data);
     const flat: number[] = [];
@@ -98,7 +98,11 @@ export function tensor(
     throw new RangeError(`tensor: ${view.byteLength / itemSize(stored)} elements do not fill shape [${shape.join(', ')}]`);
   }
   let t = new Tensor(N.fromBuffer(view, shape, stored, opts.device ?? null));
-  if (stored !== dtype) t = t.to({ dtype });
+  if (stored !== dtype) {
+    const converted = t.to({ dtype });
+    t.dispose();
+    t = converted;
+  }
   return finish(t, opts);
 }
 
@@ -131,13 +135,14 @@ export function fullLike(t: Tensor, value: number, opts: { dtype?: DType } = {})
   return new Tensor(N.fullLike(t.handle, value, opts.dtype ?? null));
 }
 
-/** start, start+step, ... < end (int64 unless dtype is given). */
+/** start, start+step, ... < end: int64 when all arguments are integers, else float32 (as PyTorch), unless dtype is given. */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   if (end === undefined) {
     end = start;
     start = 0;
   }
-  return finish(new Tensor(N.arange(start, end, step, opts.dtype ?? null, opts.device ?? null)), opts);
+  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
+  return finish(new Tensor(N.arange(start, end, step, dtype, opts.device ?? null)), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {

@@ -467,7 +467,8 @@ export class Tensor implements Disposable {
     return new Tensor(N.varStd('std', this.handle, dimsArg(dims), opts.correction ?? 1, opts.keepdim ?? false));
   }
   norm(p = 2, dims?: number | readonly number[], keepdim = false): Tensor {
-    return new Tensor(N.norm(this.handle, p, dimsArg(dims), keepdim));
+    const d = dims === undefined && keepdim ? this.shape.map((_, i) => i) : dimsArg(dims);
+    return new Tensor(N.norm(this.handle, p, d, keepdim));
   }
   cumsum(dim: number): Tensor {
     return new Tensor(N.cumsum(this.handle, dim));

@@ -118,8 +118,8 @@ export abstract class Module {
       for (const [k, dst] of own) {
         const src = source.get(k);
         if (!src) continue;
-        const a = dst.shape.join(',');
-        const b = src.shape.join(',');
+        const a = dst.shape.join(', ');
+        const b = src.shape.join(', ');
         if (a !== b) throw new Error(`loadStateDict: ${k}: shape [${b}] in the state dict, [${a}] in the module`);
         dst.copy_(src);
         loaded.push(k);

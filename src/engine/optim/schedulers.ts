@@ -10,7 +10,6 @@ export abstract class LRScheduler {
   readonly baseLrs: number[];
   constructor(protected readonly optimizer: Optimizer<{ lr: number }>) {
     this.baseLrs = optimizer.groups.map((g) => g.lr);
-    this.apply();
   }
   /** The learning rate of a group whose base rate is `base`, at step t. */
   abstract lrAt(t: number, base: number): number;
@@ -22,7 +21,8 @@ export abstract class LRScheduler {
   currentLrs(): number[] {
     return this.baseLrs.map((b) => this.lrAt(this.t, b));
   }
-  private apply(): void {
+  /** Sets the optimiser's rates for the current step (subclass constructors call it once, as PyTorch does). */
+  protected apply(): void {
     this.optimizer.setLr(this.currentLrs());
   }
   stateDict(): { t: number; baseLrs: number[] } {
@@ -50,6 +50,7 @@ export class CosineWithWarmup extends LRScheduler {
       throw new RangeError('CosineWithWarmup: warmupSteps must be in [0, totalSteps]');
     }
     super(optimizer);
+    this.apply();
   }
   lrAt(t: number, base: number): number {
     const { warmupSteps: w, totalSteps: T } = this.opts;
@@ -74,6 +75,7 @@ export class CosineWarmRestarts extends LRScheduler {
     if (!(opts.period0 > 0)) throw new RangeError('CosineWarmRestarts: period0 must be > 0');
     if ((opts.periodMult ?? 1) < 1) throw new RangeError('CosineWarmRestarts: periodMult must be >= 1');
     super(optimizer);
+    this.apply();
   }
   lrAt(t: number, base: number): number {
     const mult = this.opts.periodMult ?? 1;
@@ -90,6 +92,10 @@ export class CosineWarmRestarts extends LRScheduler {
 
 /** Constant rate (a scheduler for runs without one). */
 export class ConstantLR extends LRScheduler {
+  constructor(optimizer: Optimizer<{ lr: number }>) {
+    super(optimizer);
+    this.apply();
+  }
   lrAt(_t: number, base: number): number {
     return base;
   }

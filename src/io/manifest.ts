@@ -1,0 +1,473 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { parseCsv } from './csv.js';
+import {
+  check,
+  manifestItemSchema,
+  manifestTopSchema,
+  MANIFEST_VERSION,
+  type ManifestIssue,
+  type ManifestItemInput,
+} from './manifest-schema.js';
+
+/**
+ * The dataset manifest: which images (and labels) a data set holds, of which patient, when, and in which class
+ * vocabulary. Format (JSON, or CSV with `# key: value` directives) in docs/manifest.md. Loading validates the whole
+ * file and reports EVERY problem at once, each with its item and field.
+ */
+
+export type ImageKind = '2d' | '3d';
+export type MetaValue = string | number | boolean | null;
+
+export interface ManifestItem {
+  /** position in the manifest's item list (0-based) */
+  index: number;
+  /** CSV: the file line of the item's row (1-based) */
+  line?: number;
+  /** absolute path of the image (file, or folder for a DICOM series) */
+  image: string;
+  /** absolute path of the label map, if any */
+  label?: string;
+  patient: string;
+  /** acquisition time: an ISO date string or a number (e.g. a day or visit index), as written */
+  time?: string | number;
+  kind: ImageKind;
+  /** free per-item fields (outcome variables, scanner, …) */
+  meta: Record<string, MetaValue>;
+}
+
+export interface PatientEntry {
+  id: string;
+  /** the patient's item indices, ordered by time (items without time last), then by position */
+  items: number[];
+  kind: ImageKind;
+}
+
+export interface Manifest {
+  /** absolute path of the manifest file ('' when parsed from text without one) */
+  source: string;
+  /** folder that relative paths are resolved against */
+  dir: string;
+  format: 'json' | 'csv';
+  version: typeof MANIFEST_VERSION;
+  name: string;
+  /** class names, index = class id in the label maps (0 = background by convention) */
+  classes?: string[];
+  /** pairs of class ids that swap under a left-right flip (e.g. [[1, 2]] for left/right lung) */
+  leftRightPairs: [number, number][];
+  items: ManifestItem[];
+  /** per-patient index, patients in order of first appearance */
+  patients: Map<string, PatientEntry>;
+}
+
+export class ManifestError extends Error {
+  /** one line per problem, as in the message */
+  readonly lines: string[];
+
+  constructor(
+    readonly source: string,
+    readonly issues: ManifestIssue[],
+  ) {
+    const text = issues.map((i) => `${i.line !== undefined ? `line ${i.line}: ` : ''}${i.where}: ${i.message}`);
+    super(
+      text.length === 1
+        ? `manifest: ${source}: ${text[0]}`
+        : `manifest: ${source}: ${text.length} problems:\n  ${text.join('\n  ')}`,
+    );
+    this.name = 'ManifestError';
+    this.lines = text;
+  }
+}
+
+export interface ParseManifestOptions {
+  /** 'json' or 'csv'; default from the file extension */
+  format?: 'json' | 'csv';
+  /** folder for relative paths; default the manifest's folder */
+  dir?: string;
+}
+
+export interface LoadManifestOptions extends ParseManifestOptions {
+  /** check that every image and label exists (default true) */
+  checkFiles?: boolean;
+}
+
+/** reads, validates and resolves a manifest file; throws a ManifestError listing every problem */
+export async function loadManifest(path: string, options: LoadManifestOptions = {}): Promise<Manifest> {
+  const source = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch (e) {
+    throw new Error(`manifest: ${source}: cannot read: ${(e as Error).message}`);
+  }
+  const { manifest, issues, partial } = validate(text, source, options);
+  if (options.checkFiles ?? true) {
+    const checks: Promise<ManifestIssue | undefined>[] = [];
+    for (const it of partial) {
+      if (it.image !== undefined) checks.push(exists(it.image, `items[${it.index}].image`, it.index, it.line));
+      if (it.label !== undefined) checks.push(exists(it.label, `items[${it.index}].label`, it.index, it.line));
+    }
+    for (const i of await Promise.all(checks)) if (i) issues.push(i);
+  }
+  if (issues.length > 0) throw new ManifestError(source, sortIssues(issues));
+  return manifest;
+}
+
+/** validates manifest text (no file checks); `source` names the file in messages and sets the default folder */
+export function parseManifest(text: string, source: string, options: ParseManifestOptions = {}): Manifest {
+  const { manifest, issues } = validate(text, source, options);
+  if (issues.length > 0) throw new ManifestError(source, sortIssues(issues));
+  return manifest;
+}
+
+async function exists(path: string, where: string, item: number, line: number | undefined): Promise<ManifestIssue | undefined> {
+  try {
+    await stat(path);
+    return undefined;
+  } catch {
+    return { where, message: `file not found: ${path}`, item, ...(line !== undefined ? { line } : {}) };
+  }
+}
+
+function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
+  // top-level problems first, then by item (keeping the order found within an item), then per-patient ones
+  const rank = (x: ManifestIssue) => x.item ?? (x.where.startsWith('patient ') ? Infinity : -1);
+  return issues
+    .map((x, k) => ({ x, k }))
+    .sort((a, b) => rank(a.x) - rank(b.x) || a.k - b.k)
+    .map((e) => e.x);
+}
+
+interface Validated {
+  manifest: Manifest;
+  issues: ManifestIssue[];
+  /** every item's fields that are valid on their own (also of items with problems) */
+  partial: PartialItem[];
+}
+
+function formatOf(source: string, options: ParseManifestOptions): 'json' | 'csv' {
+  if (options.format) return options.format;
+  const ext = extname(source).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  throw new Error(`manifest: ${source}: unknown format: expected a .json or .csv file (or options.format)`);
+}
+
+function validate(text: string, source: string, options: ParseManifestOptions): Validated {
+  const format = formatOf(source, options);
+  const dir = options.dir ?? (source === '' ? process.cwd() : dirname(resolve(source)));
+  const defaultName = basename(source, extname(source)) || 'manifest';
+  let raw: unknown;
+  let lines: Map<number, number> | undefined;
+  let skip = new Set<number>();
+  let fatal = false;
+  const issues: ManifestIssue[] = [];
+  if (format === 'json') {
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ManifestError(source, [{ where: '(file)', message: `invalid JSON: ${(e as Error).message}` }]);
+    }
+  } else {
+    const csv = csvToRaw(text, source);
+    ({ raw, lines, skip, fatal } = csv);
+    issues.push(...csv.issues);
+  }
+
+  const manifest: Manifest = {
+    source,
+    dir,
+    format,
+    version: MANIFEST_VERSION,
+    name: defaultName,
+    leftRightPairs: [],
+    items: [],
+    patients: new Map(),
+  };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.push({ where: '(file)', message: 'expected a JSON object { "version": 1, "items": [...] }' });
+    return { manifest, issues, partial: [] };
+  }
+
+  // top level: shape, then class names and left/right pairs (from the fields that are valid on their own, so
+  // that a bad version does not hide a bad class list)
+  const top = check(manifestTopSchema, raw);
+  const itemsField = (raw as { items?: unknown }).items;
+  const rawItems: unknown[] = Array.isArray(itemsField) ? itemsField : [];
+  if (!top.ok) issues.push(...top.issues);
+  const field = <K extends keyof typeof manifestTopSchema.shape>(k: K) => {
+    const r = manifestTopSchema.shape[k].safeParse((raw as Record<string, unknown>)[k]);
+    return r.success ? (r.data as z.output<(typeof manifestTopSchema.shape)[K]>) : undefined;
+  };
+  const name = field('name');
+  const classes = field('classes');
+  if (name !== undefined) manifest.name = name;
+  if (classes !== undefined) manifest.classes = classes;
+  manifest.leftRightPairs = (field('leftRightPairs') ?? []) as [number, number][];
+  issues.push(...checkClasses(manifest));
+  if (Array.isArray(itemsField) && rawItems.length === 0 && !fatal) issues.push({ where: 'items', message: 'no items' });
+
+  // items, one by one, so that every item's problems are listed; the data-set checks use every field that is
+  // valid on its own, also in items with other problems
+  const partial: PartialItem[] = [];
+  rawItems.forEach((r, i) => {
+    if (skip.has(i)) return;
+    const c = check(manifestItemSchema, r, ['items', i], i);
+    if (!c.ok) issues.push(...c.issues);
+    else manifest.items.push(resolveItem(c.data, i, dir, lines?.get(i)));
+    partial.push(partialItem(r, i, dir, lines?.get(i)));
+  });
+
+  issues.push(...checkDataset(partial));
+  manifest.patients = patientIndex(manifest.items);
+  if (lines)
+    for (const issue of issues) {
+      const l = issue.item !== undefined ? lines.get(issue.item) : undefined;
+      if (l !== undefined) issue.line = l;
+    }
+  return { manifest, issues, partial };
+}
+
+/** the fields of an item that are valid on their own (for data-set checks) */
+interface PartialItem {
+  index: number;
+  line?: number;
+  image?: string;
+  label?: string;
+  patient?: string;
+  kind?: ImageKind;
+  time?: string | number;
+}
+
+function absPath(p: string, dir: string): string {
+  return isAbsolute(p) ? resolve(p) : resolve(dir, p);
+}
+
+function partialItem(r: unknown, index: number, dir: string, line: number | undefined): PartialItem {
+  const out: PartialItem = { index };
+  if (line !== undefined) out.line = line;
+  if (r === null || typeof r !== 'object') return out;
+  const o = r as Record<string, unknown>;
+  const sh = manifestItemSchema.shape;
+  const image = sh.image.safeParse(o.image);
+  if (image.success) out.image = absPath(image.data, dir);
+  const label = sh.label.safeParse(o.label);
+  if (label.success && label.data !== undefined) out.label = absPath(label.data, dir);
+  const patient = sh.patient.safeParse(o.patient);
+  if (patient.success) out.patient = String(patient.data);
+  const kind = sh.kind.safeParse(o.kind);
+  if (kind.success) out.kind = kind.data;
+  const time = sh.time.safeParse(o.time);
+  if (time.success && time.data !== undefined) out.time = time.data;
+  return out;
+}
+
+function resolveItem(d: ManifestItemInput, index: number, dir: string, line: number | undefined): ManifestItem {
+  const abs = (p: string) => absPath(p, dir);
+  const item: ManifestItem = { index, image: abs(d.image), patient: String(d.patient), kind: d.kind, meta: { ...(d.meta ?? {}) } };
+  if (line !== undefined) item.line = line;
+  if (d.label !== undefined) item.label = abs(d.label);
+  if (d.time !== undefined) item.time = d.time;
+  return item;
+}
+
+function checkClasses(m: Manifest): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const classes = m.classes;
+  if (classes) {
+    const first = new Map<string, number>();
+    classes.forEach((c, i) => {
+      if (first.has(c)) issues.push({ where: `classes[${i}]`, message: `duplicate of classes[${first.get(c)}] (${JSON.stringify(c)})` });
+      else first.set(c, i);
+    });
+  }
+  const used = new Map<number, number>();
+  m.leftRightPairs.forEach(([a, b], i) => {
+    const where = `leftRightPairs[${i}]`;
+    if (!classes) {
+      issues.push({ where, message: 'needs "classes" to give the class ids a meaning' });
+      return;
+    }
+    for (const c of [a, b])
+      if (c >= classes.length) issues.push({ where, message: `class id ${c} out of range: ${classes.length} classes (0..${classes.length - 1})` });
+    if (a === b) issues.push({ where, message: `a class cannot be its own mirror (${a}, ${b})` });
+    for (const c of new Set([a, b])) {
+      if (used.has(c)) issues.push({ where, message: `class id ${c} is already in leftRightPairs[${used.get(c)}]` });
+      else used.set(c, i);
+    }
+  });
+  return issues;
+}
+
+/** data-set level checks over the items that passed their own checks */
+function checkDataset(items: readonly PartialItem[]): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const firstImage = new Map<string, number>();
+  for (const it of items) {
+    if (it.image === undefined) continue;
+    const prev = firstImage.get(it.image);
+    if (prev !== undefined) issues.push({ where: `items[${it.index}].image`, message: `duplicate of items[${prev}].image (${it.image})`, item: it.index });
+    else firstImage.set(it.image, it.index);
+  }
+  const byPatient = new Map<string, PartialItem[]>();
+  for (const it of items) {
+    if (it.patient === undefined) continue;
+    const list = byPatient.get(it.patient);
+    if (list) list.push(it);
+    else byPatient.set(it.patient, [it]);
+  }
+  const refs = (xs: PartialItem[]) => {
+    const s = xs.slice(0, 5).map((x) => `items[${x.index}]`);
+    return s.join(', ') + (xs.length > 5 ? `, … (${xs.length})` : '');
+  };
+  for (const [p, list] of byPatient) {
+    const d2 = list.filter((x) => x.kind === '2d');
+    const d3 = list.filter((x) => x.kind === '3d');
+    if (d2.length > 0 && d3.length > 0)
+      issues.push({ where: `patient ${JSON.stringify(p)}`, message: `mixes 2d (${refs(d2)}) and 3d (${refs(d3)}) items` });
+    const num = list.filter((x) => typeof x.time === 'number');
+    const date = list.filter((x) => typeof x.time === 'string');
+    if (num.length > 0 && date.length > 0)
+      issues.push({ where: `patient ${JSON.stringify(p)}`, message: `mixes numeric times (${refs(num)}) and dates (${refs(date)}); times of one patient must be comparable` });
+  }
+  return issues;
+}
+
+function timeKey(t: string | number | undefined): number {
+  if (t === undefined) return Infinity;
+  return typeof t === 'number' ? t : Date.parse(t.replace(' ', 'T'));
+}
+
+function patientIndex(items: readonly ManifestItem[]): Map<string, PatientEntry> {
+  const out = new Map<string, PatientEntry>();
+  for (const it of items) {
+    const e = out.get(it.patient);
+    if (e) e.items.push(it.index);
+    else out.set(it.patient, { id: it.patient, items: [it.index], kind: it.kind });
+  }
+  const byIndex = new Map(items.map((it) => [it.index, it]));
+  for (const e of out.values())
+    e.items.sort((a, b) => timeKey(byIndex.get(a)!.time) - timeKey(byIndex.get(b)!.time) || a - b);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CSV
+
+const KNOWN_COLUMNS = ['image', 'label', 'patient', 'time', 'kind'] as const;
+const REQUIRED_COLUMNS = ['image', 'patient', 'kind'] as const;
+const DIRECTIVES = ['name', 'classes', 'leftRightPairs'] as const;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** a CSV cell as a value: numbers where it reads as one, otherwise the string */
+function cellValue(s: string): string | number {
+  return NUMBER.test(s) ? Number(s) : s;
+}
+
+/**
+ * CSV → the JSON manifest's object. Leading lines starting with `#` are directives `# name: …`, `# classes: a,b,c`,
+ * `# leftRightPairs: 1:2; 3:4` (other `#` lines are comments); then a header row and one row per item.
+ */
+interface CsvRaw {
+  raw: Record<string, unknown>;
+  /** item index → file line */
+  lines: Map<number, number>;
+  /** items whose row could not be read (already reported) */
+  skip: Set<number>;
+  /** the header or the CSV itself is unusable (already reported): no further item checks */
+  fatal: boolean;
+  issues: ManifestIssue[];
+}
+
+function csvToRaw(text: string, source: string): CsvRaw {
+  const issues: ManifestIssue[] = [];
+  const skip = new Set<number>();
+  const raw: Record<string, unknown> = { version: MANIFEST_VERSION };
+  const lines = new Map<number, number>();
+  const body = text.replace(/^\ufeff/, '');
+  const all = body.split(/\r?\n/);
+  let k = 0;
+  let offset = 0; // character offset of line k in body
+  for (; k < all.length; offset += all[k]!.length + (body[offset + all[k]!.length] === '\r' ? 2 : 1), k++) {
+    const l = all[k]!.trim();
+    if (l === '') continue;
+    if (!l.startsWith('#')) break;
+    const m = /^#\s*([A-Za-z][A-Za-z0-9_]*)\s*:(.*)$/.exec(l);
+    if (!m) continue; // a comment
+    const [key, value] = [m[1]!, m[2]!.trim()];
+    const where = `line ${k + 1}: # ${key}`;
+    if (!(DIRECTIVES as readonly string[]).includes(key)) {
+      issues.push({ where, message: `unknown directive; expected one of ${DIRECTIVES.join(', ')}` });
+      continue;
+    }
+    if (key === 'name') raw.name = value;
+    else if (key === 'classes') raw.classes = value === '' ? [] : value.split(',').map((s) => s.trim());
+    else {
+      const pairs: [number, number][] = [];
+      for (const part of value.split(/[;\s]+/).filter((s) => s !== '')) {
+        const pm = /^(\d+):(\d+)$/.exec(part);
+        if (pm) pairs.push([Number(pm[1]), Number(pm[2])]);
+        else issues.push({ where, message: `expected pairs of class ids like 1:2; 3:4, got ${JSON.stringify(part)}` });
+      }
+      raw.leftRightPairs = pairs;
+    }
+  }
+  let records;
+  try {
+    records = parseCsv(body.slice(offset), source, k + 1);
+  } catch (e) {
+    issues.push({ where: '(file)', message: (e as Error).message.replace(`${source}: `, '') });
+    raw.items = [];
+    return { raw, lines, skip, fatal: true, issues };
+  }
+  const items: unknown[] = [];
+  raw.items = items;
+  const header = records[0];
+  if (!header) {
+    issues.push({ where: '(file)', message: `no header row; expected the columns ${KNOWN_COLUMNS.join(',')}` });
+    return { raw, lines, skip, fatal: true, issues };
+  }
+  const cols = header.fields.map((f) => f.trim());
+  const seen = new Set<string>();
+  let headerOk = true;
+  cols.forEach((c, i) => {
+    const where = `line ${header.line}: header`;
+    if (c === '') {
+      issues.push({ where, message: `column ${i + 1} has no name` });
+      headerOk = false;
+    } else if (seen.has(c)) {
+      issues.push({ where, message: `duplicate column ${JSON.stringify(c)}` });
+      headerOk = false;
+    }
+    seen.add(c);
+  });
+  for (const r of REQUIRED_COLUMNS)
+    if (!seen.has(r)) {
+      issues.push({ where: `line ${header.line}: header`, message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})` });
+      headerOk = false;
+    }
+  if (!headerOk) return { raw, lines, skip, fatal: true, issues };
+
+  records.slice(1).forEach((rec, i) => {
+    lines.set(i, rec.line);
+    const item: Record<string, unknown> = {};
+    items.push(item);
+    if (rec.fields.length !== cols.length) {
+      // fields cannot be matched to columns: report, and keep the item out of the checks
+      issues.push({ where: `items[${i}]`, message: `expected ${cols.length} fields (as the header), got ${rec.fields.length}`, item: i });
+      skip.add(i);
+      return;
+    }
+    const meta: Record<string, string | number> = {};
+    cols.forEach((c, j) => {
+      const v = rec.fields[j]!.trim();
+      if (v === '') return;
+      if (c === 'time') item.time = cellValue(v);
+      else if ((KNOWN_COLUMNS as readonly string[]).includes(c)) item[c] = v;
+      else meta[c] = cellValue(v);
+    });
+    if (Object.keys(meta).length > 0) item.meta = meta;
+  });
+  return { raw, lines, skip, fatal: false, issues };
+}
