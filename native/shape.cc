@@ -107,6 +107,12 @@ void registerShape(Napi::Env env, Napi::Object e) {
   def(env, e, "oneHot", [](const Napi::CallbackInfo& info) -> Napi::Value {
     return W(info.Env(), at::one_hot(T(info[0]), I(info[1])));
   });
+  def(env, e, "pixelShuffle", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return W(info.Env(), at::pixel_shuffle(T(info[0]), I(info[1])));
+  });
+  def(env, e, "pixelUnshuffle", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return W(info.Env(), at::pixel_unshuffle(T(info[0]), I(info[1])));
+  });
   // pad(t, pads (last dim first, as torch.nn.functional.pad), mode, value)
   def(env, e, "pad", [](const Napi::CallbackInfo& info) -> Napi::Value {
     const std::string mode = S(info[2]);

@@ -109,6 +109,15 @@ def main():
                 'encoder': (enc, enc_opt, torch.randn(be, 1, size, size), torch.randn(be, 128), 'mse'),
                 'unet': (unet, unet_opt, torch.randn(bu, 1, size, size), torch.randint(0, 3, (bu, size, size)), 'ce'),
             }
+            # The same models in channels-last (not PyTorch's default; reported as a second reference).
+            cl = torch.channels_last
+            enc_cl = EncoderHead(widths).to(memory_format=cl)
+            unet_cl = UNet(widths, 3).to(memory_format=cl)
+            state['encoder_cl'] = (enc_cl, torch.optim.SGD(enc_cl.parameters(), lr=0.01, momentum=0.9),
+                                   torch.randn(be, 1, size, size).contiguous(memory_format=cl), torch.randn(be, 128), 'mse')
+            state['unet_cl'] = (unet_cl, torch.optim.SGD(unet_cl.parameters(), lr=0.01, momentum=0.9),
+                                torch.randn(bu, 1, size, size).contiguous(memory_format=cl),
+                                torch.randint(0, 3, (bu, size, size)), 'ce')
             print(json.dumps({'ok': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
         elif cmd == 'run':
             name, steps = parts[1].split()

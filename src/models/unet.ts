@@ -4,7 +4,7 @@
  * connections, and a 1×1 classifier. Widths default to METHODS.md's f = 32 (32..512); the engine benchmark uses
  * 16..256 with ReLU.
  */
-import { nn, F, cat, type Tensor } from '../engine/index.js';
+import { nn, F, cat, preferredMemoryFormat, type Tensor } from '../engine/index.js';
 import { DoubleConv, type Activation, type NormKind } from './blocks.js';
 
 export interface UNetEncoderOptions {
@@ -15,11 +15,26 @@ export interface UNetEncoderOptions {
   /** default LeakyReLU(0.01), METHODS.md's U-Net */
   activation?: Activation;
   dropout?: number;
+  /** 'auto' (default): channels-last where it is faster (see preferredMemoryFormat) */
+  memoryFormat?: 'auto' | 'contiguous' | 'channelsLast';
+}
+
+/** Resolves 'auto' and lays the model's weights out in that format; returns the format inputs are converted to. */
+export function applyMemoryFormat(m: nn.Module, requested: UNetEncoderOptions['memoryFormat']): 'contiguous' | 'channelsLast' {
+  const fmt = !requested || requested === 'auto' ? (preferredMemoryFormat('cpu', 2) as 'contiguous' | 'channelsLast') : requested;
+  if (fmt === 'channelsLast') m.to({ memoryFormat: 'channelsLast' });
+  return fmt;
+}
+
+/** x in the model's memory format (a no-op view when it already is). */
+export function inFormat(x: Tensor, fmt: 'contiguous' | 'channelsLast'): Tensor {
+  return fmt === 'channelsLast' && x.ndim === 4 && !x.isContiguous('channelsLast') ? x.contiguous('channelsLast') : x;
 }
 
 export class UNetEncoder extends nn.Module {
   readonly stages: DoubleConv[];
   readonly widths: number[];
+  readonly memoryFormat: 'contiguous' | 'channelsLast';
   constructor(opts: UNetEncoderOptions = {}) {
     super();
     this.widths = opts.widths ?? [32, 64, 128, 256, 512];
@@ -31,15 +46,17 @@ export class UNetEncoder extends nn.Module {
       inC = w;
       return s;
     });
+    this.memoryFormat = applyMemoryFormat(this, opts.memoryFormat);
   }
   /** The feature map of every stage, finest first (the skips; the last is the bottleneck). */
-  features(x: Tensor): Tensor[] {
+  features(input: Tensor): Tensor[] {
+    const x = inFormat(input, this.memoryFormat);
     const out: Tensor[] = [];
     let h = x;
     this.stages.forEach((s, i) => {
       if (i > 0) h = F.maxPool2d(h, { kernelSize: 2 });
       const y = s.forward(h);
-      if (i > 0) h.dispose();
+      if (i > 0 || h !== input) h.dispose();
       out.push(y);
       h = y;
     });
@@ -109,6 +126,7 @@ export class UNet extends nn.Module {
       );
     }
     this.head = this.registerModule('head', new nn.Conv2d(w[0]!, opts.numClasses ?? 2, 1));
+    applyMemoryFormat(this, this.encoder.memoryFormat);
   }
   /** Logits (N, classes, H, W); H and W must be divisible by 2^(stages-1). */
   forward(x: Tensor): Tensor {

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
+import type { MemoryFormat } from '../tensor.js';
 
 export interface LoadStateDictResult {
   loaded: string[];
@@ -128,12 +129,21 @@ export abstract class Module {
     return { loaded, missing, unexpected };
   }
 
-  /** Moves/converts every parameter and buffer in place (autograd identity kept). Floating tensors only for dtype. */
-  to(opts: { device?: string; dtype?: DType }): this {
+  /**
+   * Moves/converts every parameter and buffer in place (autograd identity kept). Floating tensors only for dtype;
+   * `memoryFormat` applies to 4-D (channelsLast) or 5-D (channelsLast3d) tensors, i.e. convolution weights.
+   */
+  to(opts: { device?: string; dtype?: DType; memoryFormat?: MemoryFormat }): this {
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
         const floating = t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
-        const moved = t.to({ device: opts.device, dtype: floating ? opts.dtype : undefined });
+        let moved = t.to({ device: opts.device, dtype: floating ? opts.dtype : undefined });
+        const fmt = opts.memoryFormat;
+        if (fmt && ((fmt === 'channelsLast' && t.ndim === 4) || (fmt === 'channelsLast3d' && t.ndim === 5) || fmt === 'contiguous')) {
+          const laid = moved.contiguous(fmt);
+          moved.dispose();
+          moved = laid;
+        }
         if (!moved.sameData(t)) t.setData(moved);
         moved.dispose();
       }
