@@ -46,7 +46,8 @@ export class PythonSide {
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));
     this.proc.on('exit', (code) => {
-      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `python exited with ${code}: ${this.stderr.slice(-2000)}` }));
+      for (const p of this.pending.splice(0))
+        p(JSON.stringify({ error: `python exited with ${code}: ${this.stderr.slice(-2000)}` }));
     });
   }
 

@@ -16,7 +16,9 @@ function fail() {
       '  or point LIBTORCH at a libtorch distribution or a Python torch package folder, e.g.',
       '    export LIBTORCH=$(python3 -c "import torch,os;print(os.path.dirname(torch.__file__))")',
       '  then run `npm ci` again.',
-      LIBTORCH_ENV ? `  (LIBTORCH is set to ${LIBTORCH_ENV}, but ${LIBTORCH_ENV}/include/torch/csrc/api/include does not exist.)` : '',
+      LIBTORCH_ENV
+        ? `  (LIBTORCH is set to ${LIBTORCH_ENV}, but ${LIBTORCH_ENV}/include/torch/csrc/api/include does not exist.)`
+        : '',
       '',
     ].join('\n'),
   );
@@ -43,7 +45,9 @@ function locate() {
     return {
       include: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')],
       libdir: lib,
-      libs: cuda ? ['-ltorch', '-ltorch_cpu', '-ltorch_cuda', '-lc10_cuda', '-lc10'] : ['-ltorch', '-ltorch_cpu', '-lc10'],
+      libs: cuda
+        ? ['-ltorch', '-ltorch_cpu', '-ltorch_cuda', '-lc10_cuda', '-lc10']
+        : ['-ltorch', '-ltorch_cpu', '-lc10'],
       defines: abi === null ? [] : [`_GLIBCXX_USE_CXX11_ABI=${abi}`],
       cuda,
     };

@@ -136,8 +136,16 @@ async function main(): Promise<void> {
     ratios[name] = ips / ipsTorch;
     results[name] = {
       batch: w.batch,
-      medcl: { imagesPerSec: round(ips, 2), medianStepSec: round(median(medcl), 4), steps: medcl.map((t) => round(t, 4)) },
-      pytorch: { imagesPerSec: round(ipsTorch, 2), medianStepSec: round(median(torch), 4), steps: torch.map((t) => round(t, 4)) },
+      medcl: {
+        imagesPerSec: round(ips, 2),
+        medianStepSec: round(median(medcl), 4),
+        steps: medcl.map((t) => round(t, 4)),
+      },
+      pytorch: {
+        imagesPerSec: round(ipsTorch, 2),
+        medianStepSec: round(median(torch), 4),
+        steps: torch.map((t) => round(t, 4)),
+      },
       pytorchChannelsLast: {
         imagesPerSec: round(ipsTorchCl, 2),
         medianStepSec: round(median(torchCl), 4),
@@ -171,7 +179,9 @@ async function main(): Promise<void> {
       medclGflops: round(flops / m / 1e9, 1),
       pytorchGflops: round(flops / p / 1e9, 1),
     });
-    console.log(`conv ${cin}->${cout} @${hw}: medcl ${(flops / m / 1e9).toFixed(1)} GFLOP/s, pytorch ${(flops / p / 1e9).toFixed(1)} GFLOP/s`);
+    console.log(
+      `conv ${cin}->${cout} @${hw}: medcl ${(flops / m / 1e9).toFixed(1)} GFLOP/s, pytorch ${(flops / p / 1e9).toFixed(1)} GFLOP/s`,
+    );
   }
   py.close();
 
@@ -180,7 +190,15 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machine(),
     pytorch: setup,
-    config: { widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH, rounds: ROUNDS, stepsPerRound: STEPS_PER_ROUND, warmup: WARMUP },
+    config: {
+      widths: WIDTHS,
+      size: SIZE,
+      encoderBatch: ENC_BATCH,
+      unetBatch: UNET_BATCH,
+      rounds: ROUNDS,
+      stepsPerRound: STEPS_PER_ROUND,
+      warmup: WARMUP,
+    },
     results,
     convolutions: convs,
     target: '>= 1.1x PyTorch images/s on both workloads',

@@ -81,7 +81,8 @@ export function tensor(
     dtype = opts.dtype ?? own;
     const n = data.byteLength / itemSize(own);
     shape = opts.shape ? [...opts.shape] : [n];
-    view = dtype === own ? data : toTypedArray(Array.from(data as unknown as ArrayLike<number | bigint>, Number), dtype);
+    view =
+      dtype === own ? data : toTypedArray(Array.from(data as unknown as ArrayLike<number | bigint>, Number), dtype);
   } else {
     shape = opts.shape ? [...opts.shape] : inferShape(data);
     const flat: number[] = [];
@@ -95,7 +96,9 @@ export function tensor(
   const stored: DType = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
   const expected = shape.reduce((a, b) => a * b, 1);
   if (view.byteLength !== expected * itemSize(stored)) {
-    throw new RangeError(`tensor: ${view.byteLength / itemSize(stored)} elements do not fill shape [${shape.join(', ')}]`);
+    throw new RangeError(
+      `tensor: ${view.byteLength / itemSize(stored)} elements do not fill shape [${shape.join(', ')}]`,
+    );
   }
   let t = new Tensor(N.fromBuffer(view, shape, stored, opts.device ?? null));
   if (stored !== dtype) {
@@ -159,15 +162,30 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 }
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(N.cat(tensors.map((t) => t.handle), dim));
+  return new Tensor(
+    N.cat(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+  );
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return new Tensor(N.stack(tensors.map((t) => t.handle), dim));
+  return new Tensor(
+    N.stack(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+  );
 }
 
 export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
-  return new Tensor(N.einsum(equation, tensors.map((t) => t.handle)));
+  return new Tensor(
+    N.einsum(
+      equation,
+      tensors.map((t) => t.handle),
+    ),
+  );
 }
 
 /** Solves A X = B. */

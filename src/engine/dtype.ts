@@ -1,5 +1,6 @@
 /** Tensor element types, named as in PyTorch. */
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 export const DTYPES: readonly DType[] = [
   'float32',
@@ -15,14 +16,7 @@ export const DTYPES: readonly DType[] = [
 ];
 
 export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array
-  | Uint16Array
-  | BigInt64Array;
+  Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | BigInt64Array;
 
 /** Bytes per element. */
 export function itemSize(d: DType): number {

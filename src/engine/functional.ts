@@ -55,7 +55,13 @@ export interface ConvTransposeOptions extends ConvOptions {
   outputPadding?: Size;
 }
 
-function convTransposeN(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: ConvTransposeOptions, n: number): Tensor {
+function convTransposeN(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null | undefined,
+  o: ConvTransposeOptions,
+  n: number,
+): Tensor {
   return new Tensor(
     N.conv(
       x.handle,
@@ -229,7 +235,12 @@ export function batchNorm(
 
 export function instanceNorm(
   x: Tensor,
-  o: NormOptions & { runningMean?: Tensor | null; runningVar?: Tensor | null; useInputStats?: boolean; momentum?: number } = {},
+  o: NormOptions & {
+    runningMean?: Tensor | null;
+    runningVar?: Tensor | null;
+    useInputStats?: boolean;
+    momentum?: number;
+  } = {},
 ): Tensor {
   return new Tensor(
     N.instanceNorm(
@@ -329,7 +340,14 @@ export function crossEntropy(
   o: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {},
 ): Tensor {
   return new Tensor(
-    N.crossEntropy(logits.handle, target.handle, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
+    N.crossEntropy(
+      logits.handle,
+      target.handle,
+      opt(o.weight),
+      o.reduction ?? 'mean',
+      o.ignoreIndex ?? -100,
+      o.labelSmoothing ?? 0,
+    ),
   );
 }
 
@@ -338,7 +356,9 @@ export function nllLoss(
   target: Tensor,
   o: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {},
 ): Tensor {
-  return new Tensor(N.nllLoss(logProbs.handle, target.handle, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100));
+  return new Tensor(
+    N.nllLoss(logProbs.handle, target.handle, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100),
+  );
 }
 
 export function binaryCrossEntropyWithLogits(
@@ -346,7 +366,9 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
-  return new Tensor(N.bceWithLogits(logits.handle, target.handle, opt(o.weight), opt(o.posWeight), o.reduction ?? 'mean'));
+  return new Tensor(
+    N.bceWithLogits(logits.handle, target.handle, opt(o.weight), opt(o.posWeight), o.reduction ?? 'mean'),
+  );
 }
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
@@ -374,13 +396,23 @@ export function affineGrid(theta: Tensor, size: readonly number[], alignCorners 
 export function gridSample(
   x: Tensor,
   grid: Tensor,
-  o: { mode?: 'bilinear' | 'nearest' | 'bicubic'; paddingMode?: 'zeros' | 'border' | 'reflection'; alignCorners?: boolean } = {},
+  o: {
+    mode?: 'bilinear' | 'nearest' | 'bicubic';
+    paddingMode?: 'zeros' | 'border' | 'reflection';
+    alignCorners?: boolean;
+  } = {},
 ): Tensor {
-  return new Tensor(N.gridSample(x.handle, grid.handle, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false));
+  return new Tensor(
+    N.gridSample(x.handle, grid.handle, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false),
+  );
 }
 
 /** Pads the last dims: pads = [lastBefore, lastAfter, secondLastBefore, ...] as torch.nn.functional.pad. */
-export function pad(x: Tensor, pads: readonly number[], o: { mode?: 'constant' | 'reflect' | 'replicate'; value?: number } = {}): Tensor {
+export function pad(
+  x: Tensor,
+  pads: readonly number[],
+  o: { mode?: 'constant' | 'reflect' | 'replicate'; value?: number } = {},
+): Tensor {
   return new Tensor(N.pad(x.handle, [...pads], o.mode ?? 'constant', o.value ?? 0));
 }
 

@@ -49,7 +49,10 @@ export function liveTensors(): number {
  * has oneDNN (its convolutions and batch norm run faster on NHWC there: +12% on the U-Net encoder training step
  * measured in PyTorch itself on this machine), the default contiguous layout elsewhere. MEDCL_MEMORY_FORMAT overrides.
  */
-export function preferredMemoryFormat(device = 'cpu', spatialDims: 2 | 3 = 2): 'contiguous' | 'channelsLast' | 'channelsLast3d' {
+export function preferredMemoryFormat(
+  device = 'cpu',
+  spatialDims: 2 | 3 = 2,
+): 'contiguous' | 'channelsLast' | 'channelsLast3d' {
   const env = process.env['MEDCL_MEMORY_FORMAT'];
   const cl = spatialDims === 2 ? 'channelsLast' : 'channelsLast3d';
   if (env === 'contiguous') return 'contiguous';

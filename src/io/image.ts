@@ -10,7 +10,8 @@
  * (last) points to the patient's Left, y to Posterior, z (first) to Superior, by permuting/flipping axes
  * (never resampling). `direction` then is (close to) the identity; it is kept for the residual obliquity.
  */
-export type PixelArray = Float32Array | Float64Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Uint8Array | Int8Array;
+export type PixelArray =
+  Float32Array | Float64Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Uint8Array | Int8Array;
 
 export interface Image<T extends PixelArray = PixelArray> {
   data: T;

@@ -93,7 +93,9 @@ function messageOf(issue: Issue): string {
         const inner = branch.find((b) => b.code !== 'invalid_type' && b.path.length === 0);
         if (inner) return messageOf(inner);
       }
-      const expected = issue.errors.flatMap((b) => b.filter((x) => x.code === 'invalid_type').map((x) => (x as { expected: string }).expected));
+      const expected = issue.errors.flatMap((b) =>
+        b.filter((x) => x.code === 'invalid_type').map((x) => (x as { expected: string }).expected),
+      );
       return `expected ${[...new Set(expected)].join(' | ')}, got ${describe(input)}`;
     }
     case 'too_small':
@@ -108,7 +110,11 @@ function messageOf(issue: Issue): string {
 }
 
 /** zod issues → ManifestIssues, one per unknown key, paths prefixed by `prefix` */
-export function toManifestIssues(issues: readonly Issue[], prefix: readonly PropertyKey[] = [], item?: number): ManifestIssue[] {
+export function toManifestIssues(
+  issues: readonly Issue[],
+  prefix: readonly PropertyKey[] = [],
+  item?: number,
+): ManifestIssue[] {
   const out: ManifestIssue[] = [];
   for (const issue of issues) {
     const base = [...prefix, ...issue.path];

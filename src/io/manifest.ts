@@ -121,7 +121,12 @@ export function parseManifest(text: string, source: string, options: ParseManife
   return manifest;
 }
 
-async function exists(path: string, where: string, item: number, line: number | undefined): Promise<ManifestIssue | undefined> {
+async function exists(
+  path: string,
+  where: string,
+  item: number,
+  line: number | undefined,
+): Promise<ManifestIssue | undefined> {
   try {
     await stat(path);
     return undefined;
@@ -206,7 +211,8 @@ function validate(text: string, source: string, options: ParseManifestOptions): 
   if (classes !== undefined) manifest.classes = classes;
   manifest.leftRightPairs = (field('leftRightPairs') ?? []) as [number, number][];
   issues.push(...checkClasses(manifest));
-  if (Array.isArray(itemsField) && rawItems.length === 0 && !fatal) issues.push({ where: 'items', message: 'no items' });
+  if (Array.isArray(itemsField) && rawItems.length === 0 && !fatal)
+    issues.push({ where: 'items', message: 'no items' });
 
   // items, one by one, so that every item's problems are listed; the data-set checks use every field that is
   // valid on its own, also in items with other problems
@@ -265,7 +271,13 @@ function partialItem(r: unknown, index: number, dir: string, line: number | unde
 
 function resolveItem(d: ManifestItemInput, index: number, dir: string, line: number | undefined): ManifestItem {
   const abs = (p: string) => absPath(p, dir);
-  const item: ManifestItem = { index, image: abs(d.image), patient: String(d.patient), kind: d.kind, meta: { ...(d.meta ?? {}) } };
+  const item: ManifestItem = {
+    index,
+    image: abs(d.image),
+    patient: String(d.patient),
+    kind: d.kind,
+    meta: { ...(d.meta ?? {}) },
+  };
   if (line !== undefined) item.line = line;
   if (d.label !== undefined) item.label = abs(d.label);
   if (d.time !== undefined) item.time = d.time;
@@ -278,7 +290,11 @@ function checkClasses(m: Manifest): ManifestIssue[] {
   if (classes) {
     const first = new Map<string, number>();
     classes.forEach((c, i) => {
-      if (first.has(c)) issues.push({ where: `classes[${i}]`, message: `duplicate of classes[${first.get(c)}] (${JSON.stringify(c)})` });
+      if (first.has(c))
+        issues.push({
+          where: `classes[${i}]`,
+          message: `duplicate of classes[${first.get(c)}] (${JSON.stringify(c)})`,
+        });
       else first.set(c, i);
     });
   }
@@ -290,7 +306,11 @@ function checkClasses(m: Manifest): ManifestIssue[] {
       return;
     }
     for (const c of [a, b])
-      if (c >= classes.length) issues.push({ where, message: `class id ${c} out of range: ${classes.length} classes (0..${classes.length - 1})` });
+      if (c >= classes.length)
+        issues.push({
+          where,
+          message: `class id ${c} out of range: ${classes.length} classes (0..${classes.length - 1})`,
+        });
     if (a === b) issues.push({ where, message: `a class cannot be its own mirror (${a}, ${b})` });
     for (const c of new Set([a, b])) {
       if (used.has(c)) issues.push({ where, message: `class id ${c} is already in leftRightPairs[${used.get(c)}]` });
@@ -307,7 +327,12 @@ function checkDataset(items: readonly PartialItem[]): ManifestIssue[] {
   for (const it of items) {
     if (it.image === undefined) continue;
     const prev = firstImage.get(it.image);
-    if (prev !== undefined) issues.push({ where: `items[${it.index}].image`, message: `duplicate of items[${prev}].image (${it.image})`, item: it.index });
+    if (prev !== undefined)
+      issues.push({
+        where: `items[${it.index}].image`,
+        message: `duplicate of items[${prev}].image (${it.image})`,
+        item: it.index,
+      });
     else firstImage.set(it.image, it.index);
   }
   const byPatient = new Map<string, PartialItem[]>();
@@ -325,11 +350,17 @@ function checkDataset(items: readonly PartialItem[]): ManifestIssue[] {
     const d2 = list.filter((x) => x.kind === '2d');
     const d3 = list.filter((x) => x.kind === '3d');
     if (d2.length > 0 && d3.length > 0)
-      issues.push({ where: `patient ${JSON.stringify(p)}`, message: `mixes 2d (${refs(d2)}) and 3d (${refs(d3)}) items` });
+      issues.push({
+        where: `patient ${JSON.stringify(p)}`,
+        message: `mixes 2d (${refs(d2)}) and 3d (${refs(d3)}) items`,
+      });
     const num = list.filter((x) => typeof x.time === 'number');
     const date = list.filter((x) => typeof x.time === 'string');
     if (num.length > 0 && date.length > 0)
-      issues.push({ where: `patient ${JSON.stringify(p)}`, message: `mixes numeric times (${refs(num)}) and dates (${refs(date)}); times of one patient must be comparable` });
+      issues.push({
+        where: `patient ${JSON.stringify(p)}`,
+        message: `mixes numeric times (${refs(num)}) and dates (${refs(date)}); times of one patient must be comparable`,
+      });
   }
   return issues;
 }
@@ -444,7 +475,10 @@ function csvToRaw(text: string, source: string): CsvRaw {
   });
   for (const r of REQUIRED_COLUMNS)
     if (!seen.has(r)) {
-      issues.push({ where: `line ${header.line}: header`, message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})` });
+      issues.push({
+        where: `line ${header.line}: header`,
+        message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})`,
+      });
       headerOk = false;
     }
   if (!headerOk) return { raw, lines, skip, fatal: true, issues };
@@ -455,7 +489,11 @@ function csvToRaw(text: string, source: string): CsvRaw {
     items.push(item);
     if (rec.fields.length !== cols.length) {
       // fields cannot be matched to columns: report, and keep the item out of the checks
-      issues.push({ where: `items[${i}]`, message: `expected ${cols.length} fields (as the header), got ${rec.fields.length}`, item: i });
+      issues.push({
+        where: `items[${i}]`,
+        message: `expected ${cols.length} fields (as the header), got ${rec.fields.length}`,
+        item: i,
+      });
       skip.add(i);
       return;
     }

@@ -31,7 +31,12 @@ export class ConvNormAct extends nn.Layer {
     const d = opts.dilation ?? 1;
     this.conv = this.registerModule(
       'conv',
-      new nn.Conv2d(inC, outC, k, { padding: ((k - 1) / 2) * d, stride: opts.stride ?? 1, dilation: d, bias: opts.norm === 'none' }),
+      new nn.Conv2d(inC, outC, k, {
+        padding: ((k - 1) / 2) * d,
+        stride: opts.stride ?? 1,
+        dilation: d,
+        bias: opts.norm === 'none',
+      }),
     );
     const norm = makeNorm(opts.norm, outC, 2);
     this.norm = norm ? this.registerModule('norm', norm) : null;

@@ -20,8 +20,12 @@ export interface UNetEncoderOptions {
 }
 
 /** Resolves 'auto' and lays the model's weights out in that format; returns the format inputs are converted to. */
-export function applyMemoryFormat(m: nn.Module, requested: UNetEncoderOptions['memoryFormat']): 'contiguous' | 'channelsLast' {
-  const fmt = !requested || requested === 'auto' ? (preferredMemoryFormat('cpu', 2) as 'contiguous' | 'channelsLast') : requested;
+export function applyMemoryFormat(
+  m: nn.Module,
+  requested: UNetEncoderOptions['memoryFormat'],
+): 'contiguous' | 'channelsLast' {
+  const fmt =
+    !requested || requested === 'auto' ? (preferredMemoryFormat('cpu', 2) as 'contiguous' | 'channelsLast') : requested;
   if (fmt === 'channelsLast') m.to({ memoryFormat: 'channelsLast' });
   return fmt;
 }
@@ -82,7 +86,14 @@ class UpStage extends nn.Module {
   readonly up: nn.ConvTranspose2d | null;
   readonly reduce: nn.Conv2d | null;
   readonly conv: DoubleConv;
-  constructor(inC: number, skipC: number, outC: number, mode: 'transposed' | 'bilinear', norm: NormKind, activation: Activation) {
+  constructor(
+    inC: number,
+    skipC: number,
+    outC: number,
+    mode: 'transposed' | 'bilinear',
+    norm: NormKind,
+    activation: Activation,
+  ) {
     super();
     if (mode === 'transposed') {
       this.up = this.registerModule('up', new nn.ConvTranspose2d(inC, outC, 2, { stride: 2 }));
@@ -122,7 +133,10 @@ export class UNet extends nn.Module {
     this.decoder = [];
     for (let i = w.length - 1; i > 0; i--) {
       this.decoder.push(
-        this.registerModule(`up${i - 1}`, new UpStage(w[i]!, w[i - 1]!, w[i - 1]!, opts.upsample ?? 'transposed', norm, activation)),
+        this.registerModule(
+          `up${i - 1}`,
+          new UpStage(w[i]!, w[i - 1]!, w[i - 1]!, opts.upsample ?? 'transposed', norm, activation),
+        ),
       );
     }
     this.head = this.registerModule('head', new nn.Conv2d(w[0]!, opts.numClasses ?? 2, 1));

@@ -25,7 +25,8 @@ export function viewIndex(n: number, i: number, v: 0 | 1, layout: ViewLayout = '
  */
 export function expandToViews(rel: RelationMask, options: ExpandOptions = {}): RelationMask {
   const layout = options.layout ?? 'stacked';
-  if (layout !== 'stacked' && layout !== 'interleaved') throw new Error(`expandToViews: layout: expected "stacked" | "interleaved", got ${String(layout)}`);
+  if (layout !== 'stacked' && layout !== 'interleaved')
+    throw new Error(`expandToViews: layout: expected "stacked" | "interleaved", got ${String(layout)}`);
   const n = rel.n;
   const m = 2 * n;
   const mask = new Uint8Array(m * m);

@@ -9,7 +9,8 @@ import { requireField, type SampleMeta } from './meta.js';
 export function sameOrganFlagRelation(samples: readonly SampleMeta[]): RelationMask {
   const f = samples.map((_, i) => {
     const v = requireField('sameOrganFlagRelation', samples, i, 'organFlag');
-    if (typeof v !== 'boolean') throw new Error(`sameOrganFlagRelation: samples[${i}].organFlag: expected a boolean, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean')
+      throw new Error(`sameOrganFlagRelation: samples[${i}].organFlag: expected a boolean, got ${JSON.stringify(v)}`);
     return v;
   });
   return maskFromPredicate(samples.length, (i, j) => f[i] === f[j]);

@@ -15,7 +15,11 @@ export interface SamePartitionRelationOptions {
  * The partition of slice m (0-based) of n slices: floor(m * P / n). When n is not a multiple of P the partitions
  * differ in size by at most one slice (e.g. n = 10, P = 4: sizes 3, 2, 3, 2).
  */
-export function slicePartition(sliceIndex: number, slicesInVolume: number, partitions: number = GCL_PARTITIONS): number {
+export function slicePartition(
+  sliceIndex: number,
+  slicesInVolume: number,
+  partitions: number = GCL_PARTITIONS,
+): number {
   return Math.floor((sliceIndex * partitions) / slicesInVolume);
 }
 
@@ -25,7 +29,8 @@ export function samePartitionRelation(
   options: SamePartitionRelationOptions = {},
 ): RelationMask {
   const parts = options.partitions ?? GCL_PARTITIONS;
-  if (!Number.isInteger(parts) || parts < 1) throw new Error(`samePartitionRelation: partitions: expected an integer >= 1, got ${parts}`);
+  if (!Number.isInteger(parts) || parts < 1)
+    throw new Error(`samePartitionRelation: partitions: expected an integer >= 1, got ${parts}`);
   const pid = samples.map((_, i) => {
     const { m, n } = sliceGeometry('samePartitionRelation', samples, i);
     return slicePartition(m, n, parts);

@@ -47,12 +47,14 @@ export class PatientGroupedSampler implements Sampler<number> {
     checkSeed(who, seed);
     checkPositiveInt(who, 'patientsPerBatch', n);
     checkPositiveInt(who, 'imagesPerPatient', k);
-    if (n < 2) throw new Error(`${who}: patientsPerBatch: expected >= 2 (a batch of one patient has no negatives), got ${n}`);
+    if (n < 2)
+      throw new Error(`${who}: patientsPerBatch: expected >= 2 (a batch of one patient has no negatives), got ${n}`);
     if (fewerThanK !== 'exclude' && fewerThanK !== 'replace')
       throw new Error(`${who}: fewerThanK: expected "exclude" | "replace", got ${JSON.stringify(fewerThanK)}`);
     const all = new Map<string, number[]>();
     patients.forEach((p, i) => {
-      if (typeof p !== 'string' || p.length === 0) throw new Error(`${who}: patients[${i}]: expected a non-empty patient id, got ${JSON.stringify(p)}`);
+      if (typeof p !== 'string' || p.length === 0)
+        throw new Error(`${who}: patients[${i}]: expected a non-empty patient id, got ${JSON.stringify(p)}`);
       const list = all.get(p);
       if (list) list.push(i);
       else all.set(p, [i]);
@@ -71,7 +73,8 @@ export class PatientGroupedSampler implements Sampler<number> {
           : fewerThanK === 'exclude'
             ? `data has ${eligible.size} such of ${plural(all.size, 'patient')} (${listIds(describe)})`
             : `data has ${plural(all.size, 'patient')} (${listIds(describe)})`;
-      const need = fewerThanK === 'exclude' ? `at least n=${n} patients with >= k=${k} images each` : `at least n=${n} patients`;
+      const need =
+        fewerThanK === 'exclude' ? `at least n=${n} patients with >= k=${k} images each` : `at least n=${n} patients`;
       throw new Error(`${who}: needs ${need}; ${have}`);
     }
     this.seed = seed;
@@ -167,7 +170,13 @@ function sampleSlots(room: readonly number[], e: number, rng: Rng): number[] {
     }
     return lo;
   };
-  if (r <= 4 * e + 1024) return rng.sample(Array.from({ length: r }, (_, i) => i), e).map(owner);
+  if (r <= 4 * e + 1024)
+    return rng
+      .sample(
+        Array.from({ length: r }, (_, i) => i),
+        e,
+      )
+      .map(owner);
   const taken = new Set<number>();
   const out: number[] = [];
   while (out.length < e) {

@@ -56,24 +56,32 @@ export class PolyclTripletSampler implements Sampler<Triplet> {
   constructor(options: PolyclTripletSamplerOptions) {
     const { volumes, mode, batchSize, seed, last = 'fill' } = options;
     this.name = `polyclTriplets(${mode})`;
-    if (mode !== 'scan' && mode !== 'organ') throw new Error(`polyclTriplets: mode: expected "scan" | "organ", got ${JSON.stringify(mode)}`);
+    if (mode !== 'scan' && mode !== 'organ')
+      throw new Error(`polyclTriplets: mode: expected "scan" | "organ", got ${JSON.stringify(mode)}`);
     checkSeed(this.name, seed);
     checkPositiveInt(this.name, 'batchSize', batchSize);
     checkLastPolicy(this.name, last);
     this.slices = new SliceIndex(this.name, volumes);
     if (mode === 'scan') {
       if (volumes.length < 2)
-        throw new Error(`${this.name}: needs at least 2 scans (a negative is a slice of a different scan); data has 1 (${volumes[0]!.id})`);
+        throw new Error(
+          `${this.name}: needs at least 2 scans (a negative is a slice of a different scan); data has 1 (${volumes[0]!.id})`,
+        );
       const single = volumes.filter((v) => v.slices < 2).map((v) => v.id);
       if (single.length > 0)
-        throw new Error(`${this.name}: every scan needs >= 2 slices (a positive is another slice of the same scan); 1 slice: ${listIds(single)}`);
+        throw new Error(
+          `${this.name}: every scan needs >= 2 slices (a positive is another slice of the same scan); 1 slice: ${listIds(single)}`,
+        );
     } else {
       const total = this.slices.total;
       this.flag = new Uint8Array(total);
       volumes.forEach((v, i) => {
-        if (v.organFlags === undefined) throw new Error(`${this.name}: volumes[${i}].organFlags: required (volume ${v.id})`);
+        if (v.organFlags === undefined)
+          throw new Error(`${this.name}: volumes[${i}].organFlags: required (volume ${v.id})`);
         if (v.organFlags.length !== v.slices)
-          throw new Error(`${this.name}: volumes[${i}].organFlags: expected ${v.slices} flags (one per slice), got ${v.organFlags.length} (volume ${v.id})`);
+          throw new Error(
+            `${this.name}: volumes[${i}].organFlags: expected ${v.slices} flags (one per slice), got ${v.organFlags.length} (volume ${v.id})`,
+          );
         for (let s = 0; s < v.slices; s++) this.flag[this.slices.offsets[i]! + s] = v.organFlags[s] ? 1 : 0;
       });
       this.rank = new Int32Array(total);

@@ -36,7 +36,9 @@ export class RandomSampler implements Sampler<number> {
     if (!Number.isSafeInteger(size) || size < 0) throw new Error(`random: size: expected an integer >= 0, got ${size}`);
     if (size === 0) throw new Error('random: the data set is empty');
     if (last === 'fill' && size < batchSize)
-      throw new Error(`random: needs at least batchSize=${batchSize} samples to fill a batch; data set has ${size} (use last: "keep" or a smaller batch)`);
+      throw new Error(
+        `random: needs at least batchSize=${batchSize} samples to fill a batch; data set has ${size} (use last: "keep" or a smaller batch)`,
+      );
     if (last === 'drop' && size < batchSize)
       throw new Error(`random: batchSize=${batchSize} > ${size} samples with last: "drop" gives no batch at all`);
     this.size = size;

@@ -44,7 +44,8 @@ export class SliceIndex {
     const seen = new Map<string, number>();
     const dup: string[] = [];
     volumes.forEach((v, i) => {
-      if (typeof v.id !== 'string' || v.id.length === 0) throw new Error(`${sampler}: volumes[${i}].id: expected a non-empty string`);
+      if (typeof v.id !== 'string' || v.id.length === 0)
+        throw new Error(`${sampler}: volumes[${i}].id: expected a non-empty string`);
       if (!Number.isSafeInteger(v.slices) || v.slices < 1)
         throw new Error(`${sampler}: volumes[${i}].slices: expected an integer >= 1, got ${v.slices} (volume ${v.id})`);
       if (seen.has(v.id)) dup.push(`${v.id} (volumes[${seen.get(v.id)}] and volumes[${i}])`);

@@ -5,7 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, tidy, F, grad, noGrad, enableGrad, isGradEnabled, cat, stack, where, setNumThreads, type Tensor } from '../../src/engine/index.js';
+import {
+  tensor,
+  tidy,
+  F,
+  grad,
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  cat,
+  stack,
+  where,
+  setNumThreads,
+  type Tensor,
+} from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, randomArray, numel } from './helpers.js';
 
@@ -42,7 +55,10 @@ function gradcheck(
 ): void {
   const h = o.h ?? 1e-6;
   const outShape = tidy(() => noGrad(() => f(inputs.map(t64)).shape));
-  const R = { data: Float64Array.from(randomArray(rng, numel(outShape), 0.5, 1.5).map((v, i) => (i % 2 ? v : -v))), shape: outShape };
+  const R = {
+    data: Float64Array.from(randomArray(rng, numel(outShape), 0.5, 1.5).map((v, i) => (i % 2 ? v : -v))),
+    shape: outShape,
+  };
   const loss = (xs: Tensor[]): Tensor => f(xs).mul(t64(R)).sum();
 
   const analytic = tidy(() => {
@@ -143,7 +159,12 @@ test('gradients of matmul (2-D, batched with broadcasting) and bmm', () => {
   gradcheck('matmul batched', ([a, b]) => a!.matmul(b!), [rand(rng, [2, 3, 4]), rand(rng, [4, 2])], rng);
   gradcheck('matmul vector', ([a, b]) => a!.matmul(b!), [rand(rng, [3, 4]), rand(rng, [4])], rng);
   gradcheck('bmm', ([a, b]) => a!.bmm(b!), [rand(rng, [2, 3, 4]), rand(rng, [2, 4, 2])], rng);
-  gradcheck('linear', ([x, w, b]) => F.linear(x!, w!, b!), [rand(rng, [2, 3, 5]), rand(rng, [4, 5]), rand(rng, [4])], rng);
+  gradcheck(
+    'linear',
+    ([x, w, b]) => F.linear(x!, w!, b!),
+    [rand(rng, [2, 3, 5]), rand(rng, [4, 5]), rand(rng, [4])],
+    rng,
+  );
 });
 
 test('gradients of reductions: sum, mean, amax, var, std, norm, logsumexp, cumsum', () => {
@@ -211,9 +232,24 @@ test('gradients of convTranspose2d (input, weight, bias)', () => {
 
 test('gradients of maxPool2d and avgPool2d', () => {
   const rng = new Rng(108);
-  gradcheck('maxPool2d k3 s2 p1', ([x]) => F.maxPool2d(x!, { kernelSize: 3, stride: 2, padding: 1 }), [rand(rng, [2, 2, 5, 5])], rng);
-  gradcheck('maxPool2d k2 ceil', ([x]) => F.maxPool2d(x!, { kernelSize: 2, ceilMode: true }), [rand(rng, [1, 2, 5, 3])], rng);
-  gradcheck('avgPool2d k3 s2 p1', ([x]) => F.avgPool2d(x!, { kernelSize: 3, stride: 2, padding: 1 }), [rand(rng, [2, 2, 5, 5])], rng);
+  gradcheck(
+    'maxPool2d k3 s2 p1',
+    ([x]) => F.maxPool2d(x!, { kernelSize: 3, stride: 2, padding: 1 }),
+    [rand(rng, [2, 2, 5, 5])],
+    rng,
+  );
+  gradcheck(
+    'maxPool2d k2 ceil',
+    ([x]) => F.maxPool2d(x!, { kernelSize: 2, ceilMode: true }),
+    [rand(rng, [1, 2, 5, 3])],
+    rng,
+  );
+  gradcheck(
+    'avgPool2d k3 s2 p1',
+    ([x]) => F.avgPool2d(x!, { kernelSize: 3, stride: 2, padding: 1 }),
+    [rand(rng, [2, 2, 5, 5])],
+    rng,
+  );
   gradcheck(
     'avgPool2d exclude pad',
     ([x]) => F.avgPool2d(x!, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }),
@@ -258,9 +294,19 @@ test('gradients of batchNorm (training), instanceNorm, groupNorm, layerNorm (inp
 test('gradients of interpolate bilinear (both alignCorners) and trilinear', () => {
   const rng = new Rng(110);
   for (const ac of [false, true]) {
-    gradcheck(`bilinear ac=${ac}`, ([x]) => F.interpolate(x!, { size: [5, 7], mode: 'bilinear', alignCorners: ac }), [rand(rng, [1, 2, 3, 4])], rng);
+    gradcheck(
+      `bilinear ac=${ac}`,
+      ([x]) => F.interpolate(x!, { size: [5, 7], mode: 'bilinear', alignCorners: ac }),
+      [rand(rng, [1, 2, 3, 4])],
+      rng,
+    );
   }
-  gradcheck('trilinear', ([x]) => F.interpolate(x!, { size: [3, 4, 5], mode: 'trilinear' }), [rand(rng, [1, 1, 2, 3, 3])], rng);
+  gradcheck(
+    'trilinear',
+    ([x]) => F.interpolate(x!, { size: [3, 4, 5], mode: 'trilinear' }),
+    [rand(rng, [1, 1, 2, 3, 3])],
+    rng,
+  );
 });
 
 test('gradients of gridSample bilinear with respect to input and grid (2D, 3D)', () => {
@@ -279,7 +325,12 @@ test('gradients of gridSample bilinear with respect to input and grid (2D, 3D)',
     [rand(rng, [1, 1, 3, 4]), rand(rng, [1, 2, 3, 2], -0.9, 0.9)],
     rng,
   );
-  gradcheck('gridSample 3D', ([x, g]) => F.gridSample(x!, g!), [rand(rng, [1, 1, 3, 3, 3]), rand(rng, [1, 2, 2, 2, 3], -1, 1)], rng);
+  gradcheck(
+    'gridSample 3D',
+    ([x, g]) => F.gridSample(x!, g!),
+    [rand(rng, [1, 1, 3, 3, 3]), rand(rng, [1, 2, 2, 2, 3], -1, 1)],
+    rng,
+  );
   // through affineGrid to theta (the path a learned affine warp takes)
   gradcheck(
     'affineGrid -> gridSample, d/d theta',
@@ -294,11 +345,34 @@ test('gradients of crossEntropy (weights, ignoreIndex, smoothing, N-D), nllLoss,
   const t1 = long([0, 3, 1, -100, 2], [5]);
   const w = tensor([0.5, 2, 1, 1.5], { dtype: 'float64' });
   gradcheck('crossEntropy weighted', ([x]) => F.crossEntropy(x!, t1, { weight: w }), [rand(rng, [5, 4], -2, 2)], rng);
-  gradcheck('crossEntropy weighted smoothed sum', ([x]) => F.crossEntropy(x!, t1, { weight: w, labelSmoothing: 0.1, reduction: 'sum' }), [rand(rng, [5, 4], -2, 2)], rng);
-  const tn = long(Array.from({ length: 2 * 3 * 3 }, () => rng.int(0, 4)), [2, 3, 3]);
-  gradcheck('crossEntropy N-D weighted', ([x]) => F.crossEntropy(x!, tn, { weight: w }), [rand(rng, [2, 4, 3, 3], -2, 2)], rng);
-  gradcheck('crossEntropy probability targets', ([x, q]) => F.crossEntropy(x!, F.softmax(q!, 1)), [rand(rng, [3, 4], -2, 2), rand(rng, [3, 4])], rng);
-  gradcheck('nllLoss', ([x]) => F.nllLoss(F.logSoftmax(x!, 1), t1, { weight: w, reduction: 'none' }), [rand(rng, [5, 4], -2, 2)], rng);
+  gradcheck(
+    'crossEntropy weighted smoothed sum',
+    ([x]) => F.crossEntropy(x!, t1, { weight: w, labelSmoothing: 0.1, reduction: 'sum' }),
+    [rand(rng, [5, 4], -2, 2)],
+    rng,
+  );
+  const tn = long(
+    Array.from({ length: 2 * 3 * 3 }, () => rng.int(0, 4)),
+    [2, 3, 3],
+  );
+  gradcheck(
+    'crossEntropy N-D weighted',
+    ([x]) => F.crossEntropy(x!, tn, { weight: w }),
+    [rand(rng, [2, 4, 3, 3], -2, 2)],
+    rng,
+  );
+  gradcheck(
+    'crossEntropy probability targets',
+    ([x, q]) => F.crossEntropy(x!, F.softmax(q!, 1)),
+    [rand(rng, [3, 4], -2, 2), rand(rng, [3, 4])],
+    rng,
+  );
+  gradcheck(
+    'nllLoss',
+    ([x]) => F.nllLoss(F.logSoftmax(x!, 1), t1, { weight: w, reduction: 'none' }),
+    [rand(rng, [5, 4], -2, 2)],
+    rng,
+  );
   gradcheck(
     'bceWithLogits',
     ([x, y]) => F.binaryCrossEntropyWithLogits(x!, y!, { posWeight: tensor([2, 0.5, 1], { dtype: 'float64' }) }),
@@ -327,7 +401,12 @@ test('gradients of gather, indexSelect (repeated indices accumulate), cat, stack
   gradcheck('slice step 2', ([x]) => x!.slice(1, 1, 6, 2), [rand(rng, [3, 7])], rng);
   gradcheck('slice negative', ([x]) => x!.slice(0, -2), [rand(rng, [4, 3])], rng);
   gradcheck('select + narrow', ([x]) => x!.select(0, 1).narrow(0, 1, 2), [rand(rng, [3, 4, 2])], rng);
-  gradcheck('permute/reshape/transpose', ([x]) => x!.permute(2, 0, 1).reshape(4, 6).transpose(0, 1), [rand(rng, [2, 3, 4])], rng);
+  gradcheck(
+    'permute/reshape/transpose',
+    ([x]) => x!.permute(2, 0, 1).reshape(4, 6).transpose(0, 1),
+    [rand(rng, [2, 3, 4])],
+    rng,
+  );
   gradcheck('expand/repeat/flip', ([x]) => x!.expand(3, 2, 4).repeat(1, 2, 1).flip(2), [rand(rng, [1, 2, 4])], rng);
   const mask = tensor([1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1], { shape: [3, 4], dtype: 'bool' });
   gradcheck('where', ([a, b]) => where(mask, a!, b!), [rand(rng, [3, 4]), rand(rng, [3, 4])], rng);
@@ -345,16 +424,28 @@ test('grad() with createGraph gives a differentiable first derivative: second de
     const [g] = grad(y, x, { createGraph: true });
     assert.ok(g, 'first derivative');
     assert.equal(g.requiresGrad, true, 'createGraph keeps the first derivative in the graph');
-    assertClose(g.toFloat64Array(), xs.map((v) => Math.sin(v) + v * Math.cos(v)), { rtol: 1e-12, atol: 1e-12, msg: "f'" });
+    assertClose(
+      g.toFloat64Array(),
+      xs.map((v) => Math.sin(v) + v * Math.cos(v)),
+      { rtol: 1e-12, atol: 1e-12, msg: "f'" },
+    );
     const [g2] = grad(g.sum(), x);
     assert.ok(g2, 'second derivative');
-    assertClose(g2.toFloat64Array(), xs.map((v) => 2 * Math.cos(v) - v * Math.sin(v)), { rtol: 1e-12, atol: 1e-12, msg: "f''" });
+    assertClose(
+      g2.toFloat64Array(),
+      xs.map((v) => 2 * Math.cos(v) - v * Math.sin(v)),
+      { rtol: 1e-12, atol: 1e-12, msg: "f''" },
+    );
     // grad() does not touch .grad
     assert.equal(x.grad, null);
     // the cube: d²/dx² Σ x³ = 6x
     const [c1] = grad(x.pow(3).sum(), x, { createGraph: true });
     const [c2] = grad(c1!.sum(), x);
-    assertClose(c2!.toFloat64Array(), xs.map((v) => 6 * v), { rtol: 1e-12, atol: 1e-12, msg: '(x^3)\'\'' });
+    assertClose(
+      c2!.toFloat64Array(),
+      xs.map((v) => 6 * v),
+      { rtol: 1e-12, atol: 1e-12, msg: "(x^3)''" },
+    );
     // without createGraph the derivative is a constant
     const [d] = grad(x.pow(3).sum(), x);
     assert.equal(d!.requiresGrad, false);
@@ -410,9 +501,13 @@ test('noGrad turns recording off, restores the previous mode after return and af
       // nested noGrad keeps "off" after it returns (restores the previous mode, not "on")
       noGrad(() => x.add(1));
       assert.equal(isGradEnabled(), false);
-      assert.throws(() => enableGrad(() => {
-        throw new RangeError('inner');
-      }), /inner/);
+      assert.throws(
+        () =>
+          enableGrad(() => {
+            throw new RangeError('inner');
+          }),
+        /inner/,
+      );
       assert.equal(isGradEnabled(), false, 'enableGrad restores "off" after a throw');
     });
     assert.equal(isGradEnabled(), true);
@@ -433,9 +528,17 @@ test('gradients accumulate in .grad over two backward calls; setting .grad = nul
     const x = tensor(xs, { dtype: 'float64', requiresGrad: true });
     assert.equal(x.isLeaf, true);
     x.mul(x).sum().backward(); // 2x
-    assertClose(x.grad!.toFloat64Array(), xs.map((v) => 2 * v), { rtol: 0, atol: 0 });
+    assertClose(
+      x.grad!.toFloat64Array(),
+      xs.map((v) => 2 * v),
+      { rtol: 0, atol: 0 },
+    );
     x.mul(3).sum().backward(); // + 3
-    assertClose(x.grad!.toFloat64Array(), xs.map((v) => 2 * v + 3), { rtol: 0, atol: 0, msg: 'accumulated' });
+    assertClose(
+      x.grad!.toFloat64Array(),
+      xs.map((v) => 2 * v + 3),
+      { rtol: 0, atol: 0, msg: 'accumulated' },
+    );
     x.grad = null;
     assert.equal(x.grad, null);
     x.exp().sum().backward();
@@ -454,7 +557,11 @@ test('retainGraph allows a second backward through the same graph; without it th
     const y = x.exp().mul(x).sum(); // d/dx = e^x (1 + x); exp saves its result, so the graph holds buffers
     y.backward(undefined, { retainGraph: true });
     y.backward();
-    assertClose(x.grad!.toFloat64Array(), xs.map((v) => 2 * Math.exp(v) * (1 + v)), { rtol: 1e-14, atol: 0, msg: 'twice' });
+    assertClose(
+      x.grad!.toFloat64Array(),
+      xs.map((v) => 2 * Math.exp(v) * (1 + v)),
+      { rtol: 1e-14, atol: 0, msg: 'twice' },
+    );
     const z = x.exp().mul(x).sum();
     z.backward();
     assert.throws(() => z.backward(), /second time|freed/i);
@@ -478,12 +585,17 @@ test('detach cuts the graph and shares memory; retainGrad keeps a non-leaf gradi
     assert.equal(h.isLeaf, true);
     h.mul(h).sum().backward();
     assert.equal(x.grad, null, 'no gradient flows through detach');
-    assert.deepEqual(h.grad!.toArray(), xs.map((v) => 4 * v));
+    assert.deepEqual(
+      h.grad!.toArray(),
+      xs.map((v) => 4 * v),
+    );
     // retainGrad on an intermediate
     const m = x.mul(x);
     assert.equal(m.isLeaf, false);
     m.retainGrad();
-    m.mul(tensor([1, 2, 3], { dtype: 'float64' })).sum().backward();
+    m.mul(tensor([1, 2, 3], { dtype: 'float64' }))
+      .sum()
+      .backward();
     assert.deepEqual(m.grad!.toArray(), [1, 2, 3]);
     assert.deepEqual(x.grad!.toArray(), [2, -8, 18]);
   });

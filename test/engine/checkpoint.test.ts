@@ -27,7 +27,10 @@ function rawBytes(t: Tensor): Buffer {
 }
 
 /** An independent reader of the format: 8-byte LE length, JSON header, data. */
-function parseByHand(file: string): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; data: Buffer } {
+function parseByHand(file: string): {
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  data: Buffer;
+} {
   const buf = readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
   return { header: JSON.parse(buf.subarray(8, 8 + n).toString('utf8')), data: buf.subarray(8 + n) };
@@ -47,7 +50,14 @@ test('safetensors: the written file follows the format, for every dtype', () => 
     ['uint8', 'U8'],
     ['bool', 'BOOL'],
   ];
-  for (const [d] of dtypes) tensors[`t_${d}`] = tensor([[1, 0, 3], [4, 5, 1]], { dtype: d });
+  for (const [d] of dtypes)
+    tensors[`t_${d}`] = tensor(
+      [
+        [1, 0, 3],
+        [4, 5, 1],
+      ],
+      { dtype: d },
+    );
   tensors['scalar'] = tensor(7.5);
   const file = path.join(dir, 'all.safetensors');
   saveSafetensors(file, tensors, { note: 'hello' });
@@ -94,22 +104,37 @@ test('safetensors: bad files give errors naming the file', () => {
   const bytes = readFileSync(good);
   const truncated = path.join(dir, 'truncated.safetensors');
   writeFileSync(truncated, bytes.subarray(0, bytes.length - 40));
-  assert.throws(() => loadSafetensors(truncated), (e: Error) => e.message.includes(truncated) && /truncated|outside/.test(e.message));
+  assert.throws(
+    () => loadSafetensors(truncated),
+    (e: Error) => e.message.includes(truncated) && /truncated|outside/.test(e.message),
+  );
   const tiny = path.join(dir, 'tiny.safetensors');
   writeFileSync(tiny, Buffer.from([1, 2, 3]));
-  assert.throws(() => loadSafetensors(tiny), (e: Error) => e.message.includes(tiny) && /too short/.test(e.message));
+  assert.throws(
+    () => loadSafetensors(tiny),
+    (e: Error) => e.message.includes(tiny) && /too short/.test(e.message),
+  );
   const badLen = path.join(dir, 'badlen.safetensors');
   const b2 = Buffer.from(bytes);
   b2.writeBigUInt64LE(10n ** 12n, 0);
   writeFileSync(badLen, b2);
-  assert.throws(() => loadSafetensors(badLen), (e: Error) => e.message.includes(badLen) && /header length/.test(e.message));
+  assert.throws(
+    () => loadSafetensors(badLen),
+    (e: Error) => e.message.includes(badLen) && /header length/.test(e.message),
+  );
   const badJson = path.join(dir, 'badjson.safetensors');
   const b3 = Buffer.from(bytes);
   b3[8] = 0x7a; // break the JSON's opening brace
   writeFileSync(badJson, b3);
-  assert.throws(() => loadSafetensors(badJson), (e: Error) => e.message.includes(badJson) && /JSON/.test(e.message));
+  assert.throws(
+    () => loadSafetensors(badJson),
+    (e: Error) => e.message.includes(badJson) && /JSON/.test(e.message),
+  );
   const missing = path.join(dir, 'nope.safetensors');
-  assert.throws(() => loadSafetensors(missing), (e: Error) => e.message.includes(missing));
+  assert.throws(
+    () => loadSafetensors(missing),
+    (e: Error) => e.message.includes(missing),
+  );
 });
 
 test('safetensors: writes are atomic (no temp files left, failures keep the old file)', () => {
@@ -123,7 +148,10 @@ test('safetensors: writes are atomic (no temp files left, failures keep the old 
   // target is a directory: rename fails, the error names it, nothing half-written remains
   const asDir = path.join(sub, 'isdir.safetensors');
   mkdirSync(asDir);
-  assert.throws(() => saveSafetensors(asDir, { x: tensor([1]) }), (e: Error) => e.message.includes(asDir));
+  assert.throws(
+    () => saveSafetensors(asDir, { x: tensor([1]) }),
+    (e: Error) => e.message.includes(asDir),
+  );
   assert.deepEqual(readdirSync(sub).sort(), ['isdir.safetensors', 'm.safetensors']);
 });
 
@@ -137,7 +165,12 @@ class Net extends nn.Module {
   }
 }
 
-function trainSteps(net: Net, opt: optim.Optimizer<{ lr: number }>, sched: optim.LRScheduler, data: [Tensor, Tensor][]): number[] {
+function trainSteps(
+  net: Net,
+  opt: optim.Optimizer<{ lr: number }>,
+  sched: optim.LRScheduler,
+  data: [Tensor, Tensor][],
+): number[] {
   return data.map(([x, y]) =>
     tidy(() => {
       const loss = F.crossEntropy(net.forward(x), y);
@@ -152,7 +185,10 @@ function trainSteps(net: Net, opt: optim.Optimizer<{ lr: number }>, sched: optim
 
 test('checkpoint: model + optimiser + scheduler resume reproduces the uninterrupted run exactly', () => {
   manualSeed(11);
-  const data: [Tensor, Tensor][] = Array.from({ length: 8 }, (_, i) => [randn([4, 1, 6, 6]), tensor([i % 2, 1, 0, 1], { dtype: 'int64' })]);
+  const data: [Tensor, Tensor][] = Array.from({ length: 8 }, (_, i) => [
+    randn([4, 1, 6, 6]),
+    tensor([i % 2, 1, 0, 1], { dtype: 'int64' }),
+  ]);
   manualSeed(5);
   const a = new Net();
   const optA = new optim.SGD(a.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });

@@ -22,7 +22,7 @@ import {
 } from '../../src/engine/index.js';
 
 /** asserts fn throws an Error (exactly that class when given) whose message matches every pattern */
-function throwsWith(fn: () => unknown, patterns: RegExp[], cls: Function = Error): void {
+function throwsWith(fn: () => unknown, patterns: RegExp[], cls: new (...args: never[]) => Error = Error): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof cls, `expected a ${cls.name}, got ${String(e)}`);
     const msg = (e as Error).message;

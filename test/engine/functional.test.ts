@@ -103,7 +103,13 @@ function convTransposeRef(
   x: Arr,
   w: Arr,
   b: Float64Array | null,
-  o: { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[]; groups?: number },
+  o: {
+    stride?: number | number[];
+    padding?: number | number[];
+    outputPadding?: number | number[];
+    dilation?: number | number[];
+    groups?: number;
+  },
 ): Arr {
   const [N, Cin] = x.shape as [number, number];
   const inS = x.shape.slice(2);
@@ -121,7 +127,9 @@ function convTransposeRef(
   const shape = [N, Cout, ...outS];
   const out = new Float64Array(numel(shape));
   const per = numel(outS);
-  if (b) for (let n = 0; n < N; n++) for (let c = 0; c < Cout; c++) out.fill(b[c]!, (n * Cout + c) * per, (n * Cout + c + 1) * per);
+  if (b)
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < Cout; c++) out.fill(b[c]!, (n * Cout + c) * per, (n * Cout + c + 1) * per);
   const inPos = positions(inS);
   const kPos = positions(kS);
   for (let n = 0; n < N; n++) {
@@ -226,7 +234,11 @@ test('convTranspose2d: stride 2 kernel 2, padding + outputPadding, groups, dilat
     const wg = rand(rng, [4, 1, 3, 2]);
     const bg = rand(rng, [2]);
     const og = { stride: [2, 1], padding: [0, 1], outputPadding: [1, 0], dilation: [1, 2], groups: 2 };
-    check(F.convTranspose2d(t64(xg), t64(wg), t64(bg), og), convTransposeRef(xg, wg, bg.data, og), 'convTranspose2d grouped');
+    check(
+      F.convTranspose2d(t64(xg), t64(wg), t64(bg), og),
+      convTransposeRef(xg, wg, bg.data, og),
+      'convTranspose2d grouped',
+    );
   });
 });
 
@@ -282,7 +294,14 @@ function maxPoolRef(x: Arr, kernel: number[], stride: number[], pad: number[], d
 }
 
 /** avg_pool: window clipped to input+padding for the divisor (countIncludePad) or to the input (otherwise) */
-function avgPoolRef(x: Arr, kernel: number[], stride: number[], pad: number[], ceil: boolean, includePad: boolean): Arr {
+function avgPoolRef(
+  x: Arr,
+  kernel: number[],
+  stride: number[],
+  pad: number[],
+  ceil: boolean,
+  includePad: boolean,
+): Arr {
   const [N, C] = x.shape as [number, number];
   const inS = x.shape.slice(2);
   const outS = inS.map((L, d) => poolLen(L, kernel[d]!, stride[d]!, pad[d]!, 1, ceil));
@@ -356,8 +375,16 @@ test('maxPool3d: padding and ceilMode vs window maxima', () => {
   const rng = new Rng(7);
   tidy(() => {
     const x = rand(rng, [1, 2, 5, 4, 6]);
-    check(F.maxPool3d(t64(x), { kernelSize: 2, ceilMode: true }), maxPoolRef(x, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], true), 'maxPool3d ceil');
-    check(F.maxPool3d(t64(x), { kernelSize: 3, stride: 2, padding: 1 }), maxPoolRef(x, [3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], false), 'maxPool3d p1');
+    check(
+      F.maxPool3d(t64(x), { kernelSize: 2, ceilMode: true }),
+      maxPoolRef(x, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], true),
+      'maxPool3d ceil',
+    );
+    check(
+      F.maxPool3d(t64(x), { kernelSize: 3, stride: 2, padding: 1 }),
+      maxPoolRef(x, [3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], false),
+      'maxPool3d p1',
+    );
   });
 });
 
@@ -366,7 +393,11 @@ test('avgPool2d/3d: padding with and without countIncludePad, ceilMode vs window
   tidy(() => {
     const x = rand(rng, [2, 3, 7, 6]);
     check(F.avgPool2d(t64(x), { kernelSize: 2 }), avgPoolRef(x, [2, 2], [2, 2], [0, 0], false, true), 'avgPool2d k2');
-    check(F.avgPool2d(t64(x), { kernelSize: 3, stride: 2, padding: 1 }), avgPoolRef(x, [3, 3], [2, 2], [1, 1], false, true), 'avgPool2d include pad');
+    check(
+      F.avgPool2d(t64(x), { kernelSize: 3, stride: 2, padding: 1 }),
+      avgPoolRef(x, [3, 3], [2, 2], [1, 1], false, true),
+      'avgPool2d include pad',
+    );
     check(
       F.avgPool2d(t64(x), { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }),
       avgPoolRef(x, [3, 3], [2, 2], [1, 1], false, false),
@@ -383,7 +414,11 @@ test('avgPool2d/3d: padding with and without countIncludePad, ceilMode vs window
       avgPoolRef(x3, [3, 2, 3], [2, 2, 2], [1, 0, 1], false, false),
       'avgPool3d exclude pad',
     );
-    check(F.avgPool3d(t64(x3), { kernelSize: 2, ceilMode: true }), avgPoolRef(x3, [2, 2, 2], [2, 2, 2], [0, 0, 0], true, true), 'avgPool3d ceil');
+    check(
+      F.avgPool3d(t64(x3), { kernelSize: 2, ceilMode: true }),
+      avgPoolRef(x3, [2, 2, 2], [2, 2, 2], [0, 0, 0], true, true),
+      'avgPool3d ceil',
+    );
     // hand check: a 2x2 mean of 1..4 is 2.5
     const h = F.avgPool2d(tensor([1, 2, 3, 4], { shape: [1, 1, 2, 2], dtype: 'float64' }), { kernelSize: 2 });
     assert.equal(h.item(), 2.5);
@@ -406,7 +441,11 @@ test('adaptiveAvgPool2d/3d: floor/ceil bins (down and up) vs window means', () =
 // ---------------------------------------------------------------- normalisation
 
 /** mean and biased variance of the elements of x whose multi-index satisfies key(idx) === k, per key */
-function groupStats(x: Arr, key: (idx: number[]) => number, nKeys: number): { mean: number[]; varB: number[]; count: number[] } {
+function groupStats(
+  x: Arr,
+  key: (idx: number[]) => number,
+  nKeys: number,
+): { mean: number[]; varB: number[]; count: number[] } {
   const sum = Array(nKeys).fill(0) as number[];
   const count = Array(nKeys).fill(0) as number[];
   for (let i = 0; i < x.data.length; i++) {
@@ -453,7 +492,14 @@ test('batchNorm training: batch statistics normalise; running stats get momentum
     const rv = t64(rv0);
     const y = F.batchNorm(t64(x), rm, rv, { weight: t64(w), bias: t64(b), training: true });
     const st = groupStats(x, (i) => i[1]!, 3);
-    const ref = normaliseRef(x, (i) => i[1]!, st.mean, st.varB, 1e-5, (i) => [w.data[i[1]!]!, b.data[i[1]!]!]);
+    const ref = normaliseRef(
+      x,
+      (i) => i[1]!,
+      st.mean,
+      st.varB,
+      1e-5,
+      (i) => [w.data[i[1]!]!, b.data[i[1]!]!],
+    );
     check(y, ref, 'batchNorm train output');
     const m = st.count[0]!;
     assertClose(
@@ -470,8 +516,23 @@ test('batchNorm training: batch statistics normalise; running stats get momentum
     const rm2 = t64(rm0);
     const rv2 = t64(rv0);
     const y2 = F.batchNorm(t64(x), rm2, rv2, { training: true, momentum: 0.3, eps: 1e-3 });
-    check(y2, normaliseRef(x, (i) => i[1]!, st.mean, st.varB, 1e-3, () => [1, 0]), 'batchNorm train eps 1e-3');
-    assertClose(rm2.toFloat64Array(), st.mean.map((mu, c) => 0.7 * rm0.data[c]! + 0.3 * mu), { rtol: 1e-12, atol: 1e-12 });
+    check(
+      y2,
+      normaliseRef(
+        x,
+        (i) => i[1]!,
+        st.mean,
+        st.varB,
+        1e-3,
+        () => [1, 0],
+      ),
+      'batchNorm train eps 1e-3',
+    );
+    assertClose(
+      rm2.toFloat64Array(),
+      st.mean.map((mu, c) => 0.7 * rm0.data[c]! + 0.3 * mu),
+      { rtol: 1e-12, atol: 1e-12 },
+    );
   });
 });
 
@@ -486,7 +547,14 @@ test('batchNorm eval: normalises with the running stats and leaves them unchange
     const rm = t64(rm0);
     const rv = t64(rv0);
     const y = F.batchNorm(t64(x), rm, rv, { weight: t64(w), bias: t64(b), training: false });
-    const ref = normaliseRef(x, (i) => i[1]!, [...rm0.data], [...rv0.data], 1e-5, (i) => [w.data[i[1]!]!, b.data[i[1]!]!]);
+    const ref = normaliseRef(
+      x,
+      (i) => i[1]!,
+      [...rm0.data],
+      [...rv0.data],
+      1e-5,
+      (i) => [w.data[i[1]!]!, b.data[i[1]!]!],
+    );
     check(y, ref, 'batchNorm eval');
     assertClose(rm.toFloat64Array(), rm0.data, { rtol: 0, atol: 0, msg: 'running mean unchanged' });
     assertClose(rv.toFloat64Array(), rv0.data, { rtol: 0, atol: 0, msg: 'running var unchanged' });
@@ -503,14 +571,37 @@ test('instanceNorm, groupNorm, layerNorm: per-instance / per-group / trailing-di
 
     const inKey = (i: number[]): number => i[0]! * 6 + i[1]!;
     const si = groupStats(x, inKey, 12);
-    check(F.instanceNorm(t64(x), { weight: t64(w), bias: t64(b) }), normaliseRef(x, inKey, si.mean, si.varB, 1e-5, aff), 'instanceNorm');
-    check(F.instanceNorm(t64(x)), normaliseRef(x, inKey, si.mean, si.varB, 1e-5, () => [1, 0]), 'instanceNorm no affine');
+    check(
+      F.instanceNorm(t64(x), { weight: t64(w), bias: t64(b) }),
+      normaliseRef(x, inKey, si.mean, si.varB, 1e-5, aff),
+      'instanceNorm',
+    );
+    check(
+      F.instanceNorm(t64(x)),
+      normaliseRef(x, inKey, si.mean, si.varB, 1e-5, () => [1, 0]),
+      'instanceNorm no affine',
+    );
 
     const gKey = (i: number[]): number => i[0]! * 3 + Math.floor(i[1]! / 2);
     const sg = groupStats(x, gKey, 6);
-    check(F.groupNorm(t64(x), 3, { weight: t64(w), bias: t64(b) }), normaliseRef(x, gKey, sg.mean, sg.varB, 1e-5, aff), 'groupNorm 3 groups');
+    check(
+      F.groupNorm(t64(x), 3, { weight: t64(w), bias: t64(b) }),
+      normaliseRef(x, gKey, sg.mean, sg.varB, 1e-5, aff),
+      'groupNorm 3 groups',
+    );
     const g1 = groupStats(x, (i) => i[0]!, 2);
-    check(F.groupNorm(t64(x), 1, { eps: 1e-2 }), normaliseRef(x, (i) => i[0]!, g1.mean, g1.varB, 1e-2, () => [1, 0]), 'groupNorm 1 group');
+    check(
+      F.groupNorm(t64(x), 1, { eps: 1e-2 }),
+      normaliseRef(
+        x,
+        (i) => i[0]!,
+        g1.mean,
+        g1.varB,
+        1e-2,
+        () => [1, 0],
+      ),
+      'groupNorm 1 group',
+    );
 
     const lw = rand(rng, [3, 4], 0.5, 2);
     const lb = rand(rng, [3, 4]);
@@ -522,7 +613,18 @@ test('instanceNorm, groupNorm, layerNorm: per-instance / per-group / trailing-di
       'layerNorm [3,4]',
     );
     const sl1 = groupStats(x, (i) => (i[0]! * 6 + i[1]!) * 3 + i[2]!, 36);
-    check(F.layerNorm(t64(x), [4]), normaliseRef(x, (i) => (i[0]! * 6 + i[1]!) * 3 + i[2]!, sl1.mean, sl1.varB, 1e-5, () => [1, 0]), 'layerNorm [4]');
+    check(
+      F.layerNorm(t64(x), [4]),
+      normaliseRef(
+        x,
+        (i) => (i[0]! * 6 + i[1]!) * 3 + i[2]!,
+        sl1.mean,
+        sl1.varB,
+        1e-5,
+        () => [1, 0],
+      ),
+      'layerNorm [4]',
+    );
   });
 });
 
@@ -533,10 +635,26 @@ test('leakyRelu, elu, softmax, logSoftmax vs closed forms (stable for large logi
   tidy(() => {
     const x = rand(rng, [3, 5, 4], -3, 3);
     const map = (f: (v: number) => number): Arr => ({ data: x.data.map(f), shape: x.shape });
-    check(F.leakyRelu(t64(x)), map((v) => (v > 0 ? v : 0.01 * v)), 'leakyRelu default');
-    check(F.leakyRelu(t64(x), 0.2), map((v) => (v > 0 ? v : 0.2 * v)), 'leakyRelu 0.2');
-    check(F.elu(t64(x)), map((v) => (v > 0 ? v : Math.expm1(v))), 'elu');
-    check(F.elu(t64(x), 0.5), map((v) => (v > 0 ? v : 0.5 * Math.expm1(v))), 'elu 0.5');
+    check(
+      F.leakyRelu(t64(x)),
+      map((v) => (v > 0 ? v : 0.01 * v)),
+      'leakyRelu default',
+    );
+    check(
+      F.leakyRelu(t64(x), 0.2),
+      map((v) => (v > 0 ? v : 0.2 * v)),
+      'leakyRelu 0.2',
+    );
+    check(
+      F.elu(t64(x)),
+      map((v) => (v > 0 ? v : Math.expm1(v))),
+      'elu',
+    );
+    check(
+      F.elu(t64(x), 0.5),
+      map((v) => (v > 0 ? v : 0.5 * Math.expm1(v))),
+      'elu 0.5',
+    );
 
     const big = { data: x.data.map((v) => v * 400), shape: x.shape }; // logits up to ±1200: exp overflows naively
     for (const src of [x, big]) {
@@ -622,7 +740,11 @@ test('interpolate nearest (2D, 3D, scaleFactor) vs floor(dst * in / out)', () =>
     assert.deepEqual(up.shape, [2, 2, 8, 10]);
     check(up, interpRef(x, [8, 10], 'nearest', false), 'nearest x2');
     const x3 = rand(rng, [1, 2, 3, 4, 5]);
-    check(F.interpolate(t64(x3), { size: [5, 2, 7], mode: 'nearest' }), interpRef(x3, [5, 2, 7], 'nearest', false), 'nearest 3D');
+    check(
+      F.interpolate(t64(x3), { size: [5, 2, 7], mode: 'nearest' }),
+      interpRef(x3, [5, 2, 7], 'nearest', false),
+      'nearest 3D',
+    );
   });
 });
 
@@ -631,9 +753,17 @@ test('interpolate bilinear (alignCorners false/true, up and down) and trilinear 
   tidy(() => {
     const x = rand(rng, [2, 2, 3, 4]);
     for (const ac of [false, true]) {
-      check(F.interpolate(t64(x), { size: [5, 7], mode: 'bilinear', alignCorners: ac }), interpRef(x, [5, 7], 'linear', ac), `bilinear up ac=${ac}`);
+      check(
+        F.interpolate(t64(x), { size: [5, 7], mode: 'bilinear', alignCorners: ac }),
+        interpRef(x, [5, 7], 'linear', ac),
+        `bilinear up ac=${ac}`,
+      );
       const xd = rand(rng, [1, 3, 6, 8]);
-      check(F.interpolate(t64(xd), { size: [4, 3], mode: 'bilinear', alignCorners: ac }), interpRef(xd, [4, 3], 'linear', ac), `bilinear down ac=${ac}`);
+      check(
+        F.interpolate(t64(xd), { size: [4, 3], mode: 'bilinear', alignCorners: ac }),
+        interpRef(xd, [4, 3], 'linear', ac),
+        `bilinear down ac=${ac}`,
+      );
       const x3 = rand(rng, [1, 2, 3, 4, 5]);
       check(
         F.interpolate(t64(x3), { size: [5, 3, 7], mode: 'trilinear', alignCorners: ac }),
@@ -642,7 +772,11 @@ test('interpolate bilinear (alignCorners false/true, up and down) and trilinear 
       );
     }
     // alignCorners defaults to false for linear modes
-    check(F.interpolate(t64(x), { scaleFactor: 2, mode: 'bilinear' }), interpRef(x, [6, 8], 'linear', false), 'bilinear x2 default');
+    check(
+      F.interpolate(t64(x), { scaleFactor: 2, mode: 'bilinear' }),
+      interpRef(x, [6, 8], 'linear', false),
+      'bilinear x2 default',
+    );
     // a non-integer scaleFactor: output size floor(in * s); the weights use in/out (PyTorch's
     // recompute_scale_factor=True), not 1/s
     const x5 = rand(rng, [1, 1, 5, 3]);
@@ -652,9 +786,17 @@ test('interpolate bilinear (alignCorners false/true, up and down) and trilinear 
     // 1-D linear
     const x1 = rand(rng, [2, 3, 4]);
     check(F.interpolate(t64(x1), { size: 9, mode: 'linear' }), interpRef(x1, [9], 'linear', false), 'linear 1-D');
-    check(F.interpolate(t64(x1), { size: 3, mode: 'linear', alignCorners: true }), interpRef(x1, [3], 'linear', true), 'linear 1-D ac');
+    check(
+      F.interpolate(t64(x1), { size: 3, mode: 'linear', alignCorners: true }),
+      interpRef(x1, [3], 'linear', true),
+      'linear 1-D ac',
+    );
     // hand check: align_corners=true from [0, 1] to 3 samples gives 0, .5, 1
-    const h = F.interpolate(tensor([0, 1], { shape: [1, 1, 1, 2], dtype: 'float64' }), { size: [1, 3], mode: 'bilinear', alignCorners: true });
+    const h = F.interpolate(tensor([0, 1], { shape: [1, 1, 1, 2], dtype: 'float64' }), {
+      size: [1, 3],
+      mode: 'bilinear',
+      alignCorners: true,
+    });
     assert.deepEqual(h.toArray(), [0, 0.5, 1]);
   });
 });
@@ -773,7 +915,11 @@ test('crossEntropy: class weights, ignoreIndex, label smoothing, reductions (N, 
     }
     // a custom ignoreIndex
     const t2 = [0, 3, 1, 2, 2, 3];
-    lossCheck(F.crossEntropy(t64(x), long(t2, [N]), { ignoreIndex: 2 }), nllRef(logp, t2, C, { ignoreIndex: 2 }), 'crossEntropy ignoreIndex 2');
+    lossCheck(
+      F.crossEntropy(t64(x), long(t2, [N]), { ignoreIndex: 2 }),
+      nllRef(logp, t2, C, { ignoreIndex: 2 }),
+      'crossEntropy ignoreIndex 2',
+    );
     // hand check: uniform logits give log(C)
     const u = F.crossEntropy(tensor(new Float64Array(8), { shape: [2, 4] }), long([1, 3], [2]));
     assertClose([u.item()], [Math.log(4)], { rtol: 1e-12 });
@@ -811,7 +957,9 @@ test('crossEntropy: N-D targets (N, C, H, W) with weights and ignoreIndex; proba
         for (let c = 0; c < C; c++) q.data[(n * C + c) * H * W + s]! /= z;
       }
     let total = 0;
-    for (let n = 0; n < N; n++) for (let s = 0; s < H * W; s++) for (let c = 0; c < C; c++) total -= q.data[(n * C + c) * H * W + s]! * logp[n]![s]![c]!;
+    for (let n = 0; n < N; n++)
+      for (let s = 0; s < H * W; s++)
+        for (let c = 0; c < C; c++) total -= q.data[(n * C + c) * H * W + s]! * logp[n]![s]![c]!;
     lossCheck(F.crossEntropy(t64(x), t64(q)), total / (N * H * W), 'crossEntropy probability targets');
   });
 });
@@ -825,7 +973,9 @@ test('nllLoss: weights, ignoreIndex, reductions, N-D', () => {
     target[4] = 7; // ignored via ignoreIndex 7
     const weight = [2, 0.5, 1, 3];
     const tt = long(target, [N, S]);
-    const asNSC = Array.from({ length: N }, (_, n) => Array.from({ length: S }, (_, s) => Array.from({ length: C }, (_, c) => lp.data[(n * C + c) * S + s]!)));
+    const asNSC = Array.from({ length: N }, (_, n) =>
+      Array.from({ length: S }, (_, s) => Array.from({ length: C }, (_, c) => lp.data[(n * C + c) * S + s]!)),
+    );
     for (const reduction of ['mean', 'sum', 'none'] as const) {
       lossCheck(
         F.nllLoss(t64(lp), tt, { weight: tensor(weight, { dtype: 'float64' }), ignoreIndex: 7, reduction }),
@@ -871,9 +1021,21 @@ test('binaryCrossEntropyWithLogits: weight, posWeight, reductions, stable for |l
     ] as const) {
       const ref = per(useW, usePw);
       const o = { weight: useW ? t64(ww) : null, posWeight: usePw ? t64(pp) : null };
-      lossCheck(F.binaryCrossEntropyWithLogits(t64(x), t64(y), { ...o, reduction: 'none' }), ref, `bce none w=${useW} pw=${usePw}`);
-      lossCheck(F.binaryCrossEntropyWithLogits(t64(x), t64(y), { ...o, reduction: 'sum' }), ref.reduce((a, b) => a + b, 0), 'bce sum');
-      lossCheck(F.binaryCrossEntropyWithLogits(t64(x), t64(y), o), ref.reduce((a, b) => a + b, 0) / ref.length, 'bce mean');
+      lossCheck(
+        F.binaryCrossEntropyWithLogits(t64(x), t64(y), { ...o, reduction: 'none' }),
+        ref,
+        `bce none w=${useW} pw=${usePw}`,
+      );
+      lossCheck(
+        F.binaryCrossEntropyWithLogits(t64(x), t64(y), { ...o, reduction: 'sum' }),
+        ref.reduce((a, b) => a + b, 0),
+        'bce sum',
+      );
+      lossCheck(
+        F.binaryCrossEntropyWithLogits(t64(x), t64(y), o),
+        ref.reduce((a, b) => a + b, 0) / ref.length,
+        'bce mean',
+      );
     }
     // the two extreme elements: loss 50 for (50, target 0) and (-50, target 1)
     const none = F.binaryCrossEntropyWithLogits(t64(x), t64(y), { reduction: 'none' }).toFloat64Array();
@@ -888,7 +1050,11 @@ test('mseLoss: mean, sum, none', () => {
     const b = rand(rng, [3, 5]);
     const sq = Array.from(a.data, (v, i) => (v - b.data[i]!) ** 2);
     lossCheck(F.mseLoss(t64(a), t64(b)), sq.reduce((s, v) => s + v, 0) / 15, 'mse mean');
-    lossCheck(F.mseLoss(t64(a), t64(b), 'sum'), sq.reduce((s, v) => s + v, 0), 'mse sum');
+    lossCheck(
+      F.mseLoss(t64(a), t64(b), 'sum'),
+      sq.reduce((s, v) => s + v, 0),
+      'mse sum',
+    );
     lossCheck(F.mseLoss(t64(a), t64(b), 'none'), sq, 'mse none');
   });
 });
@@ -942,8 +1108,16 @@ test('pad: constant (value), reflect, replicate on the last two dims, asymmetric
     const clampI = (i: number, n: number): number => Math.min(Math.max(i, 0), n - 1);
     check(F.pad(t64(x), pads, { value: 2.5 }), ref(inside, 2.5), 'pad constant 2.5');
     check(F.pad(t64(x), pads), ref(inside, 0), 'pad constant 0');
-    check(F.pad(t64(x), pads, { mode: 'reflect' }), ref((h, w) => reflect(h, H) * W + reflect(w, W)), 'pad reflect');
-    check(F.pad(t64(x), pads, { mode: 'replicate' }), ref((h, w) => clampI(h, H) * W + clampI(w, W)), 'pad replicate');
+    check(
+      F.pad(t64(x), pads, { mode: 'reflect' }),
+      ref((h, w) => reflect(h, H) * W + reflect(w, W)),
+      'pad reflect',
+    );
+    check(
+      F.pad(t64(x), pads, { mode: 'replicate' }),
+      ref((h, w) => clampI(h, H) * W + clampI(w, W)),
+      'pad replicate',
+    );
     // 1-D constant pad of the last dim only
     const y = F.pad(tensor([1, 2, 3], { shape: [1, 3], dtype: 'float64' }), [2, 0], { value: -1 });
     assert.deepEqual(y.toArray(), [-1, -1, 1, 2, 3]);
@@ -979,7 +1153,11 @@ test('linear: x W^T + b for 2-D and 3-D inputs', () => {
     };
     check(F.linear(t64(x), t64(w), t64(b)), ref(true), 'linear 3-D bias');
     const r2 = ref(false);
-    check(F.linear(t64({ data: x.data, shape: [6, 5] }), t64(w)), { data: r2.data, shape: [6, 4] }, 'linear 2-D no bias');
+    check(
+      F.linear(t64({ data: x.data, shape: [6, 5] }), t64(w)),
+      { data: r2.data, shape: [6, 4] },
+      'linear 2-D no bias',
+    );
   });
 });
 
@@ -1080,7 +1258,20 @@ test('affineGrid + gridSample 2D: identity reproduces the input; translation/rot
     // batch 0: translation; batch 1: rotation by 0.4 rad with scale 0.9 and a shift
     const a = 0.4;
     const theta = {
-      data: Float64Array.from([1, 0, 0.3, 0, 1, -0.2, 0.9 * Math.cos(a), -0.9 * Math.sin(a), 0.1, 0.9 * Math.sin(a), 0.9 * Math.cos(a), 0.05]),
+      data: Float64Array.from([
+        1,
+        0,
+        0.3,
+        0,
+        1,
+        -0.2,
+        0.9 * Math.cos(a),
+        -0.9 * Math.sin(a),
+        0.1,
+        0.9 * Math.sin(a),
+        0.9 * Math.cos(a),
+        0.05,
+      ]),
       shape: [2, 2, 3],
     };
     for (const ac of [false, true]) {
@@ -1105,10 +1296,26 @@ test('gridSample nearest keeps label values (2D and 3D) and matches the nearest-
   const rng = new Rng(25);
   tidy(() => {
     const labelValues = [0, 1, 2, 5];
-    const lab = { data: Float64Array.from({ length: 2 * 7 * 8 }, () => labelValues[rng.int(0, 4)]!), shape: [2, 1, 7, 8] };
+    const lab = {
+      data: Float64Array.from({ length: 2 * 7 * 8 }, () => labelValues[rng.int(0, 4)]!),
+      shape: [2, 1, 7, 8],
+    };
     const a = 0.3;
     const theta = {
-      data: Float64Array.from([Math.cos(a), -Math.sin(a), 0.1, Math.sin(a), Math.cos(a), -0.15, 1.1, 0, 0.05, 0, 0.95, 0.02]),
+      data: Float64Array.from([
+        Math.cos(a),
+        -Math.sin(a),
+        0.1,
+        Math.sin(a),
+        Math.cos(a),
+        -0.15,
+        1.1,
+        0,
+        0.05,
+        0,
+        0.95,
+        0.02,
+      ]),
       shape: [2, 2, 3],
     };
     const size = [2, 1, 7, 8];
@@ -1117,13 +1324,23 @@ test('gridSample nearest keeps label values (2D and 3D) and matches the nearest-
     for (const v of y.toFloat64Array()) assert.ok(labelValues.includes(v), `nearest produced ${v}, not a label`);
     check(y, gridSampleRef(lab, affineGridRef(theta, size, false), 'nearest', 'zeros', false), 'gridSample nearest 2D');
 
-    const lab3 = { data: Float64Array.from({ length: 4 * 5 * 6 }, () => labelValues[rng.int(0, 4)]!), shape: [1, 1, 4, 5, 6] };
-    const theta3 = { data: Float64Array.from([Math.cos(a), -Math.sin(a), 0, 0.1, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1, -0.2]), shape: [1, 3, 4] };
+    const lab3 = {
+      data: Float64Array.from({ length: 4 * 5 * 6 }, () => labelValues[rng.int(0, 4)]!),
+      shape: [1, 1, 4, 5, 6],
+    };
+    const theta3 = {
+      data: Float64Array.from([Math.cos(a), -Math.sin(a), 0, 0.1, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1, -0.2]),
+      shape: [1, 3, 4],
+    };
     const size3 = [1, 1, 4, 5, 6];
     const g3 = F.affineGrid(t64(theta3), size3, true);
     const y3 = F.gridSample(t64(lab3), g3, { mode: 'nearest', alignCorners: true });
     for (const v of y3.toFloat64Array()) assert.ok(labelValues.includes(v), `nearest 3D produced ${v}, not a label`);
-    check(y3, gridSampleRef(lab3, affineGridRef(theta3, size3, true), 'nearest', 'zeros', true), 'gridSample nearest 3D');
+    check(
+      y3,
+      gridSampleRef(lab3, affineGridRef(theta3, size3, true), 'nearest', 'zeros', true),
+      'gridSample nearest 3D',
+    );
   });
 });
 
@@ -1145,7 +1362,11 @@ test('affineGrid + gridSample 3D: identity reproduces the input; rotation + tran
       const gRef = affineGridRef(theta, size, ac);
       const g = F.affineGrid(t64(theta), size, ac);
       check(g, gRef, `affineGrid 3D ac=${ac}`);
-      check(F.gridSample(t64(x), g, { alignCorners: ac }), gridSampleRef(x, gRef, 'bilinear', 'zeros', ac), `gridSample 3D ac=${ac}`);
+      check(
+        F.gridSample(t64(x), g, { alignCorners: ac }),
+        gridSampleRef(x, gRef, 'bilinear', 'zeros', ac),
+        `gridSample 3D ac=${ac}`,
+      );
     }
   });
 });

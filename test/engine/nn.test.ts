@@ -41,7 +41,10 @@ test('Conv2d default init is U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like PyTorch', (
 class Small extends nn.Module {
   conv = this.registerModule('conv', new nn.Conv2d(1, 2, 3, { padding: 1 }));
   bn = this.registerModule('bn', new nn.BatchNorm2d(2));
-  seq = this.registerModule('seq', new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(3, 1)));
+  seq = this.registerModule(
+    'seq',
+    new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(3, 1)),
+  );
   forward(x: Tensor): Tensor {
     return this.seq.forward(this.bn.forward(this.conv.forward(x)).mean([2, 3]));
   }
@@ -91,10 +94,11 @@ test('BatchNorm2d: training normalises with batch stats and updates running stat
   for (let c = 0; c < 2; c++) {
     const vals: number[] = [];
     const idx: number[] = [];
-    for (let n = 0; n < 3; n++) for (let k = 0; k < 4; k++) {
-      idx.push(n * 8 + c * 4 + k);
-      vals.push(xs[n * 8 + c * 4 + k]!);
-    }
+    for (let n = 0; n < 3; n++)
+      for (let k = 0; k < 4; k++) {
+        idx.push(n * 8 + c * 4 + k);
+        vals.push(xs[n * 8 + c * 4 + k]!);
+      }
     const mean = vals.reduce((a, b) => a + b) / vals.length;
     const varB = vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length;
     idx.forEach((i, j) => assert.ok(Math.abs(y[i]! - (vals[j]! - mean) / Math.sqrt(varB + 1e-5)) < 1e-9));
@@ -125,10 +129,16 @@ test('Module.to keeps parameter identity (the optimiser still updates them)', ()
   const opt = new optim.SGD(lin.parameters(), { lr: 0.1 });
   const before = p.toArray();
   tidy(() => {
-    lin.forward(tensor([[1, 1]], { dtype: 'float64' })).sum().backward();
+    lin
+      .forward(tensor([[1, 1]], { dtype: 'float64' }))
+      .sum()
+      .backward();
     opt.step();
   });
-  assert.deepEqual(p.toArray(), before.map((v) => v - 0.1));
+  assert.deepEqual(
+    p.toArray(),
+    before.map((v) => v - 0.1),
+  );
 });
 
 test('Dropout is the identity in eval mode and drops in training', () => {
@@ -156,7 +166,13 @@ test('a small network learns a toy task (two interleaved spirals, > 95% accuracy
   }
   const X = tensor(pts, { shape: [200, 2] });
   const Y = tensor(labels, { dtype: 'int64' });
-  const net = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 2));
+  const net = new nn.Sequential(
+    new nn.Linear(2, 64),
+    new nn.ReLU(),
+    new nn.Linear(64, 64),
+    new nn.ReLU(),
+    new nn.Linear(64, 2),
+  );
   const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
   for (let s = 0; s < 600; s++) {
     tidy(() => {

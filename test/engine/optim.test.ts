@@ -16,7 +16,11 @@ function gradsSequence(rng: Rng, steps: number, n: number): number[][] {
 }
 
 /** PyTorch's SGD, written out in float64 from the documented algorithm. */
-function sgdRef(p0: number[], grads: number[][], o: { lr: number; momentum: number; dampening: number; wd: number; nesterov: boolean }): number[] {
+function sgdRef(
+  p0: number[],
+  grads: number[][],
+  o: { lr: number; momentum: number; dampening: number; wd: number; nesterov: boolean },
+): number[] {
   const p = [...p0];
   let buf: number[] | null = null;
   for (const g0 of grads) {
@@ -80,7 +84,13 @@ test('SGD matches the reference update (momentum, dampening, nesterov, weight de
     const p0 = Array.from({ length: 7 }, () => rng.normal());
     const grads = gradsSequence(rng, 6, 7);
     const p = tensor(p0, { dtype: 'float64', requiresGrad: true });
-    const opt = new optim.SGD([p], { lr: c.lr, momentum: c.momentum, dampening: c.dampening, weightDecay: c.wd, nesterov: c.nesterov });
+    const opt = new optim.SGD([p], {
+      lr: c.lr,
+      momentum: c.momentum,
+      dampening: c.dampening,
+      weightDecay: c.wd,
+      nesterov: c.nesterov,
+    });
     close(run(opt, p, grads), sgdRef(p0, grads, c), 1e-12, `SGD ${JSON.stringify(c)}`);
   }
 });
@@ -137,7 +147,10 @@ test('optimizer state dict: resuming gives exactly the uninterrupted trajectory'
   const sd = optB.stateDict();
   const pc = tensor(pb.toArray(), { dtype: 'float64', requiresGrad: true });
   const optC = new optim.Adam([pc], { lr: 999 });
-  optC.loadStateDict({ tensors: new Map([...sd.tensors].map(([k, t]) => [k, t.clone()])), json: JSON.parse(JSON.stringify(sd.json)) });
+  optC.loadStateDict({
+    tensors: new Map([...sd.tensors].map(([k, t]) => [k, t.clone()])),
+    json: JSON.parse(JSON.stringify(sd.json)),
+  });
   assert.equal(optC.groups[0]!.lr, 0.05);
   assert.deepEqual(run(optC, pc, grads.slice(4)), full);
 });

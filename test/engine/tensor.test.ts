@@ -261,7 +261,7 @@ test('arange with a fractional step gives the fractional range (as torch.arange 
 // dtypes
 
 test('every dtype round-trips through data() and toFloat64Array()', () => {
-  const cases: { dtype: DType; values: number[]; ctor: Function }[] = [
+  const cases: { dtype: DType; values: number[]; ctor: abstract new (...args: never[]) => unknown }[] = [
     {
       dtype: 'float32',
       values: [0, -1.5, 3.25, 1e-30, -3.4e38, 0.1].map(Math.fround),

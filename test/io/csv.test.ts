@@ -22,5 +22,8 @@ test('parseCsv: first line number offset, trailing newline, empty fields', () =>
 
 test('parseCsv: malformed quotes name the file and line', () => {
   assert.throws(() => parseCsv('a,b\n"open,c\n', 'm.csv'), /m\.csv: line 2: unterminated quoted field/);
-  assert.throws(() => parseCsv('a,b\n"x"y,c\n', 'm.csv'), /m\.csv: line 2: unexpected character "y" after a closing quote/);
+  assert.throws(
+    () => parseCsv('a,b\n"x"y,c\n', 'm.csv'),
+    /m\.csv: line 2: unexpected character "y" after a closing quote/,
+  );
 });

@@ -12,7 +12,14 @@ before(() => {
   mkdirSync(join(dir, 'img'));
   mkdirSync(join(dir, 'lab'));
   mkdirSync(join(dir, 'ct'));
-  for (const f of ['img/p01_t0.png', 'img/p01_t1.png', 'img/p02_t0.png', 'lab/p01_t0.png', 'lab/p02_t0.png', 'ct/v1.nii.gz'])
+  for (const f of [
+    'img/p01_t0.png',
+    'img/p01_t1.png',
+    'img/p02_t0.png',
+    'lab/p01_t0.png',
+    'lab/p02_t0.png',
+    'ct/v1.nii.gz',
+  ])
     writeFileSync(join(dir, f), 'x');
 });
 
@@ -133,7 +140,13 @@ test('JSON manifest: every problem reported at once, with item and field', async
 });
 
 test('JSON manifest: the error message names the file and lists the problems', async () => {
-  const p = write('two.json', { version: 1, items: [{ image: 'img/p01_t0.png', kind: '2d' }, { patient: 'x', kind: '2d' }] });
+  const p = write('two.json', {
+    version: 1,
+    items: [
+      { image: 'img/p01_t0.png', kind: '2d' },
+      { patient: 'x', kind: '2d' },
+    ],
+  });
   await assert.rejects(loadManifest(p), (e: Error) => {
     assert.equal(e.message, `manifest: ${p}: 2 problems:\n  items[0].patient: required\n  items[1].image: required`);
     return true;
@@ -164,7 +177,12 @@ test('JSON manifest: data-set checks (missing items, mixed time types)', async (
     ['patient "p": mixes numeric times (items[0]) and dates (items[1]); times of one patient must be comparable'],
   );
   assert.deepEqual(
-    await problems(() => parseManifest(JSON.stringify({ version: 1, leftRightPairs: [[1, 2]], items: [{ image: 'a', patient: 'p', kind: '2d' }] }), '/x/m.json')),
+    await problems(() =>
+      parseManifest(
+        JSON.stringify({ version: 1, leftRightPairs: [[1, 2]], items: [{ image: 'a', patient: 'p', kind: '2d' }] }),
+        '/x/m.json',
+      ),
+    ),
     ['leftRightPairs[0]: needs "classes" to give the class ids a meaning'],
   );
 });
@@ -172,12 +190,16 @@ test('JSON manifest: data-set checks (missing items, mixed time types)', async (
 test('JSON manifest: checkFiles false skips the file checks; bad syntax and unknown formats are clear errors', async () => {
   const p = write('nofiles.json', { version: 1, items: [{ image: 'img/none.png', patient: 'p', kind: '2d' }] });
   assert.equal((await loadManifest(p, { checkFiles: false })).items.length, 1);
-  assert.deepEqual(await problems(() => loadManifest(p)), [`items[0].image: file not found: ${join(dir, 'img/none.png')}`]);
+  assert.deepEqual(await problems(() => loadManifest(p)), [
+    `items[0].image: file not found: ${join(dir, 'img/none.png')}`,
+  ]);
   const bad = write('syntax.json', '{"version": 1, "items": [');
   await assert.rejects(loadManifest(bad), new RegExp(`manifest: ${bad}: \\(file\\): invalid JSON`));
   await assert.rejects(loadManifest(write('m.yaml', 'version: 1')), /unknown format: expected a \.json or \.csv file/);
   await assert.rejects(loadManifest(join(dir, 'absent.json')), /manifest: .*absent\.json: cannot read/);
-  assert.deepEqual(await problems(() => parseManifest('[1,2]', '/x/m.json')), ['(file): expected a JSON object { "version": 1, "items": [...] }']);
+  assert.deepEqual(await problems(() => parseManifest('[1,2]', '/x/m.json')), [
+    '(file): expected a JSON object { "version": 1, "items": [...] }',
+  ]);
 });
 
 test('CSV manifest: directives, header, quoting, meta columns, line numbers', async () => {
@@ -205,7 +227,15 @@ test('CSV manifest: directives, header, quoting, meta columns, line numbers', as
     kind: '2d',
     meta: { age: 54, note: 'cough, fever' },
   });
-  assert.deepEqual(m.items[1], { index: 1, line: 6, image: join(dir, 'img/p01_t1.png'), patient: 'p01', time: '2020-01-01', kind: '2d', meta: { age: 54.5 } });
+  assert.deepEqual(m.items[1], {
+    index: 1,
+    line: 6,
+    image: join(dir, 'img/p01_t1.png'),
+    patient: 'p01',
+    time: '2020-01-01',
+    kind: '2d',
+    meta: { age: 54.5 },
+  });
   // patient ids stay strings ("007"), times that read as numbers become numbers
   assert.equal(m.items[2]!.patient, '007');
   assert.equal(m.items[2]!.time, 3);
@@ -252,10 +282,15 @@ test('CSV manifest: header problems', async () => {
     'line 1: header: missing column "patient" (columns: image,label,time)',
     'line 1: header: missing column "kind" (columns: image,label,time)',
   ]);
-  assert.deepEqual(await problems(() => parseManifest('# name: x\nimage,patient,kind,kind\n', '/d/h.csv')), ['line 2: header: duplicate column "kind"']);
-  assert.deepEqual(await problems(() => parseManifest('image,patient,kind\n', '/d/h.csv')), ['items: no items']);
-  assert.deepEqual(await problems(() => parseManifest('# only a comment\n', '/d/h.csv')), ['(file): no header row; expected the columns image,label,patient,time,kind']);
-  assert.deepEqual(await problems(() => parseManifest('# leftRightPairs: 1-2\nimage,patient,kind\na,p,2d\n', '/d/h.csv')), [
-    'line 1: # leftRightPairs: expected pairs of class ids like 1:2; 3:4, got "1-2"',
+  assert.deepEqual(await problems(() => parseManifest('# name: x\nimage,patient,kind,kind\n', '/d/h.csv')), [
+    'line 2: header: duplicate column "kind"',
   ]);
+  assert.deepEqual(await problems(() => parseManifest('image,patient,kind\n', '/d/h.csv')), ['items: no items']);
+  assert.deepEqual(await problems(() => parseManifest('# only a comment\n', '/d/h.csv')), [
+    '(file): no header row; expected the columns image,label,patient,time,kind',
+  ]);
+  assert.deepEqual(
+    await problems(() => parseManifest('# leftRightPairs: 1-2\nimage,patient,kind\na,p,2d\n', '/d/h.csv')),
+    ['line 1: # leftRightPairs: expected pairs of class ids like 1:2; 3:4, got "1-2"'],
+  );
 });

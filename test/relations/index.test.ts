@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { getRelation, relationNames, isRelationName, positivesPerRow, isPositive } from '../../src/relations/index.js';
 
 test('registry: the six relations by name, each computing its rule', () => {
-  assert.deepEqual([...relationNames].sort(), ['identity', 'position', 'sameLabel', 'sameOrganFlag', 'samePartition', 'samePatient']);
+  assert.deepEqual([...relationNames].sort(), [
+    'identity',
+    'position',
+    'sameLabel',
+    'sameOrganFlag',
+    'samePartition',
+    'samePatient',
+  ]);
   const samples = [
     { id: 0, patient: 'a', sliceIndex: 0, slicesInVolume: 8, label: 1, organFlag: true },
     { id: 1, patient: 'b', sliceIndex: 1, slicesInVolume: 8, label: 1, organFlag: false },

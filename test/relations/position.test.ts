@@ -79,8 +79,17 @@ test('positionRelation on random slices agrees with an exact rational double loo
 });
 
 test('positionRelation validates its inputs', () => {
-  assert.throws(() => positionRelation([{ sliceIndex: 0 }]), /positionRelation: samples\[0\]\.slicesInVolume: required/);
-  assert.throws(() => positionRelation([{ sliceIndex: 10, slicesInVolume: 10 }]), /samples\[0\]\.sliceIndex: expected an integer in \[0, 9\], got 10/);
-  assert.throws(() => positionRelation([{ sliceIndex: 0, slicesInVolume: 0 }]), /slicesInVolume: expected an integer >= 1/);
+  assert.throws(
+    () => positionRelation([{ sliceIndex: 0 }]),
+    /positionRelation: samples\[0\]\.slicesInVolume: required/,
+  );
+  assert.throws(
+    () => positionRelation([{ sliceIndex: 10, slicesInVolume: 10 }]),
+    /samples\[0\]\.sliceIndex: expected an integer in \[0, 9\], got 10/,
+  );
+  assert.throws(
+    () => positionRelation([{ sliceIndex: 0, slicesInVolume: 0 }]),
+    /slicesInVolume: expected an integer >= 1/,
+  );
   assert.throws(() => positionRelation([], { threshold: 0 }), /threshold/);
 });

@@ -16,7 +16,10 @@ test('slicePartition splits a volume into 4 equal z-ranges', () => {
     [0, 0, 0, 1, 1, 2, 2, 2, 3, 3],
   );
   // fewer slices than partitions: every slice its own partition id
-  assert.deepEqual([0, 1, 2].map((m) => slicePartition(m, 3)), [0, 1, 2]);
+  assert.deepEqual(
+    [0, 1, 2].map((m) => slicePartition(m, 3)),
+    [0, 1, 2],
+  );
 });
 
 test('samePartitionRelation matches a double loop with partitions counted by hand', () => {
@@ -54,5 +57,8 @@ test('samePartitionRelation with another number of partitions', () => {
     loopMask(6, (i, j) => i < 3 === j < 3),
   );
   assert.throws(() => samePartitionRelation(samples, { partitions: 0 }), /partitions: expected an integer >= 1/);
-  assert.throws(() => samePartitionRelation([{ slicesInVolume: 3 }]), /samePartitionRelation: samples\[0\]\.sliceIndex: required/);
+  assert.throws(
+    () => samePartitionRelation([{ slicesInVolume: 3 }]),
+    /samePartitionRelation: samples\[0\]\.sliceIndex: required/,
+  );
 });

@@ -45,7 +45,9 @@ test('acrossVolumes: batches mix volumes, and the items feed positionRelation di
       const a = b.items[i]!;
       const c = b.items[j]!;
       // integer reference: |(a+1) n_c - (c+1) n_a| < 0.1 n_a n_c
-      const expected = Math.abs((a.sliceIndex + 1) * c.slicesInVolume - (c.sliceIndex + 1) * a.slicesInVolume) * 10 < a.slicesInVolume * c.slicesInVolume;
+      const expected =
+        Math.abs((a.sliceIndex + 1) * c.slicesInVolume - (c.sliceIndex + 1) * a.slicesInVolume) * 10 <
+        a.slicesInVolume * c.slicesInVolume;
       assert.equal(m.mask[i * 8 + j] === 1, expected);
     }
 });
@@ -59,9 +61,20 @@ test('acrossVolumes: deterministic per seed, changes with seed and epoch', () =>
 
 test('acrossVolumes: validation', () => {
   assert.throws(() => new AcrossVolumesSampler({ volumes: [], batchSize: 4, seed: 0 }), /acrossVolumes: no volumes/);
-  assert.throws(() => new AcrossVolumesSampler({ volumes: [{ id: 'a', slices: 0 }], batchSize: 4, seed: 0 }), /volumes\[0\]\.slices: expected an integer >= 1, got 0 \(volume a\)/);
   assert.throws(
-    () => new AcrossVolumesSampler({ volumes: [{ id: 'a', slices: 2 }, { id: 'a', slices: 3 }], batchSize: 4, seed: 0 }),
+    () => new AcrossVolumesSampler({ volumes: [{ id: 'a', slices: 0 }], batchSize: 4, seed: 0 }),
+    /volumes\[0\]\.slices: expected an integer >= 1, got 0 \(volume a\)/,
+  );
+  assert.throws(
+    () =>
+      new AcrossVolumesSampler({
+        volumes: [
+          { id: 'a', slices: 2 },
+          { id: 'a', slices: 3 },
+        ],
+        batchSize: 4,
+        seed: 0,
+      }),
     /duplicate volume ids: a \(volumes\[0\] and volumes\[1\]\)/,
   );
   assert.throws(

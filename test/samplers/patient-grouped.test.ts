@@ -11,7 +11,13 @@ function dataset(countsByPatient: Record<string, number>, seed = 0): string[] {
 }
 
 /** checks every batch: exactly n distinct patients, exactly k entries each; returns coverage counts */
-function checkComposition(patients: readonly string[], batches: { items: number[] }[], n: number, k: number, distinctInGroup: (p: string) => boolean) {
+function checkComposition(
+  patients: readonly string[],
+  batches: { items: number[] }[],
+  n: number,
+  k: number,
+  distinctInGroup: (p: string) => boolean,
+) {
   const seen = new Map<number, number>();
   for (const b of batches) {
     assert.equal(b.items.length, n * k);
@@ -50,7 +56,13 @@ test('patientGrouped: every batch has exactly n patients × k images, and the ep
 test('patientGrouped: one patient with many images still gets n distinct patients per batch (others repeat)', () => {
   const counts = { big: 40, a: 2, b: 3, c: 2 };
   const patients = dataset(counts, 1);
-  const s = new PatientGroupedSampler({ patients, patientsPerBatch: 2, imagesPerPatient: 4, seed: 9, fewerThanK: 'replace' });
+  const s = new PatientGroupedSampler({
+    patients,
+    patientsPerBatch: 2,
+    imagesPerPatient: 4,
+    seed: 9,
+    fewerThanK: 'replace',
+  });
   // big has 10 groups of 4; so 10 batches, each with big and one other patient
   assert.equal(s.batchesPerEpoch(), 10);
   const batches = s.epoch(0);
@@ -69,7 +81,10 @@ test('patientGrouped: many patients (extra groups drawn without listing every fr
   const batches = s.epoch(0);
   const seen = checkComposition(patients, batches, 7, 2, () => true);
   for (let i = 0; i < patients.length; i++) assert.ok((seen.get(i) ?? 0) >= 1);
-  assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 143 * 14);
+  assert.equal(
+    [...seen.values()].reduce((a, b) => a + b, 0),
+    143 * 14,
+  );
 });
 
 test('patientGrouped: fewerThanK exclude leaves small patients out; replace keeps them', () => {
@@ -82,7 +97,13 @@ test('patientGrouped: fewerThanK exclude leaves small patients out; replace keep
     if (p === 'p02' || p === 'p04') assert.equal(exSeen.get(i), undefined, `${p} excluded`);
     else assert.ok((exSeen.get(i) ?? 0) >= 1);
   });
-  const rep = new PatientGroupedSampler({ patients, patientsPerBatch: 2, imagesPerPatient: 2, seed: 1, fewerThanK: 'replace' });
+  const rep = new PatientGroupedSampler({
+    patients,
+    patientsPerBatch: 2,
+    imagesPerPatient: 2,
+    seed: 1,
+    fewerThanK: 'replace',
+  });
   assert.deepEqual(rep.excluded, []);
   const repSeen = checkComposition(patients, rep.epoch(0), 2, 2, (p) => p !== 'p02' && p !== 'p04');
   for (let i = 0; i < patients.length; i++) assert.ok((repSeen.get(i) ?? 0) >= 1);
@@ -100,21 +121,42 @@ test('patientGrouped: deterministic for a seed, different for another seed and e
 
 test('patientGrouped: clear errors when the data cannot satisfy n × k', () => {
   assert.throws(
-    () => new PatientGroupedSampler({ patients: ['p01', 'p01', 'p01'], patientsPerBatch: 4, imagesPerPatient: 2, seed: 0 }),
+    () =>
+      new PatientGroupedSampler({ patients: ['p01', 'p01', 'p01'], patientsPerBatch: 4, imagesPerPatient: 2, seed: 0 }),
     (e: Error) => {
-      assert.equal(e.message, 'patientGrouped: needs at least n=4 patients with >= k=2 images each; data has 1 such of 1 patient (p01: 3)');
+      assert.equal(
+        e.message,
+        'patientGrouped: needs at least n=4 patients with >= k=2 images each; data has 1 such of 1 patient (p01: 3)',
+      );
       return true;
     },
   );
   assert.throws(
-    () => new PatientGroupedSampler({ patients: ['a', 'b', 'b', 'c'], patientsPerBatch: 2, imagesPerPatient: 2, seed: 0 }),
+    () =>
+      new PatientGroupedSampler({ patients: ['a', 'b', 'b', 'c'], patientsPerBatch: 2, imagesPerPatient: 2, seed: 0 }),
     /needs at least n=2 patients with >= k=2 images each; data has 1 such of 3 patients \(a: 1, b: 2, c: 1\)/,
   );
   assert.throws(
-    () => new PatientGroupedSampler({ patients: ['a', 'a'], patientsPerBatch: 2, imagesPerPatient: 2, seed: 0, fewerThanK: 'replace' }),
+    () =>
+      new PatientGroupedSampler({
+        patients: ['a', 'a'],
+        patientsPerBatch: 2,
+        imagesPerPatient: 2,
+        seed: 0,
+        fewerThanK: 'replace',
+      }),
     /patientGrouped: needs at least n=2 patients; data has 1 patient \(a: 2\)/,
   );
-  assert.throws(() => new PatientGroupedSampler({ patients: [], patientsPerBatch: 2, imagesPerPatient: 2, seed: 0 }), /data has no samples/);
-  assert.throws(() => new PatientGroupedSampler({ patients: ['a', 'b'], patientsPerBatch: 1, imagesPerPatient: 1, seed: 0 }), /patientsPerBatch: expected >= 2/);
-  assert.throws(() => new PatientGroupedSampler({ patients: ['a', ''], patientsPerBatch: 2, imagesPerPatient: 1, seed: 0 }), /patients\[1\]: expected a non-empty patient id/);
+  assert.throws(
+    () => new PatientGroupedSampler({ patients: [], patientsPerBatch: 2, imagesPerPatient: 2, seed: 0 }),
+    /data has no samples/,
+  );
+  assert.throws(
+    () => new PatientGroupedSampler({ patients: ['a', 'b'], patientsPerBatch: 1, imagesPerPatient: 1, seed: 0 }),
+    /patientsPerBatch: expected >= 2/,
+  );
+  assert.throws(
+    () => new PatientGroupedSampler({ patients: ['a', ''], patientsPerBatch: 2, imagesPerPatient: 1, seed: 0 }),
+    /patients\[1\]: expected a non-empty patient id/,
+  );
 });

@@ -55,7 +55,8 @@ test('PolyCL-O: every triplet satisfies the organ definition, positives come fro
       assert.equal(flag(t.positive), flag(t.anchor), 'positive has the same flag');
       assert.notEqual(t.positive.id, t.anchor.id, 'positive is another slice');
       assert.notEqual(flag(t.negative), flag(t.anchor), 'negative has the other flag');
-      if (t.positive.volumeId !== t.anchor.volumeId) scansOfPositives.add(`${t.anchor.volumeId}->${t.positive.volumeId}`);
+      if (t.positive.volumeId !== t.anchor.volumeId)
+        scansOfPositives.add(`${t.anchor.volumeId}->${t.positive.volumeId}`);
     }
     assert.equal(new Set(ts.map((t) => t.anchor.id)).size, total);
   }
@@ -69,13 +70,21 @@ test('PolyCL: pairs are re-drawn every epoch, deterministic given (seed, epoch)'
     t.epoch(5); // another epoch first changes nothing
     assert.deepEqual(t.epoch(1), s.epoch(1));
     // the pair of each anchor changes between epochs for most anchors
-    const pairs = (e: number) => new Map(all(s, e).slice(0, total).map((x) => [x.anchor.id, `${x.positive.id}/${x.negative.id}`]));
+    const pairs = (e: number) =>
+      new Map(
+        all(s, e)
+          .slice(0, total)
+          .map((x) => [x.anchor.id, `${x.positive.id}/${x.negative.id}`]),
+      );
     const p0 = pairs(0);
     const p1 = pairs(1);
     let changed = 0;
     for (const [a, p] of p0) if (p1.get(a) !== p) changed++;
     assert.ok(changed > total / 2, `${mode}: ${changed} of ${total} anchors got new pairs`);
-    assert.notDeepEqual(all(s, 0).map(key), all(new PolyclTripletSampler({ volumes, mode, batchSize: 5, seed: 12 }), 0).map(key));
+    assert.notDeepEqual(
+      all(s, 0).map(key),
+      all(new PolyclTripletSampler({ volumes, mode, batchSize: 5, seed: 12 }), 0).map(key),
+    );
   }
 });
 
@@ -119,25 +128,61 @@ test('PolyCL-O: over many epochs every valid positive and negative of an anchor 
       (neg.get(t.anchor.id) ?? neg.set(t.anchor.id, new Set()).get(t.anchor.id)!).add(t.negative.id);
     }
   for (let a = 0; a < 7; a++) {
-    assert.deepEqual([...pos.get(a)!].sort(), [...flags.keys()].filter((g) => flags[g] === flags[a] && g !== a));
-    assert.deepEqual([...neg.get(a)!].sort(), [...flags.keys()].filter((g) => flags[g] !== flags[a]));
+    assert.deepEqual(
+      [...pos.get(a)!].sort(),
+      [...flags.keys()].filter((g) => flags[g] === flags[a] && g !== a),
+    );
+    assert.deepEqual(
+      [...neg.get(a)!].sort(),
+      [...flags.keys()].filter((g) => flags[g] !== flags[a]),
+    );
   }
 });
 
 test('PolyCL: clear errors when the data cannot give positives or negatives', () => {
-  assert.throws(() => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 9 }], mode: 'scan', batchSize: 2, seed: 0 }), /polyclTriplets\(scan\): needs at least 2 scans .* data has 1 \(x\)/);
   assert.throws(
-    () => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 9 }, { id: 'y', slices: 1 }], mode: 'scan', batchSize: 2, seed: 0 }),
+    () => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 9 }], mode: 'scan', batchSize: 2, seed: 0 }),
+    /polyclTriplets\(scan\): needs at least 2 scans .* data has 1 \(x\)/,
+  );
+  assert.throws(
+    () =>
+      new PolyclTripletSampler({
+        volumes: [
+          { id: 'x', slices: 9 },
+          { id: 'y', slices: 1 },
+        ],
+        mode: 'scan',
+        batchSize: 2,
+        seed: 0,
+      }),
     /every scan needs >= 2 slices .*; 1 slice: y/,
   );
-  assert.throws(() => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 3 }], mode: 'organ', batchSize: 2, seed: 0 }), /volumes\[0\]\.organFlags: required \(volume x\)/);
   assert.throws(
-    () => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 3, organFlags: [true, false] }], mode: 'organ', batchSize: 2, seed: 0 }),
+    () => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 3 }], mode: 'organ', batchSize: 2, seed: 0 }),
+    /volumes\[0\]\.organFlags: required \(volume x\)/,
+  );
+  assert.throws(
+    () =>
+      new PolyclTripletSampler({
+        volumes: [{ id: 'x', slices: 3, organFlags: [true, false] }],
+        mode: 'organ',
+        batchSize: 2,
+        seed: 0,
+      }),
     /volumes\[0\]\.organFlags: expected 3 flags \(one per slice\), got 2/,
   );
   assert.throws(
-    () => new PolyclTripletSampler({ volumes: [{ id: 'x', slices: 5, organFlags: [true, false, false, false, false] }], mode: 'organ', batchSize: 2, seed: 0 }),
+    () =>
+      new PolyclTripletSampler({
+        volumes: [{ id: 'x', slices: 5, organFlags: [true, false, false, false, false] }],
+        mode: 'organ',
+        batchSize: 2,
+        seed: 0,
+      }),
     /needs >= 2 slices with the organ and >= 2 without .*; data has 1 with, 4 without/,
   );
-  assert.throws(() => new PolyclTripletSampler({ volumes, mode: 'both' as 'scan', batchSize: 2, seed: 0 }), /mode: expected "scan" \| "organ"/);
+  assert.throws(
+    () => new PolyclTripletSampler({ volumes, mode: 'both' as 'scan', batchSize: 2, seed: 0 }),
+    /mode: expected "scan" \| "organ"/,
+  );
 });

@@ -32,7 +32,10 @@ test('random (fill): every sample at least once, all batches full, repeats only 
     const firstSix = counts(batches.slice(0, 6), (x) => x);
     for (const v of firstSix.values()) assert.equal(v, 1);
     // 6 full batches cover 48 samples; the last holds the 2 others plus 6 repeats
-    assert.equal([...c.values()].reduce((p, q) => p + q, 0), 56);
+    assert.equal(
+      [...c.values()].reduce((p, q) => p + q, 0),
+      56,
+    );
   }
 });
 
@@ -55,10 +58,19 @@ test('random (keep / drop)', () => {
 
 test('random: validation', () => {
   assert.throws(() => new RandomSampler({ size: 0, batchSize: 4, seed: 0 }), /random: the data set is empty/);
-  assert.throws(() => new RandomSampler({ size: 3, batchSize: 4, seed: 0 }), /random: needs at least batchSize=4 samples to fill a batch; data set has 3/);
+  assert.throws(
+    () => new RandomSampler({ size: 3, batchSize: 4, seed: 0 }),
+    /random: needs at least batchSize=4 samples to fill a batch; data set has 3/,
+  );
   assert.doesNotThrow(() => new RandomSampler({ size: 3, batchSize: 4, seed: 0, last: 'keep' }));
   assert.throws(() => new RandomSampler({ size: 3, batchSize: 0, seed: 0 }), /batchSize: expected an integer >= 1/);
   assert.throws(() => new RandomSampler({ size: 3, batchSize: 1, seed: 0.5 }), /seed: expected an integer/);
-  assert.throws(() => new RandomSampler({ size: 3, batchSize: 1, seed: 0, last: 'pad' as 'fill' }), /last: expected "fill" \| "keep" \| "drop"/);
-  assert.throws(() => new RandomSampler({ size: 3, batchSize: 1, seed: 0 }).epoch(-1), /epoch: expected an integer >= 0/);
+  assert.throws(
+    () => new RandomSampler({ size: 3, batchSize: 1, seed: 0, last: 'pad' as 'fill' }),
+    /last: expected "fill" \| "keep" \| "drop"/,
+  );
+  assert.throws(
+    () => new RandomSampler({ size: 3, batchSize: 1, seed: 0 }).epoch(-1),
+    /epoch: expected an integer >= 0/,
+  );
 });

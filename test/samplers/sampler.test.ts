@@ -33,7 +33,8 @@ test('chunkOrder: fill completes the last batch with distinct earlier entries; k
     [0, 3, 8, 2],
   ]);
   // an exact multiple has no partial batch under any policy
-  for (const p of ['fill', 'keep', 'drop'] as const) assert.equal(chunkOrder(order.slice(0, 8), 4, p, new Rng(1)).length, 2);
+  for (const p of ['fill', 'keep', 'drop'] as const)
+    assert.equal(chunkOrder(order.slice(0, 8), 4, p, new Rng(1)).length, 2);
 });
 
 test('SamplerCursor: saving and restoring the position reproduces an uninterrupted run exactly', () => {
@@ -61,7 +62,10 @@ test('SamplerCursor: saving and restoring the position reproduces an uninterrupt
 
 test('SamplerCursor: refuses a state from another sampler or seed', () => {
   const c = new SamplerCursor(new RandomSampler({ size: 10, batchSize: 5, seed: 7 }));
-  assert.throws(() => c.setState({ sampler: 'random', seed: 8, epoch: 0, batch: 0 }), /state is for sampler random seed 8/);
+  assert.throws(
+    () => c.setState({ sampler: 'random', seed: 8, epoch: 0, batch: 0 }),
+    /state is for sampler random seed 8/,
+  );
   assert.throws(() => c.setState({ sampler: 'patientGrouped', seed: 7, epoch: 0, batch: 0 }), /patientGrouped/);
   assert.throws(() => c.setState({ sampler: 'random', seed: 7, epoch: -1, batch: 0 }), /epoch/);
 });

@@ -46,13 +46,19 @@ export function saveCheckpoint(file: string, parts: CheckpointParts): void {
 
 export function loadCheckpoint(file: string, opts: { device?: string } = {}): LoadedCheckpoint {
   const { tensors, metadata } = loadSafetensors(file, opts);
-  let meta: { format?: string; optimizer: OptimizerState['json'] | null; scheduler: LoadedCheckpoint['scheduler']; extra: unknown };
+  let meta: {
+    format?: string;
+    optimizer: OptimizerState['json'] | null;
+    scheduler: LoadedCheckpoint['scheduler'];
+    extra: unknown;
+  };
   try {
     meta = JSON.parse(metadata['medcl'] ?? '{}');
   } catch {
     throw new Error(`checkpoint: ${file}: metadata "medcl" is not valid JSON`);
   }
-  if (meta.format !== FORMAT) throw new Error(`checkpoint: ${file}: not a medcl checkpoint (format ${String(meta.format)})`);
+  if (meta.format !== FORMAT)
+    throw new Error(`checkpoint: ${file}: not a medcl checkpoint (format ${String(meta.format)})`);
   const model = new Map<string, Tensor>();
   const optim = new Map<string, Tensor>();
   const extra = new Map<string, Tensor>();

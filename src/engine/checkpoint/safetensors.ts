@@ -70,7 +70,8 @@ export function loadSafetensors(file: string, opts: { device?: string } = {}): S
   };
   if (buf.byteLength < 8) fail(`file too short (${buf.byteLength} bytes)`);
   const n = Number(buf.readBigUInt64LE(0));
-  if (n > buf.byteLength - 8) fail(`header length ${n} exceeds the file (${buf.byteLength} bytes): truncated or not safetensors`);
+  if (n > buf.byteLength - 8)
+    fail(`header length ${n} exceeds the file (${buf.byteLength} bytes): truncated or not safetensors`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
@@ -95,7 +96,8 @@ export function loadSafetensors(file: string, opts: { device?: string } = {}): S
     if (end - b !== count * itemSize(dtype!)) {
       fail(`${name}: ${end - b} bytes for shape [${e.shape!.join(', ')}] ${dtype} (needs ${count * itemSize(dtype!)})`);
     }
-    if (b < 0 || end > dataLen) fail(`${name}: data_offsets [${b}, ${end}] outside the data (${dataLen} bytes): truncated file`);
+    if (b < 0 || end > dataLen)
+      fail(`${name}: data_offsets [${b}, ${end}] outside the data (${dataLen} bytes): truncated file`);
     // copy into an aligned buffer so the typed-array view is valid for every dtype
     const bytes = new Uint8Array(end - b);
     bytes.set(buf.subarray(dataStart + b, dataStart + end));
@@ -103,4 +105,3 @@ export function loadSafetensors(file: string, opts: { device?: string } = {}): S
   }
   return { tensors, metadata };
 }
-

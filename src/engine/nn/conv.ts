@@ -42,7 +42,8 @@ abstract class ConvNd extends Layer {
     const k = kernelShape(kernelSize, nd);
     const wShape = transposed ? [inChannels, outChannels / groups, ...k] : [outChannels, inChannels / groups, ...k];
     this.weight = this.registerParameter('weight', empty(wShape, { device: opts.device }));
-    this.bias = opts.bias === false ? null : this.registerParameter('bias', empty([outChannels], { device: opts.device }));
+    this.bias =
+      opts.bias === false ? null : this.registerParameter('bias', empty([outChannels], { device: opts.device }));
     defaultInit_(this.weight, this.bias, opts.generator);
   }
 }

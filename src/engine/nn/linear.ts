@@ -16,7 +16,8 @@ export class Linear extends Layer {
   ) {
     super();
     this.weight = this.registerParameter('weight', empty([outFeatures, inFeatures], { device: opts.device }));
-    this.bias = opts.bias === false ? null : this.registerParameter('bias', empty([outFeatures], { device: opts.device }));
+    this.bias =
+      opts.bias === false ? null : this.registerParameter('bias', empty([outFeatures], { device: opts.device }));
     defaultInit_(this.weight, this.bias, opts.generator);
   }
   forward(x: Tensor): Tensor {

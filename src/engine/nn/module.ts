@@ -102,7 +102,10 @@ export abstract class Module {
    * Copies values into the module's tensors. With `strict` (default) missing or unexpected keys are errors;
    * shape mismatches are always errors naming the key.
    */
-  loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadStateDictResult {
+  loadStateDict(
+    sd: Map<string, Tensor> | Record<string, Tensor>,
+    opts: { strict?: boolean } = {},
+  ): LoadStateDictResult {
     const strict = opts.strict ?? true;
     const source = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateDict();
@@ -136,10 +139,16 @@ export abstract class Module {
   to(opts: { device?: string; dtype?: DType; memoryFormat?: MemoryFormat }): this {
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
-        const floating = t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
+        const floating =
+          t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
         let moved = t.to({ device: opts.device, dtype: floating ? opts.dtype : undefined });
         const fmt = opts.memoryFormat;
-        if (fmt && ((fmt === 'channelsLast' && t.ndim === 4) || (fmt === 'channelsLast3d' && t.ndim === 5) || fmt === 'contiguous')) {
+        if (
+          fmt &&
+          ((fmt === 'channelsLast' && t.ndim === 4) ||
+            (fmt === 'channelsLast3d' && t.ndim === 5) ||
+            fmt === 'contiguous')
+        ) {
           const laid = moved.contiguous(fmt);
           moved.dispose();
           moved = laid;

@@ -122,7 +122,8 @@ export class GroupNorm extends Layer {
     opts: NormLayerOptions = {},
   ) {
     super();
-    if (numChannels % numGroups) throw new RangeError(`GroupNorm: ${numChannels} channels not divisible by ${numGroups} groups`);
+    if (numChannels % numGroups)
+      throw new RangeError(`GroupNorm: ${numChannels} channels not divisible by ${numGroups} groups`);
     this.eps = opts.eps ?? 1e-5;
     const affine = opts.affine ?? true;
     this.weight = affine ? this.registerParameter('weight', ones([numChannels], { device: opts.device })) : null;

@@ -24,7 +24,9 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   constructor(params: Tensor[] | ParamGroupInput<H>[], defaults: H) {
     const groups: ParamGroupInput<H>[] =
-      params.length > 0 && !isGroup(params[0]) ? [{ params: params as Tensor[] } as ParamGroupInput<H>] : (params as ParamGroupInput<H>[]);
+      params.length > 0 && !isGroup(params[0])
+        ? [{ params: params as Tensor[] } as ParamGroupInput<H>]
+        : (params as ParamGroupInput<H>[]);
     if (groups.length === 0 || groups.every((g) => g.params.length === 0)) {
       throw new RangeError('optimizer: got an empty parameter list');
     }
@@ -104,7 +106,9 @@ export abstract class Optimizer<H extends { lr: number }> {
         if (!p) throw new Error(`optimizer state: ${key} names no parameter`);
         const name = rest.join('.');
         if (t.shape.join(',') !== p.shape.join(',') && name !== 'step') {
-          throw new Error(`optimizer state: ${key} has shape [${t.shape.join(', ')}], parameter has [${p.shape.join(', ')}]`);
+          throw new Error(
+            `optimizer state: ${key} has shape [${t.shape.join(', ')}], parameter has [${p.shape.join(', ')}]`,
+          );
         }
         const own = this.stateOf(p, name, () => t.clone());
         if (own !== t) own.copy_(t);

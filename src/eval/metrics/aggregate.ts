@@ -53,7 +53,8 @@ export function aggregate<V extends string>(
 ): AggregateResult<V> {
   if (results.length === 0) throw new Error('aggregate: no results');
   const kind = options.std ?? 'population';
-  if (kind !== 'population' && kind !== 'sample') throw new Error(`aggregate: options.std must be 'population' or 'sample', got ${String(kind)}`);
+  if (kind !== 'population' && kind !== 'sample')
+    throw new Error(`aggregate: options.std must be 'population' or 'sample', got ${String(kind)}`);
   const metric = results[0]!.metric;
   const valueNames = results[0]!.valueNames;
   results.forEach((r, i) => {

@@ -39,7 +39,8 @@ export function binaryClassification(
   options: BinaryClassificationOptions = {},
 ): BinaryClassificationResult {
   const zd = options.zeroDivision ?? 0;
-  if (zd !== 0 && zd !== 1) throw new Error(`binaryClassification: options.zeroDivision must be 0 or 1, got ${String(zd)}`);
+  if (zd !== 0 && zd !== 1)
+    throw new Error(`binaryClassification: options.zeroDivision must be 0 or 1, got ${String(zd)}`);
   if (pred.length === 0) throw new Error('binaryClassification: no samples');
   const { tp, fp, fn, tn } = binaryConfusion(pred, truth, 'binaryClassification');
   const undef: RatioName[] = [];

@@ -11,10 +11,18 @@
  * Squared distance in mm² from every voxel centre to the nearest feature voxel centre (features = nonzero entries
  * of `features`); 0 on features, +Infinity everywhere when there is no feature at all.
  */
-export function squaredEdt(features: ArrayLike<number>, shape: readonly number[], spacing: readonly number[]): Float64Array {
+export function squaredEdt(
+  features: ArrayLike<number>,
+  shape: readonly number[],
+  spacing: readonly number[],
+): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (features.length !== n) throw new Error(`edt: features has ${features.length} values but shape [${shape.join(', ')}] needs ${n}`);
-  if (spacing.length !== shape.length) throw new Error(`edt: spacing [${spacing.join(', ')}] has ${spacing.length} entries but shape has ${shape.length} axes`);
+  if (features.length !== n)
+    throw new Error(`edt: features has ${features.length} values but shape [${shape.join(', ')}] needs ${n}`);
+  if (spacing.length !== shape.length)
+    throw new Error(
+      `edt: spacing [${spacing.join(', ')}] has ${spacing.length} entries but shape has ${shape.length} axes`,
+    );
   const d = new Float64Array(n);
   // Axis 0 (the most strided) on the binary input: 1D distance to the nearest feature by a forward and a backward
   // scan, which runs over whole contiguous slabs at a time (cache friendly); the other axes by the parabola envelope.

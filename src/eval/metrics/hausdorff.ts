@@ -78,8 +78,14 @@ export class HausdorffMetric implements SegmentationMetric<HausdorffValue, Hausd
     const metric = this.name;
     const bothEmpty = checkBothEmptyPolicy(o.bothEmpty, metric);
     const oneEmpty = o.oneEmpty ?? 'diagonal';
-    if (!(oneEmpty === 'diagonal' || oneEmpty === 'exclude' || (typeof oneEmpty === 'number' && oneEmpty >= 0 && oneEmpty !== Infinity))) {
-      throw new Error(`${metric}: options.oneEmpty must be 'diagonal', 'exclude' or a finite number >= 0, got ${String(oneEmpty)}`);
+    if (!(
+      oneEmpty === 'diagonal' ||
+      oneEmpty === 'exclude' ||
+      (typeof oneEmpty === 'number' && oneEmpty >= 0 && oneEmpty !== Infinity)
+    )) {
+      throw new Error(
+        `${metric}: options.oneEmpty must be 'diagonal', 'exclude' or a finite number >= 0, got ${String(oneEmpty)}`,
+      );
     }
     const mode = o.percentileMode ?? 'union';
     if (mode !== 'union' && mode !== 'max-directed') {
@@ -106,14 +112,28 @@ export class HausdorffMetric implements SegmentationMetric<HausdorffValue, Hausd
       const base = { classId: c, status, predVoxels: p, refVoxels: r };
       if (status === 'both-empty') {
         const v = bothEmpty === 'perfect' ? { hd: 0, hd95: 0, assd: 0 } : null;
-        classes.push({ ...base, included: v !== null, values: v, predSurfaceVoxels: 0, refSurfaceVoxels: 0, directed: null });
+        classes.push({
+          ...base,
+          included: v !== null,
+          values: v,
+          predSurfaceVoxels: 0,
+          refSurfaceVoxels: 0,
+          directed: null,
+        });
         continue;
       }
       if (status !== 'ok') {
         const v = penalty === null ? null : { hd: penalty, hd95: penalty, assd: penalty };
         const ps = status === 'pred-empty' ? 0 : surfaceCount(pred.data, shape, c);
         const rs = status === 'ref-empty' ? 0 : surfaceCount(ref.data, shape, c);
-        classes.push({ ...base, included: v !== null, values: v, predSurfaceVoxels: ps, refSurfaceVoxels: rs, directed: null });
+        classes.push({
+          ...base,
+          included: v !== null,
+          values: v,
+          predSurfaceVoxels: ps,
+          refSurfaceVoxels: rs,
+          directed: null,
+        });
         continue;
       }
       // crop to the bounding box of the class in pred or ref (exact, see cropMasks)

@@ -41,7 +41,8 @@ export function validateLabelMap(map: LabelMap, what: string): void {
   }
   if (shape.length < 1) throw new Error(`${what}: shape is empty`);
   for (const n of shape) {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: shape ${fmtShape(shape)} has a non-positive or non-integer size`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${what}: shape ${fmtShape(shape)} has a non-positive or non-integer size`);
   }
   const n = shape.reduce((a, b) => a * b, 1);
   if (!data || typeof data.length !== 'number') throw new Error(`${what}: data is missing`);
@@ -53,7 +54,9 @@ export function validateLabelMap(map: LabelMap, what: string): void {
 
 export function validateSpacing(spacing: readonly number[], shape: readonly number[], what: string): void {
   if (spacing.length !== shape.length) {
-    throw new Error(`${what} ${fmtShape(spacing)} has ${spacing.length} entries but shape ${fmtShape(shape)} has ${shape.length} axes`);
+    throw new Error(
+      `${what} ${fmtShape(spacing)} has ${spacing.length} entries but shape ${fmtShape(shape)} has ${shape.length} axes`,
+    );
   }
   for (const s of spacing) {
     if (!(Number.isFinite(s) && s > 0)) throw new Error(`${what} ${fmtShape(spacing)} must be finite and positive`);
@@ -118,8 +121,11 @@ export function countLabels(pred: LabelMap, ref: LabelMap, metric: string, numCl
   if (numClasses !== undefined && !(Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= MAX_LABELS)) {
     throw new Error(`${metric}: options.numClasses must be an integer in [1, ${MAX_LABELS}], got ${numClasses}`);
   }
-  const k = numClasses ?? Math.max(maxLabel(pred.data, `${metric}: pred`, undefined), maxLabel(ref.data, `${metric}: ref`, undefined)) + 1;
-  if (k > MAX_LABELS) throw new Error(`${metric}: label ${k - 1} is above ${MAX_LABELS - 1}, the largest class id supported`);
+  const k =
+    numClasses ??
+    Math.max(maxLabel(pred.data, `${metric}: pred`, undefined), maxLabel(ref.data, `${metric}: ref`, undefined)) + 1;
+  if (k > MAX_LABELS)
+    throw new Error(`${metric}: label ${k - 1} is above ${MAX_LABELS - 1}, the largest class id supported`);
   if (numClasses !== undefined) {
     maxLabel(pred.data, `${metric}: pred`, numClasses);
     maxLabel(ref.data, `${metric}: ref`, numClasses);
@@ -143,7 +149,8 @@ export function countLabels(pred: LabelMap, ref: LabelMap, metric: string, numCl
 export function selectClasses(counts: LabelCounts, options: ClassSelectionOptions, metric: string): number[] {
   if (options.classes !== undefined) {
     for (const c of options.classes) {
-      if (!(Number.isInteger(c) && c >= 0)) throw new Error(`${metric}: options.classes has ${c}, not a non-negative integer`);
+      if (!(Number.isInteger(c) && c >= 0))
+        throw new Error(`${metric}: options.classes has ${c}, not a non-negative integer`);
       if (options.numClasses !== undefined && c >= options.numClasses) {
         throw new Error(`${metric}: options.classes has ${c}, out of range for numClasses ${options.numClasses}`);
       }

@@ -56,7 +56,11 @@ export interface MetricResult<V extends string, C extends ClassResult<V> = Class
 }
 
 /** One interface for Dice, Hausdorff and whatever follows, so experiment code can call them uniformly. */
-export interface SegmentationMetric<V extends string, O extends MetricOptions = MetricOptions, C extends ClassResult<V> = ClassResult<V>> {
+export interface SegmentationMetric<
+  V extends string,
+  O extends MetricOptions = MetricOptions,
+  C extends ClassResult<V> = ClassResult<V>,
+> {
   readonly name: string;
   readonly valueNames: readonly V[];
   compute(pred: LabelMap, ref: LabelMap, options?: O): MetricResult<V, C>;
@@ -106,6 +110,7 @@ export function countOf(counts: Float64Array, c: number): number {
 
 export function checkBothEmptyPolicy(p: unknown, metric: string): BothEmptyPolicy {
   if (p === undefined) return 'perfect';
-  if (p !== 'perfect' && p !== 'exclude') throw new Error(`${metric}: options.bothEmpty must be 'perfect' or 'exclude', got ${String(p)}`);
+  if (p !== 'perfect' && p !== 'exclude')
+    throw new Error(`${metric}: options.bothEmpty must be 'perfect' or 'exclude', got ${String(p)}`);
   return p;
 }

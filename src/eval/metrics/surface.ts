@@ -80,7 +80,12 @@ export interface LabelBoxes {
   max: Int32Array;
 }
 
-export function unionBoxes(a: ArrayLike<number>, b: ArrayLike<number>, shape: readonly number[], numLabels: number): LabelBoxes {
+export function unionBoxes(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  shape: readonly number[],
+  numLabels: number,
+): LabelBoxes {
   const nd = shape.length;
   const w = shape[nd - 1]!;
   const min = new Int32Array(numLabels * nd).fill(0x7fffffff);

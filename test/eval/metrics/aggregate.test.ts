@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, computeDice, computeHausdorff, DiceMetric, HausdorffMetric, type ClassResult, type MetricResult, type SegmentationMetric } from '../../../src/eval/metrics/index.js';
+import {
+  aggregate,
+  computeDice,
+  computeHausdorff,
+  DiceMetric,
+  HausdorffMetric,
+  type ClassResult,
+  type MetricResult,
+  type SegmentationMetric,
+} from '../../../src/eval/metrics/index.js';
 
 const shape = [1, 4];
 const map = (v: number[]) => ({ data: new Uint8Array(v), shape, spacing: [1, 1] });
@@ -54,16 +63,23 @@ test('aggregate: works uniformly for Hausdorff (all three values) and refuses mi
   const h2 = computeHausdorff(map([1, 0, 0, 0]), map([0, 1, 0, 0])); // distance 1
   const agg = aggregate([h1, h2]);
   assert.deepEqual(agg.valueNames, ['hd', 'hd95', 'assd']);
-  for (const v of ['hd', 'hd95', 'assd'] as const) assert.deepEqual(agg.classes[0]!.values[v], { mean: 2, std: 1, count: 2 });
+  for (const v of ['hd', 'hd95', 'assd'] as const)
+    assert.deepEqual(agg.classes[0]!.values[v], { mean: 2, std: 1, count: 2 });
   const d = computeDice(map([1, 0, 0, 0]), map([1, 0, 0, 0]));
-  assert.throws(() => aggregate([h1, d] as MetricResult<string, ClassResult<string>>[]), /aggregate: result 1 is 'dice' but result 0 is 'hausdorff'/);
+  assert.throws(
+    () => aggregate([h1, d] as MetricResult<string, ClassResult<string>>[]),
+    /aggregate: result 1 is 'dice' but result 0 is 'hausdorff'/,
+  );
   assert.throws(() => aggregate([]), /no results/);
 });
 
 test('one metric interface: experiment code can loop over metrics', () => {
   const metrics: SegmentationMetric<string>[] = [new DiceMetric(), new HausdorffMetric({ oneEmpty: 'exclude' })];
   const out = metrics.map((m) => m.compute(map([1, 1, 0, 0]), map([0, 1, 1, 0])));
-  assert.deepEqual(out.map((r) => r.metric), ['dice', 'hausdorff']);
+  assert.deepEqual(
+    out.map((r) => r.metric),
+    ['dice', 'hausdorff'],
+  );
   assert.equal(out[0]!.classMean!['dice'], 0.5);
   assert.equal(out[1]!.classMean!['hd'], 1);
 });

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binaryClassification, binaryConfusion, classConfusion, confusionMatrix } from '../../../src/eval/metrics/index.js';
+import {
+  binaryClassification,
+  binaryConfusion,
+  classConfusion,
+  confusionMatrix,
+} from '../../../src/eval/metrics/index.js';
 import { Rng } from '../../../src/util/rng.js';
 
 test('binaryClassification: hand-computed precision, recall, F1, accuracy, specificity', () => {
@@ -89,5 +94,8 @@ test('confusionMatrix and classConfusion equal counting on random label maps', (
     assert.deepEqual(cc, { tp, fp, fn, tn });
   }
   assert.throws(() => classConfusion(m, 4), /class 4 out of range for 4 classes/);
-  assert.throws(() => confusionMatrix({ data: pred, shape }, { data: ref, shape }, 3), /confusion: (pred|ref): label 3 is out of range for numClasses 3/);
+  assert.throws(
+    () => confusionMatrix({ data: pred, shape }, { data: ref, shape }, 3),
+    /confusion: (pred|ref): label 3 is out of range for numClasses 3/,
+  );
 });

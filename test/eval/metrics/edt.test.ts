@@ -80,6 +80,9 @@ test('squaredEdt: one feature in a corner, hand-computed opposite corner', () =>
 });
 
 test('squaredEdt: errors name the mismatch', () => {
-  assert.throws(() => squaredEdt(new Uint8Array(5), [2, 3], [1, 1]), /edt: features has 5 values but shape \[2, 3\] needs 6/);
+  assert.throws(
+    () => squaredEdt(new Uint8Array(5), [2, 3], [1, 1]),
+    /edt: features has 5 values but shape \[2, 3\] needs 6/,
+  );
   assert.throws(() => squaredEdt(new Uint8Array(6), [2, 3], [1]), /spacing \[1\] has 1 entries but shape has 2 axes/);
 });

@@ -2,14 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HausdorffMetric, computeHausdorff, directedDistances, surfaceMask } from '../../../src/eval/metrics/index.js';
 import { Rng } from '../../../src/util/rng.js';
-import { bruteDirected, bruteHausdorff, bruteSurface, npPercentile, randomLabels, ravel, unravel } from './reference.js';
+import {
+  bruteDirected,
+  bruteHausdorff,
+  bruteSurface,
+  npPercentile,
+  randomLabels,
+  ravel,
+  unravel,
+} from './reference.js';
 
 function close(a: number, b: number, what: string, tol = 1e-9): void {
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: got ${a}, want ${b}`);
 }
 
 test('surfaceMask equals the brute-force face-neighbour surface (2D and 3D)', () => {
-  for (const shape of [[13, 17], [6, 9, 11]]) {
+  for (const shape of [
+    [13, 17],
+    [6, 9, 11],
+  ]) {
     for (const seed of [1, 2]) {
       const labels = randomLabels(new Rng(seed), shape, 2, 0.02);
       const bin = labels.map((v) => (v === 1 ? 1 : 0));
@@ -36,8 +47,15 @@ test('HD, HD95 (union and max-directed) and ASSD equal all-pairs brute force on 
       const pred = randomLabels(rng, shape, numClasses);
       const ref = randomLabels(rng, shape, numClasses);
       const union = computeHausdorff({ data: pred, shape, spacing }, { data: ref, shape, spacing }, { numClasses });
-      const maxd = computeHausdorff({ data: pred, shape, spacing }, { data: ref, shape, spacing }, { numClasses, percentileMode: 'max-directed' });
-      assert.deepEqual(union.classes.map((c) => c.classId), Array.from({ length: numClasses - 1 }, (_, i) => i + 1));
+      const maxd = computeHausdorff(
+        { data: pred, shape, spacing },
+        { data: ref, shape, spacing },
+        { numClasses, percentileMode: 'max-directed' },
+      );
+      assert.deepEqual(
+        union.classes.map((c) => c.classId),
+        Array.from({ length: numClasses - 1 }, (_, i) => i + 1),
+      );
       for (const [j, c] of union.classes.entries()) {
         const what = `config ${ci} seed ${seed} class ${c.classId}`;
         if (c.status !== 'ok') continue;
@@ -107,7 +125,11 @@ test('hand case: union vs max-directed HD95 and ASSD differ as computed by hand'
   close(u.values!.assd, 2, 'assd'); // (0 + 0 + 6) / 3
   assert.deepEqual(u.directed!.predToRef, { count: 1, max: 0, p95: 0, mean: 0 });
   close(u.directed!.refToPred.p95, 5.7, 'directed p95'); // {0, 6}: h = 0.95
-  const m = computeHausdorff({ data: pred, shape, spacing }, { data: ref, shape, spacing }, { percentileMode: 'max-directed' });
+  const m = computeHausdorff(
+    { data: pred, shape, spacing },
+    { data: ref, shape, spacing },
+    { percentileMode: 'max-directed' },
+  );
   close(m.classes[0]!.values!.hd95, 5.7, 'hd95 max-directed');
 });
 
@@ -125,8 +147,14 @@ test('empty-mask policies: both empty, one empty (diagonal, number, exclude), st
   const R = { data: ref, shape, spacing };
   const d = computeHausdorff(P, R, { numClasses: 5 });
   close(d.diagonal, diag, 'diagonal');
-  assert.deepEqual(d.classes.map((c) => c.status), ['pred-empty', 'ref-empty', 'ok', 'both-empty']);
-  assert.deepEqual(d.classes.map((c) => c.included), [true, true, true, true]);
+  assert.deepEqual(
+    d.classes.map((c) => c.status),
+    ['pred-empty', 'ref-empty', 'ok', 'both-empty'],
+  );
+  assert.deepEqual(
+    d.classes.map((c) => c.included),
+    [true, true, true, true],
+  );
   close(d.classes[0]!.values!.hd, diag, 'pred-empty hd');
   close(d.classes[1]!.values!.assd, diag, 'ref-empty assd');
   assert.deepEqual(d.classes[2]!.values, { hd: 0, hd95: 0, assd: 0 });
@@ -136,7 +164,10 @@ test('empty-mask policies: both empty, one empty (diagonal, number, exclude), st
   assert.equal(d.classes[1]!.predSurfaceVoxels, 1);
 
   const x = computeHausdorff(P, R, { numClasses: 5, oneEmpty: 'exclude', bothEmpty: 'exclude' });
-  assert.deepEqual(x.classes.map((c) => c.included), [false, false, true, false]);
+  assert.deepEqual(
+    x.classes.map((c) => c.included),
+    [false, false, true, false],
+  );
   assert.equal(x.classes[0]!.values, null);
   assert.equal(x.classes[3]!.values, null);
   assert.equal(x.includedClasses, 1);
@@ -147,7 +178,10 @@ test('empty-mask policies: both empty, one empty (diagonal, number, exclude), st
   assert.deepEqual(n.classes[0]!.values, { hd: 100, hd95: 100, assd: 100 });
 
   // nothing included: classMean is null, not NaN
-  const none = computeHausdorff({ data: new Uint8Array(168), shape, spacing }, R, { classes: [1], oneEmpty: 'exclude' });
+  const none = computeHausdorff({ data: new Uint8Array(168), shape, spacing }, R, {
+    classes: [1],
+    oneEmpty: 'exclude',
+  });
   assert.equal(none.classMean, null);
   assert.equal(none.excludedClasses, 1);
 });
@@ -155,18 +189,33 @@ test('empty-mask policies: both empty, one empty (diagonal, number, exclude), st
 test('validation: shapes, labels, spacing', () => {
   const m = new HausdorffMetric();
   const a = { data: new Uint8Array(12), shape: [3, 4], spacing: [1, 1] };
-  assert.throws(() => m.compute(a, { data: new Uint8Array(12), shape: [4, 3], spacing: [1, 1] }), /hausdorff: shapes differ: pred \[3, 4\] vs ref \[4, 3\]/);
-  assert.throws(() => m.compute(a, { data: new Uint8Array(12), shape: [3, 4], spacing: [1, 1, 1] }), /hausdorff: ref: spacing \[1, 1, 1\] has 3 entries but shape \[3, 4\] has 2 axes/);
+  assert.throws(
+    () => m.compute(a, { data: new Uint8Array(12), shape: [4, 3], spacing: [1, 1] }),
+    /hausdorff: shapes differ: pred \[3, 4\] vs ref \[4, 3\]/,
+  );
+  assert.throws(
+    () => m.compute(a, { data: new Uint8Array(12), shape: [3, 4], spacing: [1, 1, 1] }),
+    /hausdorff: ref: spacing \[1, 1, 1\] has 3 entries but shape \[3, 4\] has 2 axes/,
+  );
   assert.throws(() => m.compute(a, a, { spacing: [1] }), /options.spacing \[1\] has 1 entries/);
-  assert.throws(() => m.compute({ data: new Uint8Array(12), shape: [3, 4] }, { data: new Uint8Array(12), shape: [3, 4] }), /hausdorff: no spacing/);
+  assert.throws(
+    () => m.compute({ data: new Uint8Array(12), shape: [3, 4] }, { data: new Uint8Array(12), shape: [3, 4] }),
+    /hausdorff: no spacing/,
+  );
   assert.throws(() => m.compute(a, { data: new Uint8Array(12), shape: [3, 4], spacing: [1, 2] }), /spacings differ/);
   const f = new Float32Array(12);
   f[5] = 1.5;
-  assert.throws(() => m.compute(a, { data: f, shape: [3, 4], spacing: [1, 1] }), /hausdorff: ref: label 1.5 at voxel 5 is not a non-negative integer/);
+  assert.throws(
+    () => m.compute(a, { data: f, shape: [3, 4], spacing: [1, 1] }),
+    /hausdorff: ref: label 1.5 at voxel 5 is not a non-negative integer/,
+  );
   const neg = new Int16Array(12);
   neg[2] = -1;
   assert.throws(() => m.compute({ data: neg, shape: [3, 4], spacing: [1, 1] }, a), /pred: label -1 at voxel 2/);
-  assert.throws(() => m.compute({ data: new Uint8Array(11), shape: [3, 4], spacing: [1, 1] }, a), /pred: data has 11 values but shape \[3, 4\] needs 12/);
+  assert.throws(
+    () => m.compute({ data: new Uint8Array(11), shape: [3, 4], spacing: [1, 1] }, a),
+    /pred: data has 11 values but shape \[3, 4\] needs 12/,
+  );
   assert.throws(() => m.compute(a, a, { oneEmpty: Infinity }), /oneEmpty/);
 });
 
@@ -221,7 +270,11 @@ test('performance: 128x128x64 volume, two offset ellipsoids, well under a second
     close(drp[k]!, bruteDirected([cr[k]!], cp, spacing)[0]!, `ref surface voxel ${k}`);
   }
   const all = [...dpr, ...drp];
-  close(c.values!.hd, all.reduce((a, b) => Math.max(a, b), 0), 'hd vs uncropped');
+  close(
+    c.values!.hd,
+    all.reduce((a, b) => Math.max(a, b), 0),
+    'hd vs uncropped',
+  );
   close(c.values!.assd, all.reduce((a, b) => a + b, 0) / all.length, 'assd vs uncropped');
   close(c.values!.hd95, npPercentile(all, 95), 'hd95 vs uncropped');
 });
