@@ -24,3 +24,4 @@ export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
+export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';

@@ -67,6 +67,9 @@ export class DoubleConv extends nn.Layer {
     const h = this.a.forward(x);
     const y = this.b.forward(h);
     h.dispose();
-    return this.drop ? this.drop.forward(y) : y;
+    if (!this.drop) return y;
+    const d = this.drop.forward(y);
+    if (d !== y) y.dispose();
+    return d;
   }
 }

@@ -1,0 +1,37 @@
+import { PatientGroupedSampler } from '../samplers/patient-grouped.js';
+import { samePatientRelation } from '../relations/index.js';
+import type { MethodDefinition } from './method.js';
+import { multiPositiveRun } from './multi-positive.js';
+
+/**
+ * CL-TCI-SimCLR (000_a8a2fcba34e1bedc.txt): images of the same patient (at any time) are positives; the sampler puts
+ * `imagesPerPatient` images of each of batch/imagesPerPatient patients in every batch so positives exist in-batch.
+ */
+export const cltciSimclr: MethodDefinition = {
+  name: 'cltci-simclr',
+  summary: 'images of the same patient over time',
+  paper: 'CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  defaults: {
+    batchSize: 32,
+    lr: 0.1,
+    tau: 0.1,
+    weightDecay: 1e-5,
+    warmupEpochs: 10,
+    imagesPerPatient: 2,
+    augment: 'cltci',
+  },
+  create(ctx) {
+    const { config: cfg, dataset: ds } = ctx;
+    const k = cfg.imagesPerPatient;
+    if (cfg.batchSize % k !== 0) {
+      throw new Error(`cltci-simclr: batchSize ${cfg.batchSize} is not a multiple of imagesPerPatient ${k}`);
+    }
+    const sampler = new PatientGroupedSampler({
+      patients: ds.samples.map((s) => s.patient),
+      patientsPerBatch: cfg.batchSize / k,
+      imagesPerPatient: k,
+      seed: cfg.seed,
+    });
+    return multiPositiveRun(ctx, sampler, (meta) => samePatientRelation(meta));
+  },
+};

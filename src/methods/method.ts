@@ -1,0 +1,53 @@
+/**
+ * What every pre-training method is (ARCHITECTURE.md, "the one idea"): an encoder f and head g, a sampler that
+ * says what goes into a batch, a relation (who is positive), a negatives source (batch or queue), and a loss.
+ * A method file composes existing pieces into a `MethodRun`; the training loop (src/train/pretrain.ts) drives it.
+ */
+import type { nn, Tensor } from '../engine/index.js';
+import type { Batch, Sampler } from '../samplers/sampler.js';
+import type { SliceDataset } from '../data/slice-dataset.js';
+import type { PretrainConfig } from '../train/config.js';
+import type { Rng } from '../util/rng.js';
+
+export interface StepOutput {
+  loss: Tensor;
+  /** anchors that had at least one positive (multi-positive losses) */
+  anchors?: number;
+  /** anchors skipped for having no positive */
+  skipped?: number;
+  /** images that went through the encoder this step (for images/s) */
+  images: number;
+}
+
+export interface MethodRun {
+  /** trained modules, checkpointed under their names (the encoder must be called "encoder") */
+  modules: Record<string, nn.Module>;
+  /** checkpointed but not optimised (e.g. the momentum key encoder) */
+  frozen?: Record<string, nn.Module>;
+  sampler: Sampler<unknown>;
+  /** one training step's loss (called inside tidy, modules in train mode); `rng` is this step's augmentation stream */
+  step(batch: Batch<unknown>, rng: Rng): StepOutput;
+  /** after the optimiser step (momentum-encoder update, queue writes) */
+  afterStep?(): void;
+  /** method state beyond module weights (queues), for checkpoints */
+  stateTensors?(): Map<string, Tensor>;
+  loadStateTensors?(tensors: Map<string, Tensor>): void;
+  /** the representation used for retrieval / t-SNE: normalised head output of images (N,1,H,W) */
+  embed(images: Tensor): Tensor;
+}
+
+export interface MethodContext {
+  dataset: SliceDataset;
+  config: PretrainConfig;
+}
+
+export interface MethodDefinition {
+  name: string;
+  /** one line: what makes this method's positives */
+  summary: string;
+  /** the paper it comes from (file in shared/seeds or a citation) */
+  paper: string;
+  /** the paper's hyper-parameters, overriding the global defaults */
+  defaults: Partial<PretrainConfig>;
+  create(ctx: MethodContext): MethodRun;
+}

@@ -1,0 +1,41 @@
+/**
+ * The in-batch multi-positive family (METHODS.md §0): two views of N samples, z = normalize(g(f(x))), the SupCon
+ * loss with a relation expanded to the 2N views. SimCLR, CL-TCI-SimCLR, PCL and GCL differ only in their relation
+ * and their sampler.
+ */
+import type { Batch, Sampler } from '../samplers/sampler.js';
+import type { SliceRef } from '../samplers/slices.js';
+import { expandToViews, type RelationMask } from '../relations/index.js';
+import type { SampleMeta } from '../relations/meta.js';
+import { supConLoss } from '../losses/supcon.js';
+import type { MethodContext, MethodRun } from './method.js';
+import { buildProjector, metaOf, stackedViews } from './common.js';
+import { noGrad, tidy } from '../engine/index.js';
+
+export function batchIds(batch: Batch<unknown>): number[] {
+  return batch.items.map((it) => (typeof it === 'number' ? it : (it as SliceRef).id));
+}
+
+export function multiPositiveRun(
+  ctx: MethodContext,
+  sampler: Sampler<unknown>,
+  relation: (meta: SampleMeta[]) => RelationMask,
+): MethodRun {
+  const { dataset: ds, config: cfg } = ctx;
+  const projector = buildProjector(cfg);
+  return {
+    modules: { encoder: projector.encoder, head: projector.head },
+    sampler,
+    step(batch, rng) {
+      const ids = batchIds(batch);
+      const views = stackedViews(ds, ids, cfg, rng);
+      const z = projector.forward(views);
+      const positives = expandToViews(relation(metaOf(ds, ids)));
+      const r = supConLoss(z, positives, { tau: cfg.tau, temperatureScaling: cfg.temperatureScaling });
+      return { loss: r.loss, anchors: r.anchors, skipped: r.skipped, images: 2 * ids.length };
+    },
+    embed(images) {
+      return noGrad(() => tidy(() => projector.forward(images)));
+    },
+  };
+}

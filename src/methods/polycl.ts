@@ -1,0 +1,80 @@
+/**
+ * PolyCL (001_a0fd144647cf5ca0.txt): one positive and one negative per anchor slice and the triplet contrastive loss
+ * (tau = 1 / batch). PolyCL-S: positive = another slice of the same scan, negative = a slice of another scan (no
+ * labels). PolyCL-O: positive = a slice with the same "contains the organ" flag (any scan), negative = the other flag.
+ * Triplets are re-drawn every epoch with a seeded RNG (the reference code sampled them once, offline).
+ * Encoder: 16..256, InstanceNorm + LeakyReLU(0.2), dropout 0.25; head: GAP + one linear layer to 256-d.
+ */
+import { noGrad, tidy } from '../engine/index.js';
+import { PolyclTripletSampler, type PolyclMode, type Triplet } from '../samplers/polycl-triplets.js';
+import { tripletContrastiveLoss } from '../losses/triplet.js';
+import { polyclEncoder } from '../models/polycl-unet.js';
+import { LinearHead } from '../models/heads.js';
+import { contrastiveViews } from '../train/augment.js';
+import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
+import { Projector } from './common.js';
+
+function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
+  const { dataset: ds, config: cfg } = ctx;
+  if (mode === 'organ' && ds.volumes.some((v) => !v.organFlags)) {
+    throw new Error(
+      'polycl-o: every scan needs a label map (per-slice organ flags); some manifest items have no label',
+    );
+  }
+  const encoder = polyclEncoder({ widths: cfg.encoder.widths, dropout: cfg.encoder.dropout });
+  const projector = new Projector(encoder, new LinearHead(encoder.outChannels, cfg.projectionDim));
+  const sampler = new PolyclTripletSampler({ volumes: ds.volumes, mode, batchSize: cfg.batchSize, seed: cfg.seed });
+  return {
+    modules: { encoder, head: projector.head },
+    sampler,
+    step(batch, rng) {
+      const triplets = batch.items as Triplet[];
+      const m = triplets.length;
+      const ids = [
+        ...triplets.map((t) => t.anchor.id),
+        ...triplets.map((t) => t.positive.id),
+        ...triplets.map((t) => t.negative.id),
+      ];
+      const [view] = contrastiveViews(ds.imageBatch(ids), rng, cfg.augment, 1);
+      const z = projector.forward(view!);
+      const [za, zp, zn] = [z.slice(0, 0, m), z.slice(0, m, 2 * m), z.slice(0, 2 * m, 3 * m)];
+      const loss = tripletContrastiveLoss(za, zp, zn, { tau: cfg.tau });
+      return { loss, images: 3 * m };
+    },
+    embed(images) {
+      return noGrad(() => tidy(() => projector.forward(images)));
+    },
+  };
+}
+
+const polyclDefaults = {
+  batchSize: 20,
+  optimizer: 'adam' as const,
+  lr: 1e-4,
+  weightDecay: 0,
+  schedule: 'cosine-restarts' as const,
+  restartEpochs: 10,
+  epochs: 100,
+  // tau = 1 / batch size (PolyCL)
+  tau: 1 / 20,
+  projectionDim: 256,
+  preset: 'ct-polycl' as const,
+  augment: 'polycl' as const,
+  encoder: { widths: [16, 32, 64, 128, 256], norm: 'instance' as const, slope: 0.2, dropout: 0.25 },
+};
+
+export const polyclS: MethodDefinition = {
+  name: 'polycl-s',
+  summary: 'another slice of the same scan (positive) vs a slice of another scan (negative)',
+  paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
+  defaults: polyclDefaults,
+  create: (ctx) => polyclRun(ctx, 'scan'),
+};
+
+export const polyclO: MethodDefinition = {
+  name: 'polycl-o',
+  summary: 'a slice with the same organ-present flag (positive) vs the other flag (negative)',
+  paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
+  defaults: polyclDefaults,
+  create: (ctx) => polyclRun(ctx, 'organ'),
+};

@@ -1,0 +1,26 @@
+/** Pre-training methods by name. */
+import type { MethodDefinition } from './method.js';
+import { simclr } from './simclr.js';
+import { cltciSimclr } from './cltci-simclr.js';
+import { moco, cltciMoco } from './moco.js';
+import { pcl, gcl } from './pcl.js';
+import { polyclS, polyclO } from './polycl.js';
+import { rotation } from './rotation.js';
+
+export const METHODS: readonly MethodDefinition[] = [
+  simclr,
+  moco,
+  cltciSimclr,
+  cltciMoco,
+  pcl,
+  gcl,
+  polyclS,
+  polyclO,
+  rotation,
+];
+
+export function getMethod(name: string): MethodDefinition {
+  const m = METHODS.find((d) => d.name === name);
+  if (!m) throw new Error(`unknown method "${name}"; available: ${METHODS.map((d) => d.name).join(', ')}`);
+  return m;
+}

@@ -1,0 +1,20 @@
+import { RandomSampler } from '../samplers/random.js';
+import { identityRelation } from '../relations/index.js';
+import type { MethodDefinition } from './method.js';
+import { multiPositiveRun } from './multi-positive.js';
+
+/** SimCLR (Chen et al. 2020): positives are the two views of the same image only. CL-TCI's baseline settings. */
+export const simclr: MethodDefinition = {
+  name: 'simclr',
+  summary: 'two augmentations of the same image',
+  paper: 'Chen et al. 2020; baseline in CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  defaults: { batchSize: 32, lr: 0.1, tau: 0.1, weightDecay: 1e-5, warmupEpochs: 10, augment: 'cltci' },
+  create(ctx) {
+    const sampler = new RandomSampler({
+      size: ctx.dataset.length,
+      batchSize: ctx.config.batchSize,
+      seed: ctx.config.seed,
+    });
+    return multiPositiveRun(ctx, sampler, (meta) => identityRelation(meta));
+  },
+};

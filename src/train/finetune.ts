@@ -1,0 +1,283 @@
+/**
+ * Fine-tuning a segmentation network with few labels, and its evaluation (METHODS.md §1–§3, §5):
+ * the encoder is initialised from a pre-training run (or left random), the decoder starts random; Adam + cosine;
+ * the checkpoint is chosen on an inner validation split of the training part (the test fold is never used for
+ * selection); the chosen model is then evaluated on the test samples: Dice per class per 2D image, or per 3D volume
+ * when the samples are slices of volumes (slices are stacked back), plus HD95 in mm when asked.
+ */
+import { z } from 'zod';
+import { F, loadSafetensors, manualSeed, noGrad, optim, tidy, type Tensor } from '../engine/index.js';
+import type { SliceDataset } from '../data/slice-dataset.js';
+import { computeDice, computeHausdorff } from '../eval/metrics/index.js';
+import { Rng } from '../util/rng.js';
+import { buildSegmentationModel, type SegmentationModelName } from '../models/registry.js';
+import { loadEncoderWeights } from '../models/encoder-loading.js';
+import { encoderSchema } from './config.js';
+import { checkedLoss, stepSeed } from './run-state.js';
+import { autocastScope } from './precision.js';
+import { segmentationAugment } from './augment.js';
+import { diceCELoss, softDiceLoss } from '../losses/dice.js';
+import type { TensorModule } from '../methods/common.js';
+
+export const finetuneSchema = z
+  .object({
+    model: z.enum(['unet', 'deeplabv3plus', 'polycl-unet']).default('unet'),
+    encoder: encoderSchema.default({ widths: [32, 64, 128, 256, 512], norm: 'batch', slope: 0.01, dropout: 0 }),
+    /** encoder weights (encoder.safetensors of a pre-training run); absent = random initialisation */
+    init: z.string().optional(),
+    /** CL-TCI: 200 epochs, batch 10, Adam 5e-5 (the reference code used 1e-4) */
+    epochs: z.number().int().positive().default(200),
+    batchSize: z.number().int().positive().default(10),
+    lr: z.number().positive().default(5e-5),
+    weightDecay: z.number().min(0).default(0),
+    loss: z.enum(['ce', 'dice', 'dice-ce']).default('ce'),
+    /** flip + swap the manifest's left/right classes, small affine, intensity jitter */
+    augment: z.boolean().default(true),
+    /** evaluate on the validation split every N epochs (checkpoint selection) */
+    evaluateEvery: z.number().int().positive().default(1),
+    /** stop when validation Dice has not improved for this many evaluations (0 = never) */
+    earlyStopPatience: z.number().int().min(0).default(0),
+    /** also compute HD95 (mm) on the test set */
+    hausdorff: z.boolean().default(true),
+    seed: z.number().int().min(0).default(0),
+    precision: z.enum(['fp32', 'bf16-mixed']).default('fp32'),
+  })
+  .strict();
+
+export type FinetuneConfig = z.infer<typeof finetuneSchema>;
+export type FinetuneInput = z.input<typeof finetuneSchema>;
+
+export interface FinetuneSplit {
+  /** sample ids (SliceDataset) with labels */
+  train: number[];
+  /** inner validation samples (checkpoint selection) */
+  val: number[];
+  /** test samples (evaluation only) */
+  test: number[];
+}
+
+export interface CaseResult {
+  /** the image, or the volume's manifest item */
+  case: string;
+  patient: string;
+  /** Dice per foreground class (class id -> value) and their mean */
+  dice: Record<number, number>;
+  meanDice: number;
+  /** HD95 in mm per class (policy for empty masks: see src/eval/metrics) */
+  hd95?: Record<number, number>;
+  meanHd95?: number;
+}
+
+export interface FinetuneResult {
+  config: FinetuneConfig;
+  bestEpoch: number;
+  bestValDice: number;
+  valCurve: { epoch: number; dice: number }[];
+  losses: number[];
+  test: CaseResult[];
+  meanDice: number;
+  meanHd95: number | null;
+  /** encoder tensors loaded from `init`, and those left random */
+  loaded: string[];
+  leftRandom: string[];
+  /** predicted label maps of the first `keepPredictions` test samples (sample id -> size² uint8) */
+  predictions: Map<number, Uint8Array>;
+}
+
+export interface FinetuneOptions {
+  /** keep the predictions of this many test samples (for overlays) */
+  keepPredictions?: number;
+}
+
+export function parseFinetuneConfig(input: unknown, source = 'config'): FinetuneConfig {
+  const r = finetuneSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid fine-tuning configuration:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}
+
+function lossOf(cfg: FinetuneConfig, logits: Tensor, target: Tensor): Tensor {
+  if (cfg.loss === 'ce') return F.crossEntropy(logits, target);
+  if (cfg.loss === 'dice') return softDiceLoss(logits, target);
+  return diceCELoss(logits, target);
+}
+
+/** argmax predictions (uint8, size²) of the given samples, in eval mode */
+export function predictSamples(
+  model: TensorModule,
+  ds: SliceDataset,
+  ids: readonly number[],
+  batchSize = 16,
+): Uint8Array[] {
+  model.eval();
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < ids.length; i += batchSize) {
+    const chunk = ids.slice(i, i + batchSize);
+    const pred = noGrad(() =>
+      tidy(() => model.forward(ds.imageBatch(chunk)).argmax(1).to({ dtype: 'uint8' }).data() as Uint8Array),
+    );
+    const n = ds.size * ds.size;
+    chunk.forEach((_, b) => out.push(pred.slice(b * n, (b + 1) * n)));
+  }
+  return out;
+}
+
+/** Groups sample ids into cases: one per 2D image, or one per volume (its slices in order). */
+function casesOf(ds: SliceDataset, ids: readonly number[]): number[][] {
+  const byVolume = new Map<number, number[]>();
+  for (const id of ids) {
+    const v = ds.samples[id]!.volume;
+    if (!byVolume.has(v)) byVolume.set(v, []);
+    byVolume.get(v)!.push(id);
+  }
+  return [...byVolume.values()].map((g) => g.sort((a, b) => ds.samples[a]!.sliceIndex - ds.samples[b]!.sliceIndex));
+}
+
+/** Dice (and HD95) per case of predictions against the data set's labels. */
+export function evaluateCases(
+  ds: SliceDataset,
+  ids: readonly number[],
+  preds: Map<number, Uint8Array>,
+  hausdorff: boolean,
+): CaseResult[] {
+  const numClasses = ds.numClasses;
+  const n = ds.size * ds.size;
+  return casesOf(ds, ids).map((group) => {
+    const s0 = ds.samples[group[0]!]!;
+    const depth = group.length;
+    const pred = new Uint8Array(depth * n);
+    const ref = new Uint8Array(depth * n);
+    group.forEach((id, z) => {
+      pred.set(preds.get(id)!, z * n);
+      const l = ds.labels[id];
+      if (!l) throw new Error(`evaluate: sample ${ds.describe(id)} has no label`);
+      ref.set(l, z * n);
+    });
+    const [dy, dx] = ds.spacing[s0.volume]!;
+    const zSpacing = 1; // slices of a volume: spacing along z is not kept by the 2D data set; Dice ignores it
+    const shape = depth > 1 ? [depth, ds.size, ds.size] : [ds.size, ds.size];
+    const spacing = depth > 1 ? [zSpacing, dy, dx] : [dy, dx];
+    const d = computeDice({ data: pred, shape, spacing }, { data: ref, shape, spacing }, { numClasses });
+    const dice: Record<number, number> = {};
+    for (const c of d.classes) if (c.values) dice[c.classId] = c.values.dice;
+    const result: CaseResult = {
+      case: ds.manifest.items[s0.item]!.image,
+      patient: s0.patient,
+      dice,
+      meanDice: d.classMean?.dice ?? 0,
+    };
+    if (hausdorff && depth === 1) {
+      const h = computeHausdorff({ data: pred, shape, spacing }, { data: ref, shape, spacing }, { numClasses });
+      const hd: Record<number, number> = {};
+      for (const c of h.classes) if (c.values) hd[c.classId] = c.values.hd95;
+      result.hd95 = hd;
+      result.meanHd95 = h.classMean?.hd95 ?? 0;
+    }
+    return result;
+  });
+}
+
+function meanOf(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+export async function finetune(
+  input: FinetuneInput,
+  ds: SliceDataset,
+  split: FinetuneSplit,
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
+  const cfg = parseFinetuneConfig(input);
+  if (split.train.length === 0) throw new Error('finetune: the training split is empty');
+  for (const id of [...split.train, ...split.val, ...split.test]) {
+    if (!ds.labels[id]) throw new Error(`finetune: sample ${ds.describe(id)} has no label map`);
+  }
+  const numClasses = ds.numClasses;
+  manualSeed(cfg.seed);
+  const model = buildSegmentationModel(cfg.model as SegmentationModelName, {
+    numClasses,
+    encoder: cfg.encoder,
+  }) as unknown as TensorModule;
+  let loaded: string[] = [];
+  let leftRandom: string[] = model.namedParameters().map(([k]) => k);
+  if (cfg.init) {
+    const { tensors } = loadSafetensors(cfg.init);
+    const r = loadEncoderWeights(model, tensors);
+    loaded = r.loaded;
+    leftRandom = r.leftRandom;
+  }
+  const opt = new optim.Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const stepsPerEpoch = Math.ceil(split.train.length / cfg.batchSize);
+  const sched = new optim.CosineWithWarmup(opt, { warmupSteps: 0, totalSteps: cfg.epochs * stepsPerEpoch });
+  const pairs = ds.manifest.leftRightPairs;
+
+  let best = { epoch: -1, dice: -Infinity, state: null as Map<string, Tensor> | null };
+  const valCurve: { epoch: number; dice: number }[] = [];
+  const losses: number[] = [];
+  let sinceBest = 0;
+  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    model.train();
+    const order = new Rng(stepSeed(cfg.seed, epoch, 1 << 20))
+      .permutation(split.train.length)
+      .map((i) => split.train[i]!);
+    for (let b = 0; b * cfg.batchSize < order.length; b++) {
+      const ids = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+      const seed = stepSeed(cfg.seed, epoch, b);
+      manualSeed(seed);
+      const value = tidy(() => {
+        let x = ds.imageBatch(ids);
+        let y = ds.labelBatch(ids);
+        if (cfg.augment) ({ image: x, label: y } = segmentationAugment({ image: x, label: y }, new Rng(seed), pairs));
+        const logits = autocastScope(cfg.precision, () => model.forward(x));
+        const loss = lossOf(cfg, logits.float(), y);
+        const v = checkedLoss(loss, epoch, b, null);
+        opt.zeroGrad();
+        loss.backward();
+        return v;
+      });
+      opt.step();
+      sched.step();
+      losses.push(value);
+      await new Promise((r) => setImmediate(r));
+    }
+    const last = epoch + 1 === cfg.epochs;
+    if ((epoch + 1) % cfg.evaluateEvery === 0 || last) {
+      const valIds = split.val.length ? split.val : split.train;
+      const preds = predictSamples(model, ds, valIds);
+      const m = new Map(valIds.map((id, i) => [id, preds[i]!]));
+      const dice = meanOf(evaluateCases(ds, valIds, m, false).map((c) => c.meanDice));
+      valCurve.push({ epoch, dice });
+      if (dice > best.dice) {
+        best.state?.forEach((t) => t.dispose());
+        best = {
+          epoch,
+          dice,
+          state: new Map([...model.stateDict()].map(([k, t]) => [k, noGrad(() => t.detach().clone())])),
+        };
+        for (const t of best.state!.values()) t.kept = true;
+        sinceBest = 0;
+      } else if (cfg.earlyStopPatience > 0 && ++sinceBest >= cfg.earlyStopPatience) break;
+    }
+  }
+  if (best.state) model.loadStateDict(best.state);
+  best.state?.forEach((t) => t.dispose());
+  const preds = predictSamples(model, ds, split.test);
+  const m = new Map(split.test.map((id, i) => [id, preds[i]!]));
+  const test = evaluateCases(ds, split.test, m, cfg.hausdorff);
+  const hd = test.filter((c) => c.meanHd95 !== undefined).map((c) => c.meanHd95!);
+  return {
+    config: cfg,
+    bestEpoch: best.epoch,
+    bestValDice: best.dice,
+    valCurve,
+    losses,
+    test,
+    meanDice: meanOf(test.map((c) => c.meanDice)),
+    meanHd95: hd.length ? meanOf(hd) : null,
+    loaded,
+    leftRandom,
+    predictions: new Map(split.test.slice(0, options.keepPredictions ?? 0).map((id) => [id, m.get(id)!])),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Pieces shared by the pre-training and fine-tuning loops: bundling named modules into one checkpointable module,
+ * per-step seeds (so a resumed run draws exactly the numbers the uninterrupted one would), JSONL logs that are
+ * truncated back to the checkpoint on resume, and the NaN/Inf guard.
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { nn, type Tensor } from '../engine/index.js';
+
+/** Several named modules as one (its state dict keys are "<name>.<key>"). */
+export class ModuleBundle extends nn.Module {
+  constructor(modules: Record<string, nn.Module>) {
+    super();
+    for (const [name, m] of Object.entries(modules)) this.registerModule(name, m);
+  }
+  forward(): never {
+    throw new Error('ModuleBundle has no forward');
+  }
+}
+
+/** A 31-bit seed for step (epoch, batch) of a run seeded with `seed` (splitmix-style mixing). */
+export function stepSeed(seed: number, epoch: number, batch: number): number {
+  let x = BigInt.asUintN(64, BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(epoch) * 0xbf58476d1ce4e5b9n + BigInt(batch));
+  x = BigInt.asUintN(64, (x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n);
+  x = BigInt.asUintN(64, (x ^ (x >> 27n)) * 0x94d049bb133111ebn);
+  x ^= x >> 31n;
+  return Number(x & 0x7fffffffn);
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+    readonly value: number,
+    checkpoint: string | null,
+  ) {
+    super(
+      `loss became ${value} at epoch ${epoch}, batch ${batch}; training stopped. ` +
+        (checkpoint
+          ? `The last good checkpoint is ${checkpoint} (resume runs from it; lower the learning rate first).`
+          : 'No checkpoint had been written yet.'),
+    );
+  }
+}
+
+/** JSON-lines log: one object per line; `truncateAfter` drops lines past a step (resume). */
+export class JsonlLog {
+  constructor(readonly file: string) {}
+  append(record: Record<string, unknown>): void {
+    appendFileSync(this.file, JSON.stringify(record) + '\n');
+  }
+  read(): Record<string, unknown>[] {
+    if (!existsSync(this.file)) return [];
+    return readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .map((l, i) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          throw new Error(`${this.file}: line ${i + 1} is not JSON`);
+        }
+      });
+  }
+  /** keeps only the records whose `step` is <= `step` */
+  truncateAfter(step: number): void {
+    const kept = this.read().filter((r) => typeof r['step'] === 'number' && (r['step'] as number) <= step);
+    writeFileSync(this.file, kept.map((r) => JSON.stringify(r)).join('\n') + (kept.length ? '\n' : ''));
+  }
+}
+
+/** The loss as a number, or the NaN/Inf guard's error. */
+export function checkedLoss(loss: Tensor, epoch: number, batch: number, lastCheckpoint: string | null): number {
+  const v = loss.item();
+  if (!Number.isFinite(v)) throw new NonFiniteLossError(epoch, batch, v, lastCheckpoint);
+  return v;
+}
