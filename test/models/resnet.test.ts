@@ -104,7 +104,7 @@ test('ResNet-18 has torchvision names and 11,176,512 parameters without fc', () 
   for (const [k, s] of spec) assert.deepEqual(own.get(k), s, k);
 });
 
-test('ResNet-50 feature shapes: layer1 at stride 4, layer4 at stride 32, or 16 with the last stage dilated', () => {
+test('ResNet-50 feature shapes: layer1 at stride 4, layer4 at stride 16 with the last stage dilated (any input size)', () => {
   manualSeed(2);
   const m = resnet50({ inChannels: 1, replaceStrideWithDilation: [false, false, true] }).eval();
   assert.equal(m.outputStride, 16);

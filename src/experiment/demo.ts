@@ -1,0 +1,181 @@
+/**
+ * `medcl demo`: generate the seeded phantoms, run two small experiments — Random vs SimCLR vs the domain method
+ * (CL-TCI-SimCLR on the chest X-ray phantoms, PCL on the CT phantoms) at two label budgets over 3 folds — and write
+ * one HTML report (tables, plots, overlays, t-SNE, configs) that says plainly whether pre-training helped.
+ *
+ * Sizes are cut down from the papers' (64×64 images, a 4-stage U-Net 16..128, tens of epochs instead of hundreds)
+ * so the whole demo runs in about 10 minutes on 2 CPU cores; `scale: 'tiny'` is for tests.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writePhantoms } from '../phantoms/write.js';
+import { runExperiment, type CellRecord, type ExperimentResult } from './experiment.js';
+import type { ExperimentInput } from './config.js';
+import { summarize, tableToMarkdown } from '../report/table.js';
+import { linePlotSvg, seriesFromTable, svgToPng } from '../report/plot.js';
+import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
+
+export interface DemoOptions {
+  out: string;
+  seed?: number;
+  /** 'default' (about 10 min on 2 cores) or 'tiny' (seconds; for tests) */
+  scale?: 'default' | 'tiny';
+  /** which data sets (default both) */
+  datasets?: ('xray' | 'ct')[];
+  log?: (line: string) => void;
+  progress?: 'bar' | 'lines' | 'quiet';
+}
+
+export interface DemoResult {
+  report: string;
+  results: string;
+  experiments: Record<string, ExperimentResult>;
+  summary: string;
+}
+
+function experimentFor(
+  kind: 'xray' | 'ct',
+  dataDir: string,
+  out: string,
+  seed: number,
+  tiny: boolean,
+): ExperimentInput {
+  const encoder = tiny ? { widths: [4, 8] } : { widths: [16, 32, 64, 128] };
+  const common = {
+    out: path.join(out, kind),
+    size: tiny ? 32 : 64,
+    folds: 3,
+    seed,
+    overlays: 3,
+    tsne: true,
+    finetune: { epochs: tiny ? 2 : 40, batchSize: 10, lr: 1e-3, loss: 'dice-ce', encoder, evaluateEvery: tiny ? 1 : 5 },
+  };
+  if (kind === 'xray') {
+    return {
+      ...common,
+      name: 'chest X-ray phantoms (lungs)',
+      data: path.join(dataDir, 'xray', 'manifest.json'),
+      preset: 'xray',
+      methods: ['random', 'simclr', 'cltci-simclr'],
+      budgets: [2, 'all'],
+      pretrain: {
+        epochs: tiny ? 1 : 30,
+        batchSize: tiny ? 8 : 16,
+        lr: 0.1,
+        warmupEpochs: tiny ? 0 : 3,
+        encoder,
+        imagesPerPatient: tiny ? 2 : 4,
+      },
+    } as ExperimentInput;
+  }
+  return {
+    ...common,
+    name: 'CT phantoms (abdominal organs)',
+    data: path.join(dataDir, 'ct', 'manifest.json'),
+    preset: 'ct-pcl',
+    methods: ['random', 'simclr', 'pcl'],
+    budgets: [1, 'all'],
+    pretrain: { epochs: tiny ? 1 : 12, batchSize: tiny ? 8 : 16, lr: 0.1, warmupEpochs: tiny ? 0 : 2, encoder },
+  } as ExperimentInput;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const out = path.resolve(options.out);
+  const seed = options.seed ?? 0;
+  const tiny = options.scale === 'tiny';
+  const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const kinds = options.datasets ?? ['xray', 'ct'];
+  mkdirSync(out, { recursive: true });
+  const dataDir = path.join(out, 'data');
+  log(`demo: writing phantoms to ${dataDir}`);
+  await writePhantoms({ out: dataDir, seed, kinds, sizes: tiny ? 'small' : 'default' });
+
+  const experiments: Record<string, ExperimentResult> = {};
+  const all: (CellRecord & { group: string })[] = [];
+  for (const kind of kinds) {
+    log(`demo: experiment on the ${kind} phantoms`);
+    const r = await runExperiment(experimentFor(kind, dataDir, out, seed, tiny), { log, progress: options.progress });
+    experiments[kind] = r;
+    for (const rec of r.records) all.push({ ...rec, group: kind });
+  }
+  const resultsFile = path.join(out, 'results.jsonl');
+  writeFileSync(resultsFile, all.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  const plots: ReportImage[] = [];
+  const overlays: ReportImage[] = [];
+  const tsne: ReportImage[] = [];
+  const notes: string[] = [];
+  const summaries: string[] = [];
+  for (const kind of kinds) {
+    const r = experiments[kind]!;
+    const svg = linePlotSvg(seriesFromTable(r.table), { title: `${kind} phantoms: test Dice vs M` });
+    plots.push({
+      caption: `${kind}: test Dice vs M labelled patients (mean ± std over 3 folds)`,
+      png: await svgToPng(svg),
+    });
+    summaries.push(`${kind === 'xray' ? 'Chest X-ray' : 'CT'} phantoms: ${r.summary}`);
+    notes.push(
+      `${kind}: full per-experiment report in ${path.relative(out, r.report)}; table:\n${tableToMarkdown(r.table)}`,
+    );
+    const dir = path.join(out, kind);
+    overlays.push(...overlayImages(dir, kind));
+    tsne.push(...tsneImages(dir, kind, experimentFor(kind, dataDir, out, seed, tiny).methods ?? []));
+  }
+  const table = summarize(all, { metric: 'dice', groupLabel: 'data' });
+  const summary = summaries.join(' ');
+  const report = path.join(out, 'report.html');
+  await writeHtmlReport(report, {
+    title: 'medcl demo: does contrastive pre-training help with few labels?',
+    summary,
+    table,
+    tableCaption: 'Test Dice, mean (sample std) over 3 folds; M = labelled training patients.',
+    plots,
+    overlays,
+    tsne,
+    notes: [
+      'Data: seeded phantoms (src/phantoms): 20 chest X-ray patients with 2–10 images over time (left/right lung masks), ' +
+        '10 CT subjects with organs at characteristic heights. They stand in for real data, which no package offers; ' +
+        'conclusions about real scans need real scans.',
+      'Sizes are cut down from the papers (64×64 images, U-Net 16–128, tens of epochs) to run in minutes on a CPU.',
+      ...notes,
+    ],
+    config: Object.fromEntries(
+      kinds.map((k) => [k, JSON.parse(readFileSync(path.join(out, k, 'config.json'), 'utf8'))]),
+    ),
+    machine: machineInfo(),
+    durationSeconds: (Date.now() - started) / 1000,
+  });
+  log(`demo: report written to ${report}`);
+  return { report, results: resultsFile, experiments, summary };
+}
+
+function overlayImages(dir: string, kind: string): ReportImage[] {
+  return readPngs(
+    path.join(dir, 'overlays'),
+    (f) => `${kind}: ${f.replace(/\.png$/, '').replace(/-sample/, ', sample ')}`,
+  );
+}
+
+function tsneImages(dir: string, kind: string, methods: readonly string[]): ReportImage[] {
+  return methods.flatMap((m) => {
+    try {
+      return [
+        { caption: `${kind}: t-SNE of ${m} encoder features`, png: readFileSync(path.join(dir, `tsne-${m}.png`)) },
+      ];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function readPngs(dir: string, caption: (file: string) => string): ReportImage[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .map((f) => ({ caption: caption(f), png: readFileSync(path.join(dir, f)) }));
+  } catch {
+    return [];
+  }
+}
