@@ -233,7 +233,11 @@ export async function runExperiment(
           } as never,
           dsAll,
           split,
-          { keepPredictions: keep },
+          {
+            keepPredictions: keep,
+            out: path.join(out, 'finetune', method, `M${draw.budget}`, `fold${fold.index}`),
+            progress: options.progress,
+          },
         );
         const rec: CellRecord = {
           method,

@@ -6,6 +6,7 @@ import { moco, cltciMoco } from './moco.js';
 import { pcl, gcl } from './pcl.js';
 import { polyclS, polyclO } from './polycl.js';
 import { rotation } from './rotation.js';
+import { pirl } from './pirl.js';
 
 export const METHODS: readonly MethodDefinition[] = [
   simclr,
@@ -17,6 +18,7 @@ export const METHODS: readonly MethodDefinition[] = [
   polyclS,
   polyclO,
   rotation,
+  pirl,
 ];
 
 export function getMethod(name: string): MethodDefinition {

@@ -6,14 +6,28 @@
  * when the samples are slices of volumes (slices are stacked back), plus HD95 in mm when asked.
  */
 import { z } from 'zod';
-import { F, loadSafetensors, manualSeed, noGrad, optim, tidy, type Tensor } from '../engine/index.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  F,
+  keep,
+  loadCheckpoint,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  optim,
+  saveCheckpoint,
+  tidy,
+  type Tensor,
+} from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import { computeDice, computeHausdorff } from '../eval/metrics/index.js';
 import { Rng } from '../util/rng.js';
 import { buildSegmentationModel, type SegmentationModelName } from '../models/registry.js';
 import { loadEncoderWeights } from '../models/encoder-loading.js';
 import { encoderSchema } from './config.js';
-import { checkedLoss, stepSeed } from './run-state.js';
+import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
+import { Progress } from './progress.js';
 import { autocastScope } from './precision.js';
 import { segmentationAugment } from './augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
@@ -87,6 +101,13 @@ export interface FinetuneResult {
 export interface FinetuneOptions {
   /** keep the predictions of this many test samples (for overlays) */
   keepPredictions?: number;
+  /**
+   * a folder for this run's log.jsonl and checkpoint.safetensors (written atomically after every evaluation);
+   * when it holds a checkpoint, training resumes from it and gives the same result as an uninterrupted run
+   */
+  out?: string;
+  /** progress display (default: none) */
+  progress?: 'bar' | 'lines' | 'quiet';
 }
 
 export function parseFinetuneConfig(input: unknown, source = 'config'): FinetuneConfig {
@@ -214,10 +235,41 @@ export async function finetune(
   const pairs = ds.manifest.leftRightPairs;
 
   let best = { epoch: -1, dice: -Infinity, state: null as Map<string, Tensor> | null };
-  const valCurve: { epoch: number; dice: number }[] = [];
-  const losses: number[] = [];
+  let valCurve: { epoch: number; dice: number }[] = [];
+  let losses: number[] = [];
   let sinceBest = 0;
-  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+  let startEpoch = 0;
+  const ckptFile = options.out ? path.join(options.out, 'checkpoint.safetensors') : null;
+  const log = options.out ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null;
+  if (options.out) mkdirSync(options.out, { recursive: true });
+  if (ckptFile && existsSync(ckptFile)) {
+    const ck = loadCheckpoint(ckptFile);
+    model.loadStateDict(ck.model);
+    if (ck.optimizer) opt.loadStateDict(ck.optimizer);
+    if (ck.scheduler) sched.loadStateDict(ck.scheduler);
+    const extra = ck.extra as {
+      epoch: number;
+      best: { epoch: number; dice: number };
+      valCurve: typeof valCurve;
+      losses: number[];
+      sinceBest: number;
+    };
+    startEpoch = extra.epoch;
+    valCurve = extra.valCurve;
+    losses = extra.losses;
+    sinceBest = extra.sinceBest;
+    const state = new Map<string, Tensor>();
+    for (const [k, t] of ck.tensors) if (k.startsWith('best.')) state.set(k.slice(5), keep(t));
+    best = {
+      epoch: extra.best.epoch,
+      dice: extra.best.epoch < 0 ? -Infinity : extra.best.dice,
+      state: state.size ? state : null,
+    };
+    log?.truncateAfter(losses.length);
+  } else log?.truncateAfter(-1);
+  const progress = new Progress('finetune', options.progress ?? 'quiet');
+  progress.start(cfg.epochs * stepsPerEpoch, losses.length);
+  for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     model.train();
     const order = new Rng(stepSeed(cfg.seed, epoch, 1 << 20))
       .permutation(split.train.length)
@@ -240,6 +292,15 @@ export async function finetune(
       opt.step();
       sched.step();
       losses.push(value);
+      log?.append({ step: losses.length, epoch, batch: b, loss: value, lr: opt.groups[0]!.lr });
+      progress.update({
+        step: losses.length,
+        total: cfg.epochs * stepsPerEpoch,
+        epoch,
+        loss: value,
+        lr: opt.groups[0]!.lr,
+        imagesPerSec: 0,
+      });
       await new Promise((r) => setImmediate(r));
     }
     const last = epoch + 1 === cfg.epochs;
@@ -258,9 +319,24 @@ export async function finetune(
         };
         for (const t of best.state!.values()) t.kept = true;
         sinceBest = 0;
-      } else if (cfg.earlyStopPatience > 0 && ++sinceBest >= cfg.earlyStopPatience) break;
+      } else if (cfg.earlyStopPatience > 0 && ++sinceBest >= cfg.earlyStopPatience) {
+        progress.stop();
+        break;
+      }
+      if (ckptFile) {
+        const tensors = new Map<string, Tensor>();
+        for (const [k, t] of best.state ?? []) tensors.set(`best.${k}`, t);
+        saveCheckpoint(ckptFile, {
+          model,
+          optimizer: opt,
+          scheduler: sched,
+          tensors,
+          extra: { epoch: epoch + 1, best: { epoch: best.epoch, dice: best.dice }, valCurve, losses, sinceBest },
+        });
+      }
     }
   }
+  progress.stop();
   if (best.state) model.loadStateDict(best.state);
   best.state?.forEach((t) => t.dispose());
   const preds = predictSamples(model, ds, split.test);
