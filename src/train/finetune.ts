@@ -108,6 +108,8 @@ export interface FinetuneOptions {
   out?: string;
   /** progress display (default: none) */
   progress?: 'bar' | 'lines' | 'quiet';
+  /** called after each evaluation (and its checkpoint), with the number of epochs done */
+  onEvaluated?: (epochsDone: number) => void;
 }
 
 export function parseFinetuneConfig(input: unknown, source = 'config'): FinetuneConfig {
@@ -334,6 +336,7 @@ export async function finetune(
           extra: { epoch: epoch + 1, best: { epoch: best.epoch, dice: best.dice }, valCurve, losses, sinceBest },
         });
       }
+      options.onEvaluated?.(epoch + 1);
     }
   }
   progress.stop();
