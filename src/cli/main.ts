@@ -7,6 +7,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { register as registerPhantoms } from './phantoms.js';
+import { register as registerDataInspect } from './data-inspect.js';
+import { register as registerPredict } from './predict.js';
+import { register as registerEmbed } from './embed.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerExperiment } from './experiment.js';
 import { register as registerDemo } from './demo.js';
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
     .description('Label-efficient medical image segmentation: contrastive pre-training, fine-tuning, evaluation')
     .version('0.1.0');
   registerPhantoms(program);
+  registerDataInspect(program);
+  registerPredict(program);
+  registerEmbed(program);
   registerPretrain(program);
   registerExperiment(program);
   registerDemo(program);

@@ -78,6 +78,8 @@ export class SliceDataset {
     readonly volumes: VolumeInfo[],
     /** pixel spacing (mm) of each volume's slices after preprocessing: [dy, dx] */
     readonly spacing: [number, number][],
+    /** how the samples were preprocessed (predict applies the same) */
+    readonly preprocessing: { preset: SlicePreset; spacing?: number } = { preset: 'xray' },
   ) {}
 
   get length(): number {
@@ -114,7 +116,7 @@ export class SliceDataset {
       labels.push(this.labels[s.id]!);
     }
     if (samples.length === 0) throw new Error(`SliceDataset.subset: no sample belongs to the selected items`);
-    return new SliceDataset(this.manifest, this.size, samples, images, labels, volumes, spacing);
+    return new SliceDataset(this.manifest, this.size, samples, images, labels, volumes, spacing, this.preprocessing);
   }
 
   /** samples whose patient is in `patients` */
@@ -327,5 +329,8 @@ export async function buildSliceDataset(manifest: Manifest, options: SliceDatase
     done++;
     o.onItem?.(done, items.length);
   }
-  return new SliceDataset(manifest, o.size, samples, images, labels, volumes, spacing);
+  return new SliceDataset(manifest, o.size, samples, images, labels, volumes, spacing, {
+    preset: o.preset,
+    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
+  });
 }

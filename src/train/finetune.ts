@@ -25,6 +25,7 @@ import { computeDice, computeHausdorff } from '../eval/metrics/index.js';
 import { Rng } from '../util/rng.js';
 import { buildSegmentationModel, type SegmentationModelName } from '../models/registry.js';
 import { loadEncoderWeights } from '../models/encoder-loading.js';
+import { saveSegmentationModel } from '../models/saved.js';
 import { encoderSchema } from './config.js';
 import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
@@ -224,7 +225,8 @@ export async function finetune(
     encoder: cfg.encoder,
   }) as unknown as TensorModule;
   let loaded: string[] = [];
-  let leftRandom: string[] = model.namedParameters().map(([k]) => k);
+  // without init every tensor keeps its initialisation: parameters and buffers, as loadEncoderWeights counts them
+  let leftRandom: string[] = [...model.stateDict().keys()];
   if (cfg.init) {
     const { tensors } = loadSafetensors(cfg.init);
     const r = loadEncoderWeights(model, tensors);
@@ -342,6 +344,18 @@ export async function finetune(
   progress.stop();
   if (best.state) model.loadStateDict(best.state);
   best.state?.forEach((t) => t.dispose());
+  if (options.out) {
+    // the chosen network, loadable by `medcl predict --model <out>/model`
+    saveSegmentationModel(path.join(options.out, 'model'), model, {
+      model: cfg.model,
+      encoder: cfg.encoder,
+      numClasses,
+      preset: ds.preprocessing.preset,
+      size: ds.size,
+      ...(ds.preprocessing.spacing !== undefined ? { spacing: ds.preprocessing.spacing } : {}),
+      ...(ds.manifest.classes && ds.manifest.classes.length === numClasses ? { classes: ds.manifest.classes } : {}),
+    });
+  }
   const preds = predictSamples(model, ds, split.test);
   const m = new Map(split.test.map((id, i) => [id, preds[i]!]));
   const test = evaluateCases(ds, split.test, m, cfg.hausdorff);

@@ -63,8 +63,19 @@ export interface PrecisionChoice {
   reason: string;
 }
 
-/** The default precision on `device` ('cpu' or 'cuda'), with the reason. */
-export function choosePrecision(device = 'cpu', env: NodeJS.ProcessEnv = process.env): PrecisionChoice {
+export interface ChoosePrecisionOptions {
+  /** where training runs: 'cpu' (default) or 'cuda[:i]' */
+  device?: string;
+  /** environment (default process.env) */
+  env?: NodeJS.ProcessEnv;
+  /** CPU feature source (default /proc/cpuinfo) */
+  cpuinfoPath?: string;
+}
+
+/** The default precision on a device, with the reason. */
+export function choosePrecision(opts: ChoosePrecisionOptions = {}): PrecisionChoice {
+  const device = opts.device ?? 'cpu';
+  const env = opts.env ?? process.env;
   const forced = env['MEDCL_PRECISION'];
   if (forced !== undefined && forced !== '') {
     if (!(PRECISIONS as readonly string[]).includes(forced))
@@ -76,12 +87,12 @@ export function choosePrecision(device = 'cpu', env: NodeJS.ProcessEnv = process
       ? { precision: 'bf16-mixed', reason: 'CUDA GPU with compute capability >= 8.0' }
       : { precision: 'fp32', reason: 'no CUDA GPU with native bf16 (compute capability >= 8.0)' };
   }
-  return cpuHasNativeBf16()
+  return cpuHasNativeBf16(opts.cpuinfoPath)
     ? { precision: 'bf16-mixed', reason: 'CPU has AMX-BF16 or AVX512-BF16' }
     : { precision: 'fp32', reason: 'CPU has neither AMX-BF16 nor AVX512-BF16' };
 }
 
 /** 'bf16-mixed' where the hardware has native bf16, else 'fp32' (see choosePrecision). */
 export function defaultPrecision(device = 'cpu'): Precision {
-  return choosePrecision(device).precision;
+  return choosePrecision({ device }).precision;
 }

@@ -132,8 +132,13 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   if (existsSync(ckptFile)) {
     const ck = loadCheckpoint(ckptFile);
     all.loadStateDict(ck.model);
+    // the checkpoint gives the optimiser's STATE (momentum buffers, step counts) and the schedule's position; its
+    // hyper-parameters (lr, momentum, weight decay) come from this call's config, so that a run stopped by the NaN
+    // guard can be resumed with a lower lr, as the guard's message says
+    const hyper = opt.groups.map(({ params: _params, ...h }) => h);
     if (ck.optimizer) opt.loadStateDict(ck.optimizer);
-    if (ck.scheduler) sched.loadStateDict(ck.scheduler);
+    opt.groups.forEach((g, i) => Object.assign(g, hyper[i]));
+    if (ck.scheduler) sched.loadStateDict({ t: ck.scheduler.t, baseLrs: [...sched.baseLrs] });
     run.loadStateTensors?.(ck.tensors);
     const extra = ck.extra as { epoch: number; step: number };
     startEpoch = extra.epoch;
@@ -176,12 +181,13 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
           o.loss.backward();
           return { value, images: o.images, anchors: o.anchors, skipped: o.skipped };
         });
+        // the lr this step used (the scheduler's step below sets the next one)
+        const lr = opt.groups[0]!.lr;
         opt.step();
         sched.step();
         run.afterStep?.();
         step++;
         const dt = (performance.now() - t0) / 1000;
-        const lr = opt.groups[0]!.lr;
         losses.push(record.value);
         log.append({
           step,

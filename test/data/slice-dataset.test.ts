@@ -506,8 +506,9 @@ test('errors name the file: label shape differs from the image, label file missi
     );
 
     // a 3D volume given to the xray preset; a label value that is not a class id
+    const m0 = await loadManifest(writeManifest(dir, [{ image: 'v.nii.gz', patient: 'S', kind: '3d' }]));
     await assert.rejects(
-      buildSliceDataset(m1, { preset: 'xray', size: 8 }),
+      buildSliceDataset(m0, { preset: 'xray', size: 8 }),
       /v\.nii\.gz: preset xray expects 2D images, got shape 4x8x8/,
     );
     const frac = Float32Array.from({ length: 4 * 64 }, (_, i) => (i === 70 ? 1.5 : 0));
@@ -519,8 +520,8 @@ test('errors name the file: label shape differs from the image, label file missi
       buildSliceDataset(m3, { preset: 'ct-pcl', size: 8 }),
       /frac\.nii\.gz: label value 1\.5 at voxel \d+ is not a class id/,
     );
-    await assert.rejects(buildSliceDataset(m1, { preset: 'ct-pcl', size: 4 }), /size must be an integer >= 8/);
-    await assert.rejects(buildSliceDataset(m1, { preset: 'ct-pcl', items: [3] }), /has no item 3/);
+    await assert.rejects(buildSliceDataset(m0, { preset: 'ct-pcl', size: 4 }), /size must be an integer >= 8/);
+    await assert.rejects(buildSliceDataset(m0, { preset: 'ct-pcl', items: [3] }), /has no item 3/);
   } finally {
     cleanup();
   }

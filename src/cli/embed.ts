@@ -1,0 +1,171 @@
+/**
+ * `medcl embed --run <pretrain out dir> --data manifest.json --out embeddings.csv [--tsne tsne.png]
+ * [--color patient|position]`: embeds every sample of a data set with a pre-training run's encoder
+ * (global-average-pooled encoder features, L2-normalised: src/eval/embed.ts), writes them as CSV (one row per
+ * sample: id, item, patient, slice, position, e0..eD-1) and optionally a t-SNE plot (PNG, or SVG for a .svg path)
+ * coloured by patient or by slice position (default: position for volumes, patient for 2D images).
+ */
+import { mkdirSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadManifest } from '../io/manifest.js';
+import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
+import { loadRunEncoder } from '../train/run-encoder.js';
+import { embedSamples, type Embeddings } from '../eval/embed.js';
+import { tsne } from '../eval/tsne.js';
+import { scatterSvg, svgToPng } from '../report/plot.js';
+import { Rng } from '../util/rng.js';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  return n;
+}
+
+function colour(v: string): 'patient' | 'position' {
+  if (v !== 'patient' && v !== 'position') throw new InvalidArgumentError(`expected patient or position, got "${v}"`);
+  return v;
+}
+
+/** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** position of a slice in its volume, (index + 1) / slices (PCL), 1 for 2D images */
+function positionOf(ds: SliceDataset, id: number): number {
+  const s = ds.samples[id]!;
+  return (s.sliceIndex + 1) / s.slicesInVolume;
+}
+
+/** Writes the embeddings as CSV, in blocks of rows (float32 values with 9 significant digits: exact round trip). */
+export async function writeEmbeddingsCsv(file: string, ds: SliceDataset, e: Embeddings): Promise<void> {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const fh = await open(file, 'w');
+  try {
+    const header = ['id', 'item', 'patient', 'slice', 'position', ...Array.from({ length: e.dim }, (_, k) => `e${k}`)];
+    await fh.write(header.join(',') + '\n');
+    const block: string[] = [];
+    for (let r = 0; r < e.n; r++) {
+      const id = e.ids[r]!;
+      const s = ds.samples[id]!;
+      const row = [String(id), String(s.item), csvField(s.patient), String(s.sliceIndex), String(positionOf(ds, id))];
+      for (let k = 0; k < e.dim; k++) row.push(String(Number(e.data[r * e.dim + k]!.toPrecision(9))));
+      block.push(row.join(','));
+      if (block.length === 1000 || r === e.n - 1) {
+        await fh.write(block.join('\n') + '\n');
+        block.length = 0;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+interface EmbedCliOptions {
+  run: string;
+  data?: string;
+  out: string;
+  tsne?: string;
+  color?: 'patient' | 'position';
+  batchSize: number;
+  seed: number;
+  perplexity?: number;
+  iterations: number;
+  maxPoints: number;
+  cache: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('embed')
+    .description("embed every sample of a data set with a pre-training run's encoder (CSV, optional t-SNE plot)")
+    .requiredOption('--run <dir>', 'pre-training output folder (config.json, encoder.safetensors)')
+    .option('--data <manifest>', "dataset manifest (default: the run's own data)")
+    .requiredOption('--out <file>', 'CSV to write: id,item,patient,slice,position,e0..eD-1')
+    .option('--tsne <file>', 't-SNE plot to write (.png, or .svg)')
+    .option('--color <by>', 't-SNE colours: patient | position (default: position for volumes, else patient)', colour)
+    .option('--batch-size <n>', 'images per forward pass', positiveInt, 32)
+    .option('--seed <n>', 't-SNE seed (and subsampling)', nonNegativeInt, 0)
+    .option('--perplexity <x>', 't-SNE perplexity (default min(30, (n - 1) / 3))', positiveNumber)
+    .option('--iterations <n>', 't-SNE iterations', positiveInt, 1000)
+    .option(
+      '--max-points <n>',
+      't-SNE of at most this many samples (a seeded subsample; exact t-SNE is O(n²))',
+      positiveInt,
+      2000,
+    )
+    .option('--no-cache', 'do not use the on-disk cache of preprocessed volumes')
+    .action(async (o: EmbedCliOptions) => {
+      const { encoder, config, configFile } = loadRunEncoder(o.run);
+      const data = o.data ?? config.data;
+      const manifest = await loadManifest(data);
+      const ds = await buildSliceDataset(manifest, {
+        preset: config.preset,
+        size: config.size,
+        ...(config.spacing !== undefined ? { spacing: config.spacing } : {}),
+        ...(o.cache ? { cacheDir: config.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache') } : {}),
+      });
+      const e = embedSamples(encoder, ds, undefined, { batchSize: o.batchSize });
+      await writeEmbeddingsCsv(o.out, ds, e);
+      process.stdout.write(
+        `${o.out}: ${e.n} samples x ${e.dim} dimensions (${config.method} encoder of ${configFile}, preset ` +
+          `${config.preset}, size ${config.size})\n`,
+      );
+      if (o.tsne) {
+        const file = await writeTsne(o.tsne, ds, e, o, config.method);
+        process.stdout.write(`${file}: t-SNE\n`);
+      }
+    });
+}
+
+async function writeTsne(file: string, ds: SliceDataset, e: Embeddings, o: EmbedCliOptions, method: string) {
+  if (e.n < 5) throw new Error(`embed: --tsne needs at least 5 samples, the data set has ${e.n}`);
+  let rows = Array.from({ length: e.n }, (_, r) => r);
+  if (rows.length > o.maxPoints) {
+    rows = new Rng(o.seed)
+      .permutation(e.n)
+      .slice(0, o.maxPoints)
+      .sort((a, b) => a - b);
+  }
+  const n = rows.length;
+  const x = new Float64Array(n * e.dim);
+  rows.forEach((r, i) => {
+    for (let k = 0; k < e.dim; k++) x[i * e.dim + k] = e.data[r * e.dim + k]!;
+  });
+  const perplexity = o.perplexity ?? Math.min(30, Math.floor((n - 1) / 3));
+  if (!(perplexity < n - 1))
+    throw new Error(`embed: --perplexity ${perplexity} must be below the number of points minus 1 (${n - 1})`);
+  const r = tsne(x, e.dim, { seed: o.seed, perplexity, iterations: o.iterations, learningRate: 'auto' });
+  const ids = rows.map((row) => e.ids[row]!);
+  const isVolume = ds.samples.some((s) => s.slicesInVolume > 1);
+  const by = o.color ?? (isVolume ? 'position' : 'patient');
+  const svg = scatterSvg(r.embedding, {
+    title: `t-SNE of ${method} encoder features (${n} ${isVolume ? 'slices' : 'images'})`,
+    ...(by === 'position'
+      ? { values: ids.map((id) => positionOf(ds, id)), colourLabel: 'slice position' }
+      : { categories: ids.map((id) => ds.samples[id]!.patient), colourLabel: 'patient' }),
+  });
+  if (/\.svg$/i.test(file)) {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, svg);
+  } else await svgToPng(svg, file);
+  return file;
+}

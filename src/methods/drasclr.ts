@@ -1,0 +1,222 @@
+/**
+ * DrasCLR (Yu et al., 003_4f13865f3840b935.txt; METHODS.md §4): 3D patches at atlas landmarks, a Loc-CondConv
+ * encoder conditioned on the landmark's location, MoCo with one key queue per landmark, and the local + neighbouring
+ * losses. In the one vocabulary: relation = same patch (two augmentations) is positive; sampler = one landmark per
+ * batch (LandmarkBatchSampler); negatives = the landmark's queue, keys of OTHER patients (LandmarkBanks); loss =
+ * L_l + L_n (src/losses/drasclr.ts).
+ *
+ * A step at landmark j with scans S (the sampler's patients):
+ * 1. scans of S without a patch at j (dropped for that scan) are replaced by other scans that have one, drawn
+ *    from the step's Rng (`batchScansFor`), so the batch keeps its size (the queue needs B | K);
+ * 2. two augmented views of each patch (drasClrAugment); q = normalize(f_q(view 1, p_j)), k+ = normalize(f_k(view 2,
+ *    p_j)) from the momentum encoder;
+ * 3. for each of the ℓ nearest landmarks l: the same scans' patches at l, augmented once, through the query encoder
+ *    with p_l, in their own call (Loc-CondConv mixes its kernels once per landmark): r [B, ℓ, D];
+ *    a scan without a patch at some l is left out of the neighbouring loss (its row of negatives is all invalid);
+ * 4. L = L_l + L_n with the negatives of j's queue; after the optimiser step the key encoder's EMA update and the
+ *    enqueueing of k+ (with the patient ids) into j's queue.
+ * At the start every queue is empty: the first visits of a landmark have no negatives, their queries are left out of
+ * the loss (counted in `withoutNegatives`, the loss is then 0).
+ */
+import { F, keep, noGrad, stack, tensor, tidy, type Tensor } from '../engine/index.js';
+import { DrasclrEncoder, DRASCLR_LAYERS } from '../models/drasclr-encoder.js';
+import { MomentumEncoder } from '../queues/momentum.js';
+import { LandmarkBanks } from '../queues/landmark-banks.js';
+import { LandmarkBatchSampler, type LandmarkBatch } from '../samplers/landmark-batches.js';
+import { drasclrLocalLoss, drasclrNeighbourLoss } from '../losses/drasclr.js';
+import { drasClrAugment } from '../transforms/presets.js';
+import { twoViews, type Compose } from '../transforms/compose.js';
+import type { LandmarkPatchDataset } from '../drasclr/patches.js';
+import type { DrasclrConfig } from '../drasclr/config.js';
+import type { Rng } from '../util/rng.js';
+
+export const drasclr = {
+  name: 'drasclr',
+  summary: 'same patch at the same atlas landmark is positive; negatives: that landmark’s queue of other patients',
+  paper: 'DrasCLR (shared/seeds/003_4f13865f3840b935.txt)',
+  /** the paper's numbers (the config schema's defaults) */
+  defaults: {
+    epochs: 20,
+    batchSize: 128,
+    lr: 0.01,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    tau: 0.2,
+    ema: 0.999,
+    queueSize: 4096,
+    neighbours: 2,
+    patchSize: 32,
+    step: 26,
+    experts: 8,
+  },
+} as const;
+
+export interface DrasclrStepOutput {
+  loss: Tensor;
+  local: number;
+  neighbour: number | null;
+  /** queries without any negative (empty or same-patient queue): left out of the losses */
+  withoutNegatives: number;
+  /** scans replaced because they had no patch at the batch's landmark */
+  substituted: number;
+  /** patches that went through the encoders */
+  images: number;
+}
+
+export interface DrasclrRun {
+  /** the query encoder f_q (encoder + projection head): what fine-tuning and readouts load */
+  encoder: DrasclrEncoder;
+  momentum: MomentumEncoder<DrasclrEncoder>;
+  banks: LandmarkBanks;
+  sampler: LandmarkBatchSampler;
+  augment: Compose;
+  step(batch: LandmarkBatch, rng: Rng): DrasclrStepOutput;
+  afterStep(): void;
+  stateTensors(): Map<string, Tensor>;
+  loadStateTensors(tensors: Map<string, Tensor>): void;
+  /** the representation y = e(x, p) of patches [B, 1, d, d, d] at `landmark` (eval mode, no gradient) */
+  embed(patches: Tensor, landmark: number): Tensor;
+}
+
+/**
+ * The batch's scans at `landmark`: scans without a patch there are replaced by scans that have one, not yet in the
+ * batch where possible (drawn from `rng`), else repeated.
+ */
+export function batchScansFor(
+  dataset: Pick<LandmarkPatchDataset, 'has' | 'scansWith'>,
+  items: readonly number[],
+  landmark: number,
+  rng: Rng,
+): { scans: number[]; substituted: number } {
+  const available = dataset.scansWith(landmark);
+  if (available.length === 0) throw new Error(`drasclr: no scan has a patch at landmark ${landmark}`);
+  const scans = items.filter((s) => dataset.has(s, landmark));
+  const missing = items.length - scans.length;
+  for (let m = 0; m < missing; m++) {
+    const unused = available.filter((s) => !scans.includes(s));
+    const pool = unused.length > 0 ? unused : available;
+    scans.push(pool[rng.int(0, pool.length)]!);
+  }
+  return { scans, substituted: missing };
+}
+
+export function buildDrasclrEncoder(cfg: DrasclrConfig): DrasclrEncoder {
+  return new DrasclrEncoder({
+    conditioning: cfg.conditioning,
+    experts: cfg.experts,
+    layers: cfg.layers ?? DRASCLR_LAYERS,
+    headHidden: cfg.headHidden,
+    projectionDim: cfg.projectionDim,
+  });
+}
+
+export function createDrasclrRun(dataset: LandmarkPatchDataset, cfg: DrasclrConfig): DrasclrRun {
+  if (cfg.neighbours > dataset.landmarkCount - 1)
+    throw new Error(
+      `drasclr: neighbours = ${cfg.neighbours} but there are only ${dataset.landmarkCount} landmarks (at most ${dataset.landmarkCount - 1})`,
+    );
+  if (dataset.length < cfg.batchSize)
+    throw new Error(
+      `drasclr: batchSize ${cfg.batchSize} needs at least that many usable scans; there are ${dataset.length} ` +
+        '(lower --batch-size; the preparation report lists skipped scans)',
+    );
+  const encoder = buildDrasclrEncoder(cfg);
+  const momentum = new MomentumEncoder<DrasclrEncoder>(encoder, () => buildDrasclrEncoder(cfg), { momentum: cfg.ema });
+  const banks = new LandmarkBanks({
+    landmarks: dataset.landmarkCount,
+    size: cfg.queueSize,
+    dim: cfg.projectionDim,
+    batchSize: cfg.batchSize,
+    dtype: cfg.bankDtype,
+  });
+  const sampler = new LandmarkBatchSampler({
+    landmarks: dataset.landmarks.map((l) => l.world),
+    patients: dataset.length,
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    neighbours: cfg.neighbours,
+    order: cfg.order,
+  });
+  const augment = drasClrAugment();
+  const loc = (l: number): number[] => [...dataset.landmarks[l]!.location];
+  const embedUnit = (x: Tensor, l: number, key: boolean): Tensor =>
+    tidy(() => F.normalize(key ? momentum.forwardKey(x, loc(l)) : encoder.forward(x, loc(l)), { dim: 1 }));
+  let pending: { landmark: number; keys: Tensor; ids: number[] } | null = null;
+
+  return {
+    encoder,
+    momentum,
+    banks,
+    sampler,
+    augment,
+    step(batch, rng) {
+      const j = batch.landmark;
+      const { scans, substituted } = batchScansFor(dataset, batch.items, j, rng);
+      const b = scans.length;
+      const x = dataset.batch(scans, j);
+      const views = twoViews({ image: x }, augment, rng).image;
+      const q = embedUnit(views.slice(0, 0, b), j, false);
+      const k = embedUnit(views.slice(0, b, 2 * b), j, true);
+      const ids = scans.map((s) => dataset.patientIds[s]!);
+      const { keys, mask } = banks.negativesFor(j, ids);
+      const local = drasclrLocalLoss(q, k, keys, { temperature: cfg.tau, valid: mask });
+      let neighbour: Tensor | null = null;
+      if (batch.neighbours.length > 0) {
+        const complete = scans.map(() => true);
+        const r = batch.neighbours.map((l) => {
+          // a scan without a patch at l contributes its anchor patch as a placeholder and leaves L_n
+          const source = scans.map((s, i) => {
+            if (dataset.has(s, l)) return l;
+            complete[i] = false;
+            return j;
+          });
+          const xl = augment.apply({ image: dataset.batch(scans, source) }, rng).image;
+          return embedUnit(xl, l, false);
+        });
+        const valid = mask.logicalAnd(tensor(complete, { dtype: 'bool' }).unsqueeze(1));
+        neighbour = drasclrNeighbourLoss(stack(r, 1), k, keys, {
+          temperature: cfg.tau,
+          valid,
+          neighbourForm: cfg.neighbourForm,
+        });
+      }
+      const withoutNegatives = mask.any(1).logicalNot().sum().item();
+      pending?.keys.dispose();
+      pending = { landmark: j, keys: keep(k.detach().clone()), ids };
+      return {
+        loss: neighbour ? local.add(neighbour) : local,
+        local: local.item(),
+        neighbour: neighbour ? neighbour.item() : null,
+        withoutNegatives,
+        substituted,
+        images: b * (2 + batch.neighbours.length),
+      };
+    },
+    afterStep() {
+      momentum.update();
+      if (pending) {
+        banks.enqueue(pending.landmark, pending.keys, pending.ids);
+        pending.keys.dispose();
+        pending = null;
+      }
+    },
+    stateTensors() {
+      return new Map([...banks.stateDict()].map(([name, t]) => [`banks.${name}`, t]));
+    },
+    loadStateTensors(tensors) {
+      const sd = new Map<string, Tensor>();
+      for (const [name, t] of tensors) if (name.startsWith('banks.')) sd.set(name.slice(6), t);
+      if (sd.size === 0) throw new Error('drasclr: the checkpoint holds no landmark banks');
+      banks.loadStateDict(sd);
+    },
+    embed(patches, landmark) {
+      const was = encoder.training;
+      encoder.eval();
+      try {
+        return noGrad(() => encoder.encode(patches, loc(landmark)));
+      } finally {
+        encoder.train(was);
+      }
+    },
+  };
+}

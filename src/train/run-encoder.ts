@@ -1,0 +1,59 @@
+/**
+ * The encoder f of a finished pre-training run (src/train/pretrain.ts writes `config.json` and
+ * `encoder.safetensors` into its output folder), rebuilt with the run's architecture and its weights loaded, in eval
+ * mode: PolyCL methods use PolyCL's encoder (polyclEncoder), every other method the config's U-Net encoder
+ * (buildEncoder), as the methods themselves do.
+ *
+ * ```ts
+ * const { encoder, config } = loadRunEncoder('runs/pcl');
+ * const ds = await buildSliceDataset(await loadManifest(config.data), { preset: config.preset, size: config.size });
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSafetensors } from '../engine/index.js';
+import { buildEncoder } from '../methods/common.js';
+import { polyclEncoder } from '../models/polycl-unet.js';
+import type { UNetEncoder } from '../models/unet.js';
+import { parsePretrainConfig, type PretrainConfig } from './config.js';
+
+export interface RunEncoder {
+  encoder: UNetEncoder;
+  config: PretrainConfig;
+  /** the run folder, its config.json and encoder.safetensors (absolute) */
+  dir: string;
+  configFile: string;
+  weightsFile: string;
+}
+
+/** the methods whose encoder is PolyCL's (src/methods/polycl.ts) */
+const POLYCL_METHODS = new Set(['polycl-s', 'polycl-o']);
+
+/** Rebuilds a run's encoder from `dir/config.json` and `dir/encoder.safetensors`; failures name the file. */
+export function loadRunEncoder(dir: string): RunEncoder {
+  const runDir = path.resolve(dir);
+  const configFile = path.join(runDir, 'config.json');
+  const weightsFile = path.join(runDir, 'encoder.safetensors');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`run: ${configFile}: cannot read the run's config: ${(e as Error).message}`);
+  }
+  const config = parsePretrainConfig(raw, configFile);
+  const encoder = POLYCL_METHODS.has(config.method)
+    ? polyclEncoder({ widths: config.encoder.widths, dropout: config.encoder.dropout })
+    : buildEncoder(config);
+  const { tensors } = loadSafetensors(weightsFile);
+  try {
+    encoder.loadStateDict(tensors);
+  } catch (e) {
+    throw new Error(
+      `run: ${weightsFile} does not fit the ${config.method} encoder of ${configFile}: ${(e as Error).message}`,
+    );
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+  encoder.eval();
+  return { encoder, config, dir: runDir, configFile, weightsFile };
+}
