@@ -67,7 +67,9 @@ export function connectedComponents(
   connectivity: Connectivity = 6,
 ): Components {
   if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1))
-    throw new RangeError(`connectedComponents: shape must be 3 positive integers [nz, ny, nx], got [${shape.join(', ')}]`);
+    throw new RangeError(
+      `connectedComponents: shape must be 3 positive integers [nz, ny, nx], got [${shape.join(', ')}]`,
+    );
   if (connectivity !== 6 && connectivity !== 26)
     throw new RangeError(`connectedComponents: connectivity must be 6 or 26, got ${String(connectivity)}`);
   const [nz, ny, nx] = shape as [number, number, number];

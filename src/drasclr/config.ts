@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 
-export const drasclrLayerSchema = z.object({ out: z.number().int().positive(), stride: z.number().int().positive() }).strict();
+export const drasclrLayerSchema = z
+  .object({ out: z.number().int().positive(), stride: z.number().int().positive() })
+  .strict();
 
 export const drasclrConfigSchema = z
   .object({
@@ -91,12 +93,15 @@ export function parseDrasclrConfig(input: unknown, source = 'config'): DrasclrCo
     throw new Error(`invalid DrasCLR configuration:\n${lines.join('\n')}`);
   }
   const c = r.data;
-  if (c.huMax <= c.huMin) throw new Error(`invalid DrasCLR configuration: huMax (${c.huMax}) must be > huMin (${c.huMin})`);
+  if (c.huMax <= c.huMin)
+    throw new Error(`invalid DrasCLR configuration: huMax (${c.huMax}) must be > huMin (${c.huMin})`);
   if (c.queueSize % c.batchSize !== 0)
     throw new Error(
       `invalid DrasCLR configuration: queueSize (${c.queueSize}) must be a multiple of batchSize (${c.batchSize})`,
     );
   if (c.step > c.patchSize)
-    throw new Error(`invalid DrasCLR configuration: step (${c.step}) > patchSize (${c.patchSize}) leaves gaps between patches`);
+    throw new Error(
+      `invalid DrasCLR configuration: step (${c.step}) > patchSize (${c.patchSize}) leaves gaps between patches`,
+    );
   return c;
 }

@@ -74,19 +74,29 @@ function check3d(image: Pick<Image, 'shape' | 'source'>, who: string): void {
 }
 
 /** World point (mm, LPS) of the continuous voxel index (i, j, k). */
-export function indexToWorld(image: Pick<Image, 'shape' | 'spacing' | 'origin' | 'direction'>, ijk: readonly number[]): Vec3 {
+export function indexToWorld(
+  image: Pick<Image, 'shape' | 'spacing' | 'origin' | 'direction'>,
+  ijk: readonly number[],
+): Vec3 {
   check3d(image, 'indexToWorld');
   const s = [image.spacing[2]!, image.spacing[1]!, image.spacing[0]!];
   const u = [ijk[0]! * s[0]!, ijk[1]! * s[1]!, ijk[2]! * s[2]!];
   const d = image.direction;
-  return [0, 1, 2].map((r) => image.origin[r]! + d[3 * r]! * u[0]! + d[3 * r + 1]! * u[1]! + d[3 * r + 2]! * u[2]!) as Vec3;
+  return [0, 1, 2].map(
+    (r) => image.origin[r]! + d[3 * r]! * u[0]! + d[3 * r + 1]! * u[1]! + d[3 * r + 2]! * u[2]!,
+  ) as Vec3;
 }
 
 /** Continuous voxel index (i, j, k) of a world point: the inverse of `indexToWorld`. */
-export function worldToIndex(image: Pick<Image, 'shape' | 'spacing' | 'origin' | 'direction'>, w: readonly number[]): Vec3 {
+export function worldToIndex(
+  image: Pick<Image, 'shape' | 'spacing' | 'origin' | 'direction'>,
+  w: readonly number[],
+): Vec3 {
   check3d(image, 'worldToIndex');
   const inv = invert3(image.direction, 'worldToIndex: direction');
   const r = [w[0]! - image.origin[0]!, w[1]! - image.origin[1]!, w[2]! - image.origin[2]!];
   const s = [image.spacing[2]!, image.spacing[1]!, image.spacing[0]!];
-  return [0, 1, 2].map((a) => (inv[3 * a]! * r[0]! + inv[3 * a + 1]! * r[1]! + inv[3 * a + 2]! * r[2]!) / s[a]!) as Vec3;
+  return [0, 1, 2].map(
+    (a) => (inv[3 * a]! * r[0]! + inv[3 * a + 1]! * r[1]! + inv[3 * a + 2]! * r[2]!) / s[a]!,
+  ) as Vec3;
 }

@@ -93,7 +93,8 @@ export function landmarkGrid(atlasLung: Image, options: LandmarkGridOptions = {}
         if (z < lo[2]!) lo[2] = z;
         if (z > hi[2]!) hi[2] = z;
       }
-  if (lungVoxels === 0) throw new RangeError(`landmarkGrid: ${atlasLung.source ?? 'the atlas'}: the lung mask is empty`);
+  if (lungVoxels === 0)
+    throw new RangeError(`landmarkGrid: ${atlasLung.source ?? 'the atlas'}: the lung mask is empty`);
   const starts = [0, 1, 2].map((a) => axisStarts(lo[a]!, hi[a]!, d, step));
   const covered = new Uint8Array(m.length);
   const kept: { voxel: Vec3; fraction: number }[] = [];

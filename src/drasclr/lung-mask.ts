@@ -35,7 +35,9 @@ export interface LungMaskResult {
 
 function check(image: Image, who: string): [number, number, number] {
   if (image.shape.length !== 3)
-    throw new RangeError(`${who}: ${image.source ?? 'image'}: expected a 3D volume, got shape [${image.shape.join(', ')}]`);
+    throw new RangeError(
+      `${who}: ${image.source ?? 'image'}: expected a 3D volume, got shape [${image.shape.join(', ')}]`,
+    );
   return image.shape as [number, number, number];
 }
 
@@ -92,7 +94,8 @@ export function thresholdLungMask(hu: Image, options: ThresholdLungMaskOptions =
   const threshold = options.airThreshold ?? -400;
   const maxComponents = options.maxComponents ?? 2;
   const minFraction = options.minComponentFraction ?? 0.1;
-  if (!Number.isFinite(threshold)) throw new RangeError(`thresholdLungMask: airThreshold must be finite, got ${threshold}`);
+  if (!Number.isFinite(threshold))
+    throw new RangeError(`thresholdLungMask: airThreshold must be finite, got ${threshold}`);
   if (!Number.isInteger(maxComponents) || maxComponents < 1)
     throw new RangeError(`thresholdLungMask: maxComponents must be an integer >= 1, got ${maxComponents}`);
   if (!(minFraction >= 0 && minFraction <= 1))

@@ -10,7 +10,7 @@
  * `padValue`), or by edge replication ('edge').
  *
  * Memory: every patch is kept in memory as float32, d³ · 4 bytes (128 KiB at d = 32): scans × landmarks × 128 KiB
- * (581 landmarks: 74 MiB per scan). `memoryBytes()` reports it and the pre-training prints it.
+ * (581 landmarks: 73 MiB per scan). `memoryBytes()` reports it and the pre-training prints it.
  */
 import { tensor, type Tensor } from '../engine/index.js';
 import type { Image } from '../io/image.js';
@@ -65,7 +65,8 @@ export function extractPatch(
   const [nz, ny, nx] = volume.shape as [number, number, number];
   const d = patchSize;
   const src = volume.data;
-  if (out.length < offset + d * d * d) throw new RangeError(`extractPatch: out has room for ${out.length - offset} values, needs ${d ** 3}`);
+  if (out.length < offset + d * d * d)
+    throw new RangeError(`extractPatch: out has room for ${out.length - offset} values, needs ${d ** 3}`);
   const clamp = (v: number, n: number): number => (v < 0 ? 0 : v >= n ? n - 1 : v);
   let q = offset;
   for (let w = 0; w < d; w++) {
@@ -129,7 +130,9 @@ export class LandmarkPatchDataset {
     const patients = new Map<string, number>();
     scans.forEach((s, i) => {
       if (s.slots.length !== landmarks.length)
-        throw new Error(`LandmarkPatchDataset: scan ${s.id} has ${s.slots.length} slots for ${landmarks.length} landmarks`);
+        throw new Error(
+          `LandmarkPatchDataset: scan ${s.id} has ${s.slots.length} slots for ${landmarks.length} landmarks`,
+        );
       let present = 0;
       let maxSlot = -1;
       for (const slot of s.slots) {
@@ -175,8 +178,10 @@ export class LandmarkPatchDataset {
     const s = this.scans[scan];
     if (!s) throw new RangeError(`LandmarkPatchDataset: scan ${scan} outside [0, ${this.scans.length})`);
     const slot = s.slots[landmark];
-    if (slot === undefined) throw new RangeError(`LandmarkPatchDataset: landmark ${landmark} outside [0, ${this.landmarks.length})`);
-    if (slot < 0) throw new RangeError(`LandmarkPatchDataset: scan ${s.id} has no patch at landmark ${landmark} (dropped)`);
+    if (slot === undefined)
+      throw new RangeError(`LandmarkPatchDataset: landmark ${landmark} outside [0, ${this.landmarks.length})`);
+    if (slot < 0)
+      throw new RangeError(`LandmarkPatchDataset: scan ${s.id} has no patch at landmark ${landmark} (dropped)`);
     const vol = this.patchSize ** 3;
     return s.patches.subarray(slot * vol, (slot + 1) * vol);
   }
@@ -202,7 +207,9 @@ export class LandmarkPatchDataset {
   restrictLandmarks(keep: readonly number[]): LandmarkPatchDataset {
     keep.forEach((l) => {
       if (!Number.isInteger(l) || l < 0 || l >= this.landmarks.length)
-        throw new RangeError(`LandmarkPatchDataset.restrictLandmarks: landmark ${l} outside [0, ${this.landmarks.length})`);
+        throw new RangeError(
+          `LandmarkPatchDataset.restrictLandmarks: landmark ${l} outside [0, ${this.landmarks.length})`,
+        );
     });
     const landmarks = keep.map((l, index) => ({ ...this.landmarks[l]!, index }));
     const scans = this.scans.map((s) => ({ ...s, slots: Int32Array.from(keep, (l) => s.slots[l]!) }));

@@ -128,7 +128,10 @@ function encodeRecord(dice: number, t: AffineTransform3, slots: Int32Array): Ima
   return { data, shape: [data.length], spacing: [1], origin: [0], direction: [1] };
 }
 
-function decodeRecord(img: Image, landmarks: number): { dice: number; transform: AffineTransform3; slots: Int32Array } | null {
+function decodeRecord(
+  img: Image,
+  landmarks: number,
+): { dice: number; transform: AffineTransform3; slots: Int32Array } | null {
   const d = img.data;
   if (d[0] !== 1 || d[17] !== landmarks || d.length !== 18 + landmarks) return null;
   const v = Array.from(d);
@@ -159,7 +162,15 @@ export async function prepareLandmarkPatches(
   const prep = preprocessOptions(cfg);
   const reports: ScanReport[] = [];
   const skip = (item: ManifestItem, reason: string): void => {
-    reports.push({ item: item.index, id: scanId(item), patient: item.patient, image: item.image, status: 'skipped', reason, warnings: [] });
+    reports.push({
+      item: item.index,
+      id: scanId(item),
+      patient: item.patient,
+      image: item.image,
+      status: 'skipped',
+      reason,
+      warnings: [],
+    });
     log(`skipped ${scanId(item)} (item ${item.index}): ${reason}`);
   };
 
@@ -196,12 +207,17 @@ export async function prepareLandmarkPatches(
       atlas = item;
       break;
     } catch (err) {
-      if (cfg.atlas !== undefined) throw new Error(`atlas ${scanId(item)} (item ${item.index}) is unusable: ${errorMessage(err)}`);
+      if (cfg.atlas !== undefined)
+        throw new Error(`atlas ${scanId(item)} (item ${item.index}) is unusable: ${errorMessage(err)}`);
       skip(item, errorMessage(err));
     }
   }
   if (!atlas || !atlasLung) throw new Error(`${manifest.source}: no scan has a usable lung mask to serve as the atlas`);
-  const grid = landmarkGrid(atlasLung, { patchSize: cfg.patchSize, step: cfg.step, minLungFraction: cfg.minLungFraction });
+  const grid = landmarkGrid(atlasLung, {
+    patchSize: cfg.patchSize,
+    step: cfg.step,
+    minLungFraction: cfg.minLungFraction,
+  });
   if (grid.landmarks.length === 0)
     throw new Error(
       `atlas ${scanId(atlas)}: no ${cfg.patchSize}³ patch holds a lung fraction >= ${cfg.minLungFraction}: ` +
@@ -246,7 +262,14 @@ export async function prepareLandmarkPatches(
       let transform: AffineTransform3;
       let status: 'hit' | 'miss';
       if (decoded && pat.status === 'hit' && pat.image!.data instanceof Float32Array) {
-        scan = { id, patient: item.patient, item: item.index, dice: decoded.dice, slots: decoded.slots, patches: pat.image!.data };
+        scan = {
+          id,
+          patient: item.patient,
+          item: item.index,
+          dice: decoded.dice,
+          slots: decoded.slots,
+          patches: pat.image!.data,
+        };
         transform = decoded.transform;
         status = 'hit';
         if (scan.patches.length !== decoded.slots.filter((s) => s >= 0).length * vol)
@@ -313,7 +336,9 @@ export async function prepareLandmarkPatches(
         transform,
         warnings,
       });
-      log(`${id}: ${isAtlas ? 'atlas' : `Dice ${scan.dice.toFixed(3)}`}, ${L - dropped.length}/${L} patches (${status === 'hit' ? 'cached' : 'computed'})`);
+      log(
+        `${id}: ${isAtlas ? 'atlas' : `Dice ${scan.dice.toFixed(3)}`}, ${L - dropped.length}/${L} patches (${status === 'hit' ? 'cached' : 'computed'})`,
+      );
       used.push(scan);
     } catch (err) {
       skip(item, errorMessage(err));

@@ -36,7 +36,10 @@ export interface PreprocessedScan {
 
 /** A scan whose lung mask is empty: the run skips it with this message. */
 export class NoLungError extends Error {
-  constructor(readonly source: string, how: string) {
+  constructor(
+    readonly source: string,
+    how: string,
+  ) {
     super(`${source}: no lung voxels (${how})`);
     this.name = 'NoLungError';
   }
@@ -58,7 +61,9 @@ export function lungMaskOf(
   let source: LungMaskSource;
   if (label) {
     if (label.shape.length !== 3)
-      throw new RangeError(`${label.source ?? 'label'}: expected a 3D label map, got shape [${label.shape.join(', ')}]`);
+      throw new RangeError(
+        `${label.source ?? 'label'}: expected a 3D label map, got shape [${label.shape.join(', ')}]`,
+      );
     const lab = resample(label, { spacing, interpolation: 'nearest' });
     if (lab.shape.join(',') !== huResampled.shape.join(','))
       throw new RangeError(
@@ -68,7 +73,10 @@ export function lungMaskOf(
     ({ mask, voxels } = labelLungMask(lab, options.lungLabels));
     source = 'label';
     if (voxels === 0)
-      throw new NoLungError(label.source ?? huResampled.source ?? 'scan', `label map has no ${describeLabels(options.lungLabels)}`);
+      throw new NoLungError(
+        label.source ?? huResampled.source ?? 'scan',
+        `label map has no ${describeLabels(options.lungLabels)}`,
+      );
   } else {
     ({ mask, voxels } = thresholdLungMask(huResampled, options.threshold));
     source = 'threshold';

@@ -232,7 +232,9 @@ export async function pretrainDrasclr(
     steps: step,
     finalLoss: losses[losses.length - 1] ?? null,
     scans: { used: report.used, skipped: report.skipped },
-    skipped: report.scans.filter((s) => s.status === 'skipped').map((s) => ({ id: s.id, item: s.item, reason: s.reason })),
+    skipped: report.scans
+      .filter((s) => s.status === 'skipped')
+      .map((s) => ({ id: s.id, item: s.item, reason: s.reason })),
     droppedLandmarks: report.scans
       .filter((s) => (s.dropped?.length ?? 0) > 0)
       .map((s) => ({ id: s.id, dropped: s.dropped })),

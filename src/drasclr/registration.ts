@@ -95,7 +95,8 @@ async function runElastix<T>(what: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     process.exitCode = exitCode;
-    const detail = typeof err === 'number' ? 'the WebAssembly pipeline aborted' : (err as Error)?.message ?? String(err);
+    const detail =
+      typeof err === 'number' ? 'the WebAssembly pipeline aborted' : ((err as Error)?.message ?? String(err));
     throw new RegistrationError(`${what} failed: ${detail}`);
   }
 }
@@ -111,7 +112,9 @@ function numbers(map: ParameterMap, key: string, n: number): number[] {
 /** The affine of elastix's transform parameter object (one AffineTransform map). */
 export function affineFromParameterObject(obj: unknown): AffineTransform3 {
   if (!Array.isArray(obj) || obj.length !== 1)
-    throw new RegistrationError(`elastix returned ${Array.isArray(obj) ? obj.length : 'no'} transform maps, expected 1`);
+    throw new RegistrationError(
+      `elastix returned ${Array.isArray(obj) ? obj.length : 'no'} transform maps, expected 1`,
+    );
   const map = obj[0] as ParameterMap;
   if (map['Transform']?.[0] !== 'AffineTransform')
     throw new RegistrationError(`elastix returned a ${String(map['Transform']?.[0])}, expected an AffineTransform`);

@@ -25,7 +25,8 @@ import { LandmarkBanks } from '../queues/landmark-banks.js';
 import { LandmarkBatchSampler, type LandmarkBatch } from '../samplers/landmark-batches.js';
 import { drasclrLocalLoss, drasclrNeighbourLoss } from '../losses/drasclr.js';
 import { drasClrAugment } from '../transforms/presets.js';
-import { twoViews, type Compose } from '../transforms/compose.js';
+import { twoViews } from '../transforms/compose.js';
+import type { Transform } from '../transforms/batch.js';
 import type { LandmarkPatchDataset } from '../drasclr/patches.js';
 import type { DrasclrConfig } from '../drasclr/config.js';
 import type { Rng } from '../util/rng.js';
@@ -69,7 +70,7 @@ export interface DrasclrRun {
   momentum: MomentumEncoder<DrasclrEncoder>;
   banks: LandmarkBanks;
   sampler: LandmarkBatchSampler;
-  augment: Compose;
+  augment: Transform;
   step(batch: LandmarkBatch, rng: Rng): DrasclrStepOutput;
   afterStep(): void;
   stateTensors(): Map<string, Tensor>;
@@ -110,7 +111,16 @@ export function buildDrasclrEncoder(cfg: DrasclrConfig): DrasclrEncoder {
   });
 }
 
-export function createDrasclrRun(dataset: LandmarkPatchDataset, cfg: DrasclrConfig): DrasclrRun {
+export interface DrasclrRunOptions {
+  /** the augmentation of every patch (default: drasClrAugment(), the paper's) */
+  augment?: Transform;
+}
+
+export function createDrasclrRun(
+  dataset: LandmarkPatchDataset,
+  cfg: DrasclrConfig,
+  options: DrasclrRunOptions = {},
+): DrasclrRun {
   if (cfg.neighbours > dataset.landmarkCount - 1)
     throw new Error(
       `drasclr: neighbours = ${cfg.neighbours} but there are only ${dataset.landmarkCount} landmarks (at most ${dataset.landmarkCount - 1})`,
@@ -137,7 +147,7 @@ export function createDrasclrRun(dataset: LandmarkPatchDataset, cfg: DrasclrConf
     neighbours: cfg.neighbours,
     order: cfg.order,
   });
-  const augment = drasClrAugment();
+  const augment = options.augment ?? drasClrAugment();
   const loc = (l: number): number[] => [...dataset.landmarks[l]!.location];
   const embedUnit = (x: Tensor, l: number, key: boolean): Tensor =>
     tidy(() => F.normalize(key ? momentum.forwardKey(x, loc(l)) : encoder.forward(x, loc(l)), { dim: 1 }));

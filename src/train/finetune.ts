@@ -249,8 +249,11 @@ export async function finetune(
   if (ckptFile && existsSync(ckptFile)) {
     const ck = loadCheckpoint(ckptFile);
     model.loadStateDict(ck.model);
+    // optimiser state and schedule position from the checkpoint; hyper-parameters from this call's config (as pretrain)
+    const hyper = opt.groups.map(({ params: _params, ...h }) => h);
     if (ck.optimizer) opt.loadStateDict(ck.optimizer);
-    if (ck.scheduler) sched.loadStateDict(ck.scheduler);
+    opt.groups.forEach((g, i) => Object.assign(g, hyper[i]));
+    if (ck.scheduler) sched.loadStateDict({ t: ck.scheduler.t, baseLrs: [...sched.baseLrs] });
     const extra = ck.extra as {
       epoch: number;
       best: { epoch: number; dice: number };
@@ -293,16 +296,17 @@ export async function finetune(
         loss.backward();
         return v;
       });
+      const lr = opt.groups[0]!.lr; // the rate this step used
       opt.step();
       sched.step();
       losses.push(value);
-      log?.append({ step: losses.length, epoch, batch: b, loss: value, lr: opt.groups[0]!.lr });
+      log?.append({ step: losses.length, epoch, batch: b, loss: value, lr });
       progress.update({
         step: losses.length,
         total: cfg.epochs * stepsPerEpoch,
         epoch,
         loss: value,
-        lr: opt.groups[0]!.lr,
+        lr,
         imagesPerSec: 0,
       });
       await new Promise((r) => setImmediate(r));

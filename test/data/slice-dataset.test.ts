@@ -440,10 +440,7 @@ test('subset keeps the chosen items, renumbers samples and volumes, and shares t
     );
     assert.deepEqual(
       sub.samples.map((s) => [s.item, s.volume, s.sliceIndex]),
-      [
-        ...[0, 1, 2, 3, 4].map((z) => [0, 0, z]),
-        ...[0, 1, 2, 3].map((z) => [2, 1, z]),
-      ],
+      [...[0, 1, 2, 3, 4].map((z) => [0, 0, z]), ...[0, 1, 2, 3].map((z) => [2, 1, z])],
     );
     assert.deepEqual(
       sub.volumes.map((v) => [v.id, v.slices]),
@@ -501,9 +498,7 @@ test('errors name the file: label shape differs from the image, label file missi
       (e: Error) => e.message.includes('items[0].label') && e.message.includes(gone),
     );
     const m2 = parseManifest(text, join(dir, 'm2.json'));
-    await assert.rejects(buildSliceDataset(m2, { preset: 'ct-pcl', size: 8 }), (e: Error) =>
-      e.message.includes(gone),
-    );
+    await assert.rejects(buildSliceDataset(m2, { preset: 'ct-pcl', size: 8 }), (e: Error) => e.message.includes(gone));
 
     // a 3D volume given to the xray preset; a label value that is not a class id
     const m0 = await loadManifest(writeManifest(dir, [{ image: 'v.nii.gz', patient: 'S', kind: '3d' }]));

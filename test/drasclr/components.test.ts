@@ -98,7 +98,8 @@ test('fillHolesPerSlice fills enclosed background in each slice only', () => {
   const m = Uint8Array.from([...ring, ...open].map((v) => v));
   const padded = new Uint8Array(2 * 5 * 5);
   for (let z = 0; z < 2; z++)
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) padded[z * 25 + (y + 1) * 5 + x + 1] = m[z * 9 + y * 3 + x]!;
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 3; x++) padded[z * 25 + (y + 1) * 5 + x + 1] = m[z * 9 + y * 3 + x]!;
   fillHolesPerSlice(padded, [2, 5, 5]);
   assert.equal(padded[0 * 25 + 2 * 5 + 2], 1, 'ring hole filled');
   assert.equal(padded[1 * 25 + 2 * 5 + 2], 0, 'open C not filled');
@@ -153,7 +154,13 @@ test('thresholdLungMask finds both lungs (vessels filled), drops outside air and
 });
 
 test('labelLungMask: every non-zero label by default, or the given classes', () => {
-  const label = { data: Uint8Array.from([0, 1, 2, 3, 0, 2]), shape: [1, 2, 3], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  const label = {
+    data: Uint8Array.from([0, 1, 2, 3, 0, 2]),
+    shape: [1, 2, 3],
+    spacing: [1, 1, 1],
+    origin: [0, 0, 0],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+  };
   assert.deepEqual(Array.from(labelLungMask(label).mask), [0, 1, 1, 1, 0, 1]);
   const two = labelLungMask(label, [2]);
   assert.deepEqual(Array.from(two.mask), [0, 0, 1, 0, 0, 1]);

@@ -64,7 +64,12 @@ export function synthChest(spec: ChestSpec): { image: Image<Int16Array>; label: 
         }
         hu[p] = v;
       }
-  const geo = { shape: [nz, ny, nx], spacing: [sz, sy, sx], origin: [...spec.origin], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  const geo = {
+    shape: [nz, ny, nx],
+    spacing: [sz, sy, sx],
+    origin: [...spec.origin],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+  };
   return { image: { data: hu, ...geo }, label: { data: lab, ...geo } };
 }
 
@@ -93,7 +98,10 @@ export async function writeChestSet(
     items.push({ image: img, ...(s.label !== false ? { label: lab } : {}), patient: s.patient, kind: '3d' });
   }
   const manifest = path.join(dir, 'manifest.json');
-  writeFileSync(manifest, JSON.stringify({ version: 1, name: 'synthetic-chest', classes: ['bg', 'left', 'right'], items }));
+  writeFileSync(
+    manifest,
+    JSON.stringify({ version: 1, name: 'synthetic-chest', classes: ['bg', 'left', 'right'], items }),
+  );
   return manifest;
 }
 

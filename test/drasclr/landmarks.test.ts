@@ -13,8 +13,15 @@ import { assertClose } from '../engine/helpers.js';
 function boxAtlas(): Image<Uint8Array> {
   const [nz, ny, nx] = [70, 50, 90];
   const data = new Uint8Array(nz * ny * nx);
-  for (let z = 8; z <= 57; z++) for (let y = 5; y <= 34; y++) data.fill(1, (z * ny + y) * nx + 10, (z * ny + y) * nx + 70);
-  return { data, shape: [nz, ny, nx], spacing: [1, 1, 1], origin: [-5, 7, 100], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  for (let z = 8; z <= 57; z++)
+    for (let y = 5; y <= 34; y++) data.fill(1, (z * ny + y) * nx + 10, (z * ny + y) * nx + 70);
+  return {
+    data,
+    shape: [nz, ny, nx],
+    spacing: [1, 1, 1],
+    origin: [-5, 7, 100],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+  };
 }
 
 test('axisStarts: the grid of one axis by hand', () => {
@@ -69,7 +76,11 @@ test('landmarkGrid on a box lung: 3 × 1 × 2 patches, centres, fractions, cover
 
 test('mapLandmarks: atlas world -> T -> scan voxel index, by hand', () => {
   const scan = { shape: [40, 40, 40], spacing: [2, 2, 2], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-  const t = { matrix: [2, 0, 0, 0, 1, 0, 0, 0, 1], translation: [4, 0, -2] as [number, number, number], center: [1, 1, 1] as [number, number, number] };
+  const t = {
+    matrix: [2, 0, 0, 0, 1, 0, 0, 0, 1],
+    translation: [4, 0, -2] as [number, number, number],
+    center: [1, 1, 1] as [number, number, number],
+  };
   // world (11, 21, 31): A(x − c) = (20, 20, 30); + c + t = (25, 21, 29); index = world / 2
   const [p] = mapLandmarks([{ world: [11, 21, 31] }], t, scan);
   assertClose(p!, [12.5, 10.5, 14.5], { rtol: 0, atol: 1e-12 });

@@ -18,7 +18,14 @@ function randomVolume(shape: number[], seed: number): { data: Float32Array; shap
 }
 
 /** value at (i, j, k) with the padding rule, by direct indexing */
-function at(vol: { data: Float32Array; shape: number[] }, i: number, j: number, k: number, pad: 'constant' | 'edge', value: number): number {
+function at(
+  vol: { data: Float32Array; shape: number[] },
+  i: number,
+  j: number,
+  k: number,
+  pad: 'constant' | 'edge',
+  value: number,
+): number {
   const [nz, ny, nx] = vol.shape as [number, number, number];
   const inside = i >= 0 && i < nx && j >= 0 && j < ny && k >= 0 && k < nz;
   if (!inside && pad === 'constant') return value;
@@ -53,7 +60,11 @@ test('extractPatch equals direct indexing: inside, and overhanging with constant
       for (let w = 0; w < d; w++)
         for (let v = 0; v < d; v++)
           for (let u = 0; u < d; u++, q++)
-            assert.equal(got[q], at(vol, start[0]! + u, start[1]! + v, start[2]! + w, pad, -1), `${start} ${pad} at ${q}`);
+            assert.equal(
+              got[q],
+              at(vol, start[0]! + u, start[1]! + v, start[2]! + w, pad, -1),
+              `${start} ${pad} at ${q}`,
+            );
     }
   }
   // writes at an offset of a shared buffer, leaving the rest alone
@@ -101,8 +112,14 @@ test('LandmarkPatchDataset: patches, batches, patient ids, scans per landmark, r
   assert.deepEqual([mixed[0], mixed[8]], [2, 100]);
   const r = ds.restrictLandmarks([2, 0]);
   assert.equal(r.landmarkCount, 2);
-  assert.deepEqual(r.landmarks.map((l) => l.index), [0, 1]);
-  assert.deepEqual(r.landmarks.map((l) => l.world[0]), [20, 0]);
+  assert.deepEqual(
+    r.landmarks.map((l) => l.index),
+    [0, 1],
+  );
+  assert.deepEqual(
+    r.landmarks.map((l) => l.world[0]),
+    [20, 0],
+  );
   assert.equal(r.patch(2, 0)[0], 202);
   assert.equal(r.has(3, 0), false);
   assert.equal(r.patch(3, 1)[0], 300);

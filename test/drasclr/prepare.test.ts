@@ -39,7 +39,10 @@ test('prepareLandmarkPatches: skips a lung-less scan with a message, drops outsi
   const c3 = report.scans.find((s) => s.id === 'c3')!;
   assert.equal(c3.status, 'skipped');
   assert.match(c3.reason!, /no lung voxels/);
-  assert.ok(lines.some((l) => l.startsWith('skipped c3') && /no lung voxels/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('skipped c3') && /no lung voxels/.test(l)),
+    lines.join('\n'),
+  );
   assert.deepEqual(
     dataset.scans.map((s) => s.id),
     ['a1', 'b2', 'd4', 'e5'],
@@ -62,11 +65,17 @@ test('prepareLandmarkPatches: skips a lung-less scan with a message, drops outsi
     grid.landmarks.filter((l) => l.voxel[2] === topZ).map((l) => l.index),
   );
   assert.equal(e5.warnings.length, 1);
-  assert.ok(lines.some((l) => l.startsWith('warning: e5: 2 of 4 landmarks dropped')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('warning: e5: 2 of 4 landmarks dropped')),
+    lines.join('\n'),
+  );
   for (const s of ['a1', 'b2', 'd4']) assert.deepEqual(report.scans.find((r) => r.id === s)!.dropped, []);
 
   // the atlas's patches are direct crops of its pre-processed volume at start = centre - 15.5
-  const atlasPre = preprocessScan(await readImage(path.join(dir, 'img/a1.nii.gz')), await readImage(path.join(dir, 'lab/a1.nii.gz')));
+  const atlasPre = preprocessScan(
+    await readImage(path.join(dir, 'img/a1.nii.gz')),
+    await readImage(path.join(dir, 'lab/a1.nii.gz')),
+  );
   const [nz, ny, nx] = atlasPre.image.shape as [number, number, number];
   for (const l of grid.landmarks) {
     const [si, sj, sk] = l.voxel.map((v) => v - 15.5);
@@ -99,7 +108,10 @@ test('prepareLandmarkPatches: skips a lung-less scan with a message, drops outsi
     assert.ok(Buffer.from(s.patches.buffer).equals(Buffer.from(dataset.scans[i]!.patches.buffer)), `${s.id} patches`);
     assert.equal(s.dice, dataset.scans[i]!.dice);
   });
-  assert.ok(seconds < first.report.seconds, `cached run ${seconds.toFixed(2)} s vs ${first.report.seconds.toFixed(2)} s`);
+  assert.ok(
+    seconds < first.report.seconds,
+    `cached run ${seconds.toFixed(2)} s vs ${first.report.seconds.toFixed(2)} s`,
+  );
 });
 
 test('prepareLandmarkPatches: a named atlas that has no lung is a fatal, named error; fewer than 2 scans too', async (t) => {

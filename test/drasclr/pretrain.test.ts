@@ -1,5 +1,6 @@
 /**
- * A tiny DrasCLR pre-training end to end (4 synthetic scans, 32³ patches, 4 landmarks, K = 8, batch 2, ℓ = 2):
+ * A tiny DrasCLR pre-training end to end (4 synthetic scans, 32³ patches, 4 landmarks, K = 8, batch 2, ℓ = 2, a
+ * light 3-layer Loc-CondConv encoder to keep the test short; the paper's network runs in test/methods/drasclr.test.ts):
  * it runs, its losses are finite and become positive once the queues hold other patients' keys, every landmark is
  * visited, the banks fill; a run stopped after epoch 1 and resumed gives the same per-step losses and the same
  * final encoder as an uninterrupted run; a resume with a different setting is refused.
@@ -37,6 +38,13 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
     queueSize: 8,
     neighbours: 2,
     seed: 5,
+    layers: [
+      { out: 8, stride: 2 },
+      { out: 16, stride: 2 },
+      { out: 32, stride: 2 },
+    ],
+    headHidden: 32,
+    projectionDim: 32,
   };
   const quiet = { progress: 'quiet' as const };
   const outA = path.join(dir, 'a');
@@ -66,7 +74,8 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
   );
   for (const r of logB) assert.ok(Number.isFinite(r['loss']!) && r['loss']! >= 0);
   // every landmark is visited each epoch, and the landmark changes across batches
-  for (const e of [0, 1]) assert.deepEqual([...new Set(logB.filter((r) => r['epoch'] === e).map((r) => r['landmark']))].sort(), [0, 1, 2, 3]);
+  for (const e of [0, 1])
+    assert.deepEqual([...new Set(logB.filter((r) => r['epoch'] === e).map((r) => r['landmark']))].sort(), [0, 1, 2, 3]);
   assert.ok(logB.some((r, i) => i > 0 && r['landmark'] !== logB[i - 1]!['landmark']));
   // first visits have empty queues; later ones have negatives and a positive loss (local + neighbour)
   assert.equal(logB[0]!['withoutNegatives'], 2);
@@ -102,5 +111,8 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
   assert.equal(landmarks.landmarks.length, 4);
 
   // resuming with another batch size is refused, naming the field
-  await assert.rejects(pretrainDrasclr({ ...base, out: outB, batchSize: 4, queueSize: 8 }, quiet), /different batchSize/);
+  await assert.rejects(
+    pretrainDrasclr({ ...base, out: outB, batchSize: 4, queueSize: 8 }, quiet),
+    /different batchSize/,
+  );
 });

@@ -70,6 +70,18 @@ test('registerLungMasks fails with a RegistrationError (Dice below minDice) on i
   });
   await assert.rejects(
     () => registerLungMasks(atlas, shell, { minDice: 0.75 }),
-    (err: unknown) => err instanceof RegistrationError && /Dice .* < minDice 0.75/.test(err.message) && err.dice! < 0.75,
+    (err: unknown) =>
+      err instanceof RegistrationError && /Dice .* < minDice 0.75/.test(err.message) && err.dice! < 0.75,
   );
+});
+
+test('registerLungMasks: an elastix failure (empty moving mask) is a RegistrationError; the exit code is left alone', async () => {
+  const atlas = maskOf([40, 40, 40], [-20, -20, -20], (x, y, z) => Math.hypot(x, y, z) < 12);
+  const empty = maskOf([40, 40, 40], [-20, -20, -20], () => false);
+  const before = process.exitCode;
+  await assert.rejects(
+    () => registerLungMasks(atlas, empty),
+    (err: unknown) => err instanceof RegistrationError && /elastix affine registration failed/.test(err.message),
+  );
+  assert.equal(process.exitCode, before);
 });

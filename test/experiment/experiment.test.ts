@@ -44,7 +44,16 @@ test('a tiny experiment end to end: 2×2×2 cells, folds over patients, table an
     .map((l) => JSON.parse(l) as CellRecord);
   assert.equal(records.length, 8);
   const keys = records.map((c) => `${c.method}|${c.M}|${c.fold}`).sort();
-  assert.deepEqual(keys, ['random|1|0', 'random|1|1', 'random|all|0', 'random|all|1', 'simclr|1|0', 'simclr|1|1', 'simclr|all|0', 'simclr|all|1']);
+  assert.deepEqual(keys, [
+    'random|1|0',
+    'random|1|1',
+    'random|all|0',
+    'random|all|1',
+    'simclr|1|0',
+    'simclr|1|1',
+    'simclr|all|0',
+    'simclr|all|1',
+  ]);
   assert.equal(r.records.length, 8);
 
   // folds: a partition of the patients; every test case of a fold is one of its test patients
@@ -75,9 +84,14 @@ test('a tiny experiment end to end: 2×2×2 cells, folds over patients, table an
     // one epoch of full batches of 8 over the images of the fold's training patients (never its test patients)
     const test = new Set(splits.folds[fold]!);
     const images = manifest.items.filter((it) => !test.has(it.patient)).length;
-    const log = readFileSync(join(out, 'pretrain', 'simclr', `fold${fold}`, 'log.jsonl'), 'utf8').trim().split('\n');
+    const log = readFileSync(join(out, 'pretrain', 'simclr', `fold${fold}`, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(log.length, Math.ceil(images / 8), `fold ${fold}: ${images} training images`);
-    assert.ok(lines.some((l) => l.includes(`fold ${fold}: pre-training simclr on ${images} images`)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes(`fold ${fold}: pre-training simclr on ${images} images`)),
+      lines.join('\n'),
+    );
   }
 
   // table, plot, report with a verdict
@@ -116,10 +130,7 @@ test('a tiny experiment end to end: 2×2×2 cells, folds over patients, table an
 test('experiment config errors name the field; too few patients for the folds is refused', async () => {
   const { xray } = await smallPhantoms();
   const out = tempDir('medcl-exp-');
-  await assert.rejects(
-    runExperiment({ data: xray, out, folds: 1 } as ExperimentInput, { log: () => {} }),
-    /folds/,
-  );
+  await assert.rejects(runExperiment({ data: xray, out, folds: 1 } as ExperimentInput, { log: () => {} }), /folds/);
   await assert.rejects(
     runExperiment({ data: xray, out, budgets: [0] } as ExperimentInput, { log: () => {} }),
     /budgets/,

@@ -317,7 +317,10 @@ for (const method of ['moco', 'cltci-moco']) {
         let changed = 0;
         for (let i = 0; i < k.length; i++) {
           const want = 0.99 * before[i]! + 0.01 * q[i]!;
-          assert.ok(Math.abs(k[i]! - want) <= 1e-6 + 1e-5 * Math.abs(want), `${n}[${i}] step ${step}: ${k[i]} vs ${want}`);
+          assert.ok(
+            Math.abs(k[i]! - want) <= 1e-6 + 1e-5 * Math.abs(want),
+            `${n}[${i}] step ${step}: ${k[i]} vs ${want}`,
+          );
           changed = Math.max(changed, Math.abs(k[i]! - before[i]!));
         }
         if (step > 0) assert.ok(changed > 0, `${method}: key parameter ${n} did not change at step ${step}`);

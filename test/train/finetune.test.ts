@@ -82,9 +82,7 @@ test('encoder-only initialisation: loaded = the encoder tensors, leftRandom = th
   assert.ok(r.leftRandom.every((k) => !k.startsWith('encoder.')));
   // same predictions as the hand-loaded reference: the encoder came from the file, the decoder from the seed
   ref.eval();
-  const pred = noGrad(() =>
-    tidy(() => Array.from(ref.forward(ds.imageBatch(split.test)).argmax(1).toFloat64Array())),
-  );
+  const pred = noGrad(() => tidy(() => Array.from(ref.forward(ds.imageBatch(split.test)).argmax(1).toFloat64Array())));
   const n = ds.size * ds.size;
   let differ = 0;
   split.test.forEach((id, b) => {
@@ -220,10 +218,7 @@ test('CT: Dice per volume, from the test slices stacked back in slice order (vs 
 
 test('bad splits are refused: empty training split, a sample without a label', async () => {
   const ds = await phantomDataset('xray');
-  await assert.rejects(
-    finetune({ epochs: 1 }, ds, { train: [], val: [], test: [0] }),
-    /the training split is empty/,
-  );
+  await assert.rejects(finetune({ epochs: 1 }, ds, { train: [], val: [], test: [0] }), /the training split is empty/);
   const noLabel = new SliceDataset(
     ds.manifest,
     ds.size,

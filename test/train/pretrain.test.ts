@@ -81,7 +81,10 @@ for (const method of ['simclr', 'cltci-moco']) {
     assert.deepEqual([...cb.keys()].sort(), [...ca.keys()].sort());
     for (const [k, v] of ca) assert.deepEqual(cb.get(k), v, k);
     if (method === 'cltci-moco') {
-      assert.ok([...ca.keys()].some((k) => k.startsWith('model/key.')), 'key encoder checkpointed');
+      assert.ok(
+        [...ca.keys()].some((k) => k.startsWith('model/key.')),
+        'key encoder checkpointed',
+      );
       assert.ok(ca.has('extra/queue.keys') && ca.has('extra/queue.valid'), 'queue checkpointed');
     }
     // the log of the resumed run is the uninterrupted one's (apart from timings)
