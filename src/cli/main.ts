@@ -13,6 +13,7 @@ import { register as registerEmbed } from './embed.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerExperiment } from './experiment.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerPretrainDrasclr } from './pretrain-drasclr.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPretrain(program);
   registerExperiment(program);
   registerDemo(program);
+  registerPretrainDrasclr(program);
   return program;
 }
 
