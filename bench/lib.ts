@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { torchVersion, getNumThreads } from '../src/engine/index.js';
+import { envSetByMedcl } from '../src/engine/native.js';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +42,10 @@ export class PythonSide {
   private stderr = '';
 
   constructor(script: string, python = process.env['MEDCL_PYTHON'] ?? '/usr/bin/python3') {
-    this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // PyTorch runs with its own defaults: drop the OpenMP settings medcl made for itself at load
+    const env = { ...process.env };
+    for (const k of envSetByMedcl) delete env[k];
+    this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));

@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     notes: [
       'ratio = medcl images/s / PyTorch images/s with PyTorch defaults (contiguous NCHW, nn.ConvTranspose2d); medians of interleaved steps after warm-up',
       'medcl lays conv weights and activations out channels-last on CPUs with oneDNN (preferredMemoryFormat); ratioVsPytorchChannelsLast compares with PyTorch given the same layout by hand',
+      'medcl sets OMP_WAIT_POLICY=PASSIVE with GOMP_SPINCOUNT=10000 at load (robust on shared machines, no slower on a quiet one); the PyTorch child runs with libgomp defaults',
       'medcl tunes glibc malloc at load (blocks up to 32 MiB stay on the heap, no trimming: no page faults on re-allocated activations); PyTorch runs with glibc defaults',
       "medcl runs the U-Net's 2x2 stride-2 transposed convolution as a 1x1 convolution + pixel shuffle (identical maths, oneDNN instead of libtorch 1.13's im2col slow_conv_transpose2d)",
     ],

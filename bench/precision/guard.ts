@@ -7,12 +7,14 @@
  *    bf16 forward's embeddings. Guard: relative difference <= 1e-2.
  * 2. The phantom experiment (chest X-ray phantoms: Random / SimCLR / CL-TCI-SimCLR × label budgets × folds) in fp32
  *    and in bf16-mixed (pre-training and fine-tuning) with the same seeds: both Dice tables and the per-cell
- *    differences. Guard: every cell's mean Dice within 0.01 of fp32's.
+ *    differences. Guard: every cell's mean Dice within 0.01 of fp32's. A control run, fp32 again in the contiguous
+ *    memory layout (the same maths, float32 rounding in another order), shows how far rounding alone moves the
+ *    Dice of this experiment: training amplifies any perturbation, so bf16 cannot be judged below that floor.
  *
- * Usage: node dist/bench/precision/guard.js [--out DIR] [--scale small|demo] [--seed N]
+ * Usage: node dist/bench/precision/guard.js [--out DIR] [--scale small|demo] [--seed N] [--losses-only] [--no-control]
  *   small (default): 64×64, encoder 8-16-32-64, 3 pre-training and 10 fine-tuning epochs (minutes on 2 cores);
  *   demo: the demo's sizes (encoder 16-32-64-128, 30 pre-training and 40 fine-tuning epochs).
- * Writes DIR/guard.json (the numbers and the verdict) and DIR/{fp32,bf16-mixed}/ (each experiment's outputs).
+ * Writes DIR/guard.json (the numbers and the verdict) and DIR/{fp32,bf16-mixed,fp32-control}/ (each experiment).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -43,12 +45,30 @@ interface Args {
   out: string;
   scale: 'small' | 'demo';
   seed: number;
+  /** only the step-0 loss comparison (seconds) */
+  lossesOnly: boolean;
+  /** also the fp32 control run (default on) */
+  control: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { out: path.join(os.tmpdir(), 'medcl-precision-guard'), scale: 'small', seed: 0 };
+  const a: Args = {
+    out: path.join(os.tmpdir(), 'medcl-precision-guard'),
+    scale: 'small',
+    seed: 0,
+    lossesOnly: false,
+    control: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
+    if (k === '--losses-only') {
+      a.lossesOnly = true;
+      continue;
+    }
+    if (k === '--no-control') {
+      a.control = false;
+      continue;
+    }
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`guard: ${k} needs a value`);
     if (k === '--out') a.out = path.resolve(v);
@@ -59,7 +79,7 @@ function parseArgs(argv: string[]): Args {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new Error(`guard: --seed must be an integer >= 0, got "${v}"`);
       a.seed = n;
-    } else throw new Error(`guard: unknown option ${k} (expected --out, --scale, --seed)`);
+    } else throw new Error(`guard: unknown option ${k} (expected --out, --scale, --seed, --losses-only, --no-control)`);
     i++;
   }
   return a;
@@ -234,22 +254,47 @@ async function main(): Promise<void> {
     console.log(`| ${r.what} | ${r.fp32.toFixed(6)} | ${r.bf16.toFixed(6)} | ${r.relDiff.toExponential(2)} |`);
   const lossWorst = Math.max(...lossRows.map((r) => r.relDiff));
 
-  // 2. the phantom experiment in both precisions
-  const tables: Partial<Record<Precision, ResultsTable>> = {};
-  const seconds: Partial<Record<Precision, number>> = {};
-  for (const precision of ['fp32', 'bf16-mixed'] as const) {
-    const out = path.join(args.out, precision);
+  if (args.lossesOnly) {
+    console.log(
+      `\nstep-0 loss max relative difference ${lossWorst.toExponential(2)} (<= ${LOSS_RTOL}: ${lossWorst <= LOSS_RTOL})`,
+    );
+    return;
+  }
+
+  // 2. the phantom experiment in both precisions, and a control: fp32 again with the contiguous memory layout, i.e.
+  // the same maths with float32 rounding in another summation order. Its differences to the fp32 run are the
+  // experiment's sensitivity to rounding alone (training amplifies any perturbation), the floor under bf16's.
+  const variants: { name: string; precision: Precision; env?: Record<string, string> }[] = [
+    { name: 'fp32', precision: 'fp32' },
+    { name: 'bf16-mixed', precision: 'bf16-mixed' },
+    ...(args.control
+      ? [{ name: 'fp32-control', precision: 'fp32' as const, env: { MEDCL_MEMORY_FORMAT: 'contiguous' } }]
+      : []),
+  ];
+  const tables: Record<string, ResultsTable> = {};
+  const seconds: Record<string, number> = {};
+  for (const v of variants) {
+    const out = path.join(args.out, v.name);
     rmSync(out, { recursive: true, force: true }); // never reuse cells of an earlier run
+    const saved = Object.fromEntries(Object.keys(v.env ?? {}).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, v.env ?? {});
     const s0 = performance.now();
-    console.log(`\nphantom experiment, ${precision} (${args.scale})`);
-    const r = await runExperiment(experimentInput(args, manifestFile, precision, out), {
-      progress: 'quiet',
-      log: () => undefined,
-    });
-    seconds[precision] = (performance.now() - s0) / 1000;
-    tables[precision] = r.table;
-    console.log(tableToMarkdown(r.table));
-    console.log(`(${seconds[precision]!.toFixed(0)} s)`);
+    console.log(`\nphantom experiment, ${v.name} (${args.scale})`);
+    try {
+      const r = await runExperiment(experimentInput(args, manifestFile, v.precision, out), {
+        progress: 'quiet',
+        log: () => undefined,
+      });
+      tables[v.name] = r.table;
+      console.log(tableToMarkdown(r.table));
+    } finally {
+      for (const [k, old] of Object.entries(saved)) {
+        if (old === undefined) delete process.env[k];
+        else process.env[k] = old;
+      }
+    }
+    seconds[v.name] = (performance.now() - s0) / 1000;
+    console.log(`(${seconds[v.name]!.toFixed(0)} s)`);
   }
   const diffs = cellDiffs(tables['fp32']!, tables['bf16-mixed']!);
   console.log('\nmean test Dice, bf16-mixed − fp32, per cell:');
@@ -257,9 +302,18 @@ async function main(): Promise<void> {
     console.log(
       `  ${d.method}, M=${d.M}: ${d.fp32.toFixed(4)} -> ${d.bf16.toFixed(4)} (${d.diff >= 0 ? '+' : ''}${d.diff.toFixed(4)})`,
     );
+  const controlDiffs = tables['fp32-control'] ? cellDiffs(tables['fp32']!, tables['fp32-control']) : [];
+  if (controlDiffs.length) {
+    console.log('control: mean test Dice, fp32 contiguous layout − fp32 channels-last (rounding only), per cell:');
+    for (const d of controlDiffs)
+      console.log(
+        `  ${d.method}, M=${d.M}: ${d.fp32.toFixed(4)} -> ${d.bf16.toFixed(4)} (${d.diff >= 0 ? '+' : ''}${d.diff.toFixed(4)})`,
+      );
+  }
   const diceWorst = Math.max(...diffs.map((d) => Math.abs(d.diff)));
   const lossOk = lossWorst <= LOSS_RTOL;
   const diceOk = diceWorst <= DICE_TOLERANCE;
+  const controlWorst = controlDiffs.length ? Math.max(...controlDiffs.map((d) => Math.abs(d.diff))) : null;
   const verdict = lossOk && diceOk ? 'holds' : 'fails';
   const file = path.join(args.out, 'guard.json');
   writeFileSync(
@@ -273,10 +327,16 @@ async function main(): Promise<void> {
         seed: args.seed,
         bf16EmbeddingDtype,
         step0Losses: lossRows.map((r) => ({ ...r, relDiff: round(r.relDiff, 6) })),
-        dice: { fp32: tables['fp32'], bf16Mixed: tables['bf16-mixed'], diffs },
+        dice: {
+          fp32: tables['fp32'],
+          bf16Mixed: tables['bf16-mixed'],
+          diffs,
+          fp32Control: tables['fp32-control'] ?? null,
+          controlDiffs,
+        },
         seconds,
         criteria: { lossRelDiff: LOSS_RTOL, diceAbsDiff: DICE_TOLERANCE },
-        worst: { lossRelDiff: lossWorst, diceAbsDiff: diceWorst },
+        worst: { lossRelDiff: lossWorst, diceAbsDiff: diceWorst, controlDiceAbsDiff: controlWorst },
         verdict,
       },
       null,
@@ -286,7 +346,8 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(
     `guard ${verdict}: step-0 loss max relative difference ${lossWorst.toExponential(2)} (<= ${LOSS_RTOL}: ${lossOk}), ` +
-      `Dice max |difference| ${diceWorst.toFixed(4)} (<= ${DICE_TOLERANCE}: ${diceOk})`,
+      `Dice max |difference| ${diceWorst.toFixed(4)} (<= ${DICE_TOLERANCE}: ${diceOk})` +
+      (controlWorst !== null ? `; fp32 control (rounding only) max |difference| ${controlWorst.toFixed(4)}` : ''),
   );
 }
 

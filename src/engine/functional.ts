@@ -106,7 +106,15 @@ function blockUpsample(x: Tensor, w: Tensor, b: Tensor | null | undefined, n: 2 
   const wp = w.permute(...perm);
   const w1 = wp.reshape(cout * kk, cin, ...Array(n).fill(1));
   wp.dispose();
-  const y = convN(x, w1, null, {}, n);
+  // the bias rides along in the 1×1 conv (bias[o] repeated k^n times), so under autocast everything stays bf16
+  const b1 = b
+    ? b
+        .reshape(cout, 1)
+        .expand(cout, kk)
+        .reshape(cout * kk)
+    : null;
+  const y = convN(x, w1, b1, {}, n);
+  b1?.dispose();
   w1.dispose();
   let up: Tensor;
   if (n === 2 && k[0] === k[1]) {
@@ -122,12 +130,7 @@ function blockUpsample(x: Tensor, w: Tensor, b: Tensor | null | undefined, n: 2 
     p.dispose();
   }
   y.dispose();
-  if (!b) return up;
-  const bv = b.reshape(1, cout, ...Array(n).fill(1));
-  const out = up.add(bv);
-  bv.dispose();
-  up.dispose();
-  return out;
+  return up;
 }
 
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {

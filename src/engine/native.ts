@@ -27,12 +27,24 @@ function packageRoot(): string {
   }
 }
 
+/** Environment variables medcl set for libtorch at load (child processes that are not medcl may want them removed). */
+export const envSetByMedcl: string[] = [];
+
 function load(): NativeAddon {
   // libtorch's OpenMP threads busy-wait between parallel regions by default. When another process holds a core
   // (a second test file, a data worker, anything on a shared 2-core machine) that spinning starves the thread doing
-  // the work: a U-Net step measured 4.4 s instead of 0.38 s with OMP_WAIT_POLICY=PASSIVE. libgomp reads this when
-  // libtorch is loaded, i.e. below; a value set by the user wins.
-  if (process.env['OMP_WAIT_POLICY'] === undefined) process.env['OMP_WAIT_POLICY'] = 'PASSIVE';
+  // the work: a U-Net step measured 4.4 s instead of 0.38 s with OMP_WAIT_POLICY=PASSIVE. Passive alone costs ~30% on
+  // a quiet machine (threads sleep at once); a short spin first (GOMP_SPINCOUNT=10000) keeps that speed. libgomp reads
+  // both when libtorch is loaded, i.e. below; values set by the user win.
+  for (const [k, v] of [
+    ['OMP_WAIT_POLICY', 'PASSIVE'],
+    ['GOMP_SPINCOUNT', '10000'],
+  ] as const) {
+    if (process.env[k] === undefined) {
+      process.env[k] = v;
+      envSetByMedcl.push(k);
+    }
+  }
   const root = packageRoot();
   const candidates = [
     process.env['MEDCL_NATIVE'],
