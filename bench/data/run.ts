@@ -20,9 +20,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cat, F, getNumThreads, manualSeed, nn, optim, randn, tidy, type Tensor } from '../../src/engine/index.js';
-import { UNetEncoder } from '../../src/models/unet.js';
-import { MLPHead } from '../../src/models/heads.js';
+import { cat, F, getNumThreads, manualSeed, optim, randn, tidy, type Tensor } from '../../src/engine/index.js';
+import { EncoderHead, WIDTHS } from '../workloads.js';
 import { clTciAugment } from '../../src/transforms/presets.js';
 import { contrastiveViews } from '../../src/train/augment.js';
 import { writePhantoms } from '../../src/phantoms/write.js';
@@ -34,7 +33,6 @@ import { metaOf } from '../../src/methods/common.js';
 import { Rng } from '../../src/util/rng.js';
 import { machine, median, round, writeResult } from '../lib.js';
 
-const WIDTHS = [16, 32, 64, 128, 256];
 const SIZE = 128;
 const BATCH = 16;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
@@ -44,17 +42,6 @@ const WARMUP = 2;
 const AUG_PER_ROUND = STEPS_PER_ROUND * 4;
 
 /** The engine benchmark's encoder workload: UNetEncoder (ReLU) + GAP + MLP 256→256→128. */
-class EncoderHead extends nn.Module {
-  encoder = this.registerModule('encoder', new UNetEncoder({ widths: WIDTHS, activation: { kind: 'relu' } }));
-  head = this.registerModule('head', new MLPHead(256, 256, 128));
-  forward(x: Tensor): Tensor {
-    const f = this.encoder.forward(x);
-    const z = this.head.forward(f);
-    f.dispose();
-    return z;
-  }
-}
-
 function timed(fn: () => void): number {
   const t0 = performance.now();
   fn();

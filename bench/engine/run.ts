@@ -10,28 +10,16 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor, getNumThreads } from '../../src/engine/index.js';
-import { UNet, UNetEncoder } from '../../src/models/unet.js';
-import { MLPHead } from '../../src/models/heads.js';
+import { UNet } from '../../src/models/unet.js';
+import { EncoderHead, WIDTHS } from '../workloads.js';
 import { PythonSide, machine, median, round, writeResult } from '../lib.js';
 
-const WIDTHS = [16, 32, 64, 128, 256];
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
 const ENC_BATCH = 16;
 const UNET_BATCH = 8;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
 const WARMUP = 2;
-
-class EncoderHead extends nn.Module {
-  encoder = this.registerModule('encoder', new UNetEncoder({ widths: WIDTHS, activation: { kind: 'relu' } }));
-  head = this.registerModule('head', new MLPHead(256, 256, 128));
-  forward(x: Tensor): Tensor {
-    const f = this.encoder.forward(x);
-    const z = this.head.forward(f);
-    f.dispose();
-    return z;
-  }
-}
 
 interface Workload {
   model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };

@@ -14,13 +14,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { F, getNumThreads, manualSeed, nn, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
-import { UNet, UNetEncoder } from '../../src/models/unet.js';
-import { MLPHead } from '../../src/models/heads.js';
+import { F, getNumThreads, manualSeed, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
+import { UNet } from '../../src/models/unet.js';
+import { EncoderHead, WIDTHS } from '../workloads.js';
 import { autocastScope, type Precision } from '../../src/train/precision.js';
 import { PythonSide, machine, median, round, writeResult } from '../lib.js';
 
-const WIDTHS = [16, 32, 64, 128, 256];
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
 const ENC_BATCH = 16;
 const UNET_BATCH = 8;
@@ -29,17 +28,6 @@ const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2);
 
 /** the engine benchmark's workload (a): U-Net encoder + GAP + MLP 256 -> 256 -> 128 */
-class EncoderHead extends nn.Module {
-  encoder = this.registerModule('encoder', new UNetEncoder({ widths: WIDTHS, activation: { kind: 'relu' } }));
-  head = this.registerModule('head', new MLPHead(256, 256, 128));
-  forward(x: Tensor): Tensor {
-    const f = this.encoder.forward(x);
-    const z = this.head.forward(f);
-    f.dispose();
-    return z;
-  }
-}
-
 type Kind = 'encoder' | 'unet';
 
 interface Workload {
