@@ -16,15 +16,14 @@ import type { Image, PixelArray } from '../io/image.js';
 import type { Manifest, ManifestItem } from '../io/manifest.js';
 import {
   centralSliceRange,
-  ctWindow,
   padCrop,
   padToSquare,
-  percentileNormalize,
   PreprocessCache,
   resample,
   resize2d,
 } from '../preprocess/index.js';
 import type { VolumeInfo } from '../samplers/slices.js';
+import { preprocessForPreset } from './preset-preprocess.js';
 import { tensor, type Tensor } from '../engine/index.js';
 
 export type SlicePreset = 'xray' | 'ct-pcl' | 'ct-polycl';
@@ -195,41 +194,31 @@ function prepare(
   o: Required<Pick<SliceDatasetOptions, 'preset' | 'size' | 'centralFraction'>> & SliceDatasetOptions,
 ): Prepared {
   const size = o.size;
-  if (o.preset === 'xray') {
-    if (image.shape.length !== 2)
-      throw new Error(`SliceDataset: ${item.image}: preset xray expects 2D images, got shape ${image.shape.join('x')}`);
-    const sq = padToSquare(image, { value: 0 });
-    const rs = resize2d(sq, { shape: [size, size] });
-    const norm = percentileNormalize(rs, { low: 1, high: 99 }).image;
-    const lab = label
-      ? resize2d(padToSquare(label, { value: 0 }), { shape: [size, size], interpolation: 'nearest' })
-      : null;
-    return { image: norm, label: lab, keep: [0, 1] };
-  }
-  if (image.shape.length !== 3)
+  const want = o.preset === 'xray' ? 2 : 3;
+  if (image.shape.length !== want)
     throw new Error(
-      `SliceDataset: ${item.image}: preset ${o.preset} expects 3D volumes, got shape ${image.shape.join('x')}`,
+      `SliceDataset: ${item.image}: preset ${o.preset} expects ${want === 2 ? '2D images' : '3D volumes'}, got shape ${image.shape.join('x')}`,
     );
+  // the image steps are the ones `medcl predict` applies (preset-preprocess.ts); labels follow them with nearest
+  const img = preprocessForPreset(image, {
+    preset: o.preset,
+    size,
+    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
+  });
+  const nearest = (l: Image): Image => resize2d(l, { shape: [size, size], interpolation: 'nearest' });
+  if (o.preset === 'xray') {
+    return { image: img, label: label ? nearest(padToSquare(label, { value: 0 })) : null, keep: [0, 1] };
+  }
   if (o.preset === 'ct-pcl') {
-    const { image: norm, background } = percentileNormalize(image, { low: 1, high: 99 });
-    let img = norm;
-    let lab = label;
-    if (o.spacing !== undefined) {
-      img = resample(img, { spacing: [null, o.spacing, o.spacing] });
-      lab = lab ? resample(lab, { spacing: [null, o.spacing, o.spacing], interpolation: 'nearest' }) : null;
-      img = padCrop(img, { shape: [img.shape[0]!, size, size], value: background });
-      lab = lab ? padCrop(lab, { shape: [lab.shape[0]!, size, size], value: 0 }) : null;
-    } else {
-      img = resize2d(img, { shape: [size, size] });
-      lab = lab ? resize2d(lab, { shape: [size, size], interpolation: 'nearest' }) : null;
-    }
+    let lab: Image | null = null;
+    if (label && o.spacing !== undefined) {
+      const rs = resample(label, { spacing: [null, o.spacing, o.spacing], interpolation: 'nearest' });
+      lab = padCrop(rs, { shape: [rs.shape[0]!, size, size], value: 0 });
+    } else if (label) lab = nearest(label);
     return { image: img, label: lab, keep: [0, image.shape[0]!] };
   }
-  const win = ctWindow(image, { level: 40, width: 400 });
-  const img = resize2d(win, { shape: [size, size] });
-  const lab = label ? resize2d(label, { shape: [size, size], interpolation: 'nearest' }) : null;
   const r = centralSliceRange(image.shape[0]!, o.centralFraction);
-  return { image: img, label: lab, keep: [r.start, r.end] };
+  return { image: img, label: label ? nearest(label) : null, keep: [r.start, r.end] };
 }
 
 /** Reads, preprocesses and slices every (selected) manifest item. */
