@@ -9,3 +9,5 @@ export * from './prepare.js';
 export * from './preprocess.js';
 export * from './pretrain.js';
 export * from './registration.js';
+export * from './run.js';
+export * from './downstream/embed.js';
