@@ -210,11 +210,13 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
   mkdirSync(args.out, { recursive: true });
-  const dataDir = path.join(args.out, 'data');
+  // the demo scale uses the demo's phantom set (20 patients), the small scale the test-sized one
+  const sizes = args.scale === 'small' ? 'small' : 'default';
+  const dataDir = path.join(args.out, `data-${sizes}`);
   const manifestFile = path.join(dataDir, 'xray', 'manifest.json');
   if (!existsSync(manifestFile)) {
-    console.log(`writing the small chest X-ray phantoms to ${dataDir}`);
-    await writePhantoms({ out: dataDir, seed: args.seed, kinds: ['xray'], sizes: 'small' });
+    console.log(`writing the ${sizes} chest X-ray phantoms to ${dataDir}`);
+    await writePhantoms({ out: dataDir, seed: args.seed, kinds: ['xray'], sizes });
   }
 
   // 1. step-0 losses

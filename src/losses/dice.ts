@@ -8,6 +8,7 @@
  * ```
  */
 import { F, tidy, type Tensor } from '../engine/index.js';
+import { float32Loss } from './float32.js';
 
 export { crossEntropy } from '../engine/functional.js';
 
@@ -68,7 +69,11 @@ function targetOneHot(fn: string, input: Tensor, target: Tensor): Tensor {
  * Per-class soft Dice scores D_c (the part of the loss before `1 - mean`): shape (C,) for batch Dice, (N, C) with
  * `perSample`. Exposed for logging.
  */
-export function softDiceScores(input: Tensor, target: Tensor, options: SoftDiceOptions = {}): Tensor {
+export const softDiceScores = float32Loss(function softDiceScores(
+  input: Tensor,
+  target: Tensor,
+  options: SoftDiceOptions = {},
+): Tensor {
   const fn = 'softDice';
   if (input.ndim < 3)
     throw new RangeError(`${fn}: input must be (N, C, spatial...), got shape [${input.shape.join(', ')}]`);
@@ -84,14 +89,18 @@ export function softDiceScores(input: Tensor, target: Tensor, options: SoftDiceO
     const denom = probs.sum(dims).add(y.sum(dims));
     return inter.mul(2).add(smooth).div(denom.add(smooth));
   });
-}
+});
 
 /**
  * Soft Dice loss `1 - mean_c D_c` on softmax probabilities against one-hot targets, the mean over the foreground
  * classes (1..C-1) unless `includeBackground`. `input` is (N, C, ...) logits (or probabilities with
  * softmax: false), `target` (N, ...) integer class indices or (N, C, ...) one-hot.
  */
-export function softDiceLoss(input: Tensor, target: Tensor, options: SoftDiceOptions = {}): Tensor {
+export const softDiceLoss = float32Loss(function softDiceLoss(
+  input: Tensor,
+  target: Tensor,
+  options: SoftDiceOptions = {},
+): Tensor {
   const c = input.ndim >= 2 ? input.shape[1]! : 0;
   const includeBackground = options.includeBackground ?? false;
   if (!includeBackground && c < 2)
@@ -103,7 +112,7 @@ export function softDiceLoss(input: Tensor, target: Tensor, options: SoftDiceOpt
     const fg = includeBackground ? d : d.narrow(-1, 1, c - 1);
     return fg.mean().rsub(1);
   });
-}
+});
 
 export interface DiceCEOptions extends SoftDiceOptions {
   /** weight of the Dice term (default 1) */
@@ -118,7 +127,11 @@ export interface DiceCEOptions extends SoftDiceOptions {
  * `diceWeight · softDiceLoss + ceWeight · crossEntropy` on logits (N, C, ...) and class indices (N, ...) or a
  * one-hot (N, C, ...) target, the nnU-Net-style combination. Needs logits (the cross-entropy applies its own log-softmax).
  */
-export function diceCELoss(logits: Tensor, target: Tensor, options: DiceCEOptions = {}): Tensor {
+export const diceCELoss = float32Loss(function diceCELoss(
+  logits: Tensor,
+  target: Tensor,
+  options: DiceCEOptions = {},
+): Tensor {
   if (options.softmax === false)
     throw new RangeError('diceCELoss: needs logits (softmax: false is not supported: cross-entropy takes logits)');
   const wd = options.diceWeight ?? 1;
@@ -136,4 +149,4 @@ export function diceCELoss(logits: Tensor, target: Tensor, options: DiceCEOption
     const ce = F.crossEntropy(logits, ceTarget, { weight: options.classWeights ?? null });
     return dice.mul(wd).add(ce.mul(wc));
   });
-}
+});

@@ -26,6 +26,7 @@
  * without positives) and counted in `queriesWithoutNegatives`. Everything is computed with log-sum-exp.
  */
 import { cat, full, where, type Tensor } from '../engine/index.js';
+import { float32Loss } from './float32.js';
 
 export type DrasclrNeighbourForm = 'eq8' | 'summedLogits';
 
@@ -124,7 +125,12 @@ function reduce(perQuery: Tensor, has: Tensor, reduction: 'mean' | 'none'): Tens
 }
 
 /** Local contrastive loss L_l (eq. 6). q, kPos: [B, D]; negatives: [K, D] (the landmark's queue). */
-export function drasclrLocalLoss(q: Tensor, kPos: Tensor, negatives: Tensor, opts: DrasclrLossOptions = {}): Tensor {
+export const drasclrLocalLoss = float32Loss(function drasclrLocalLoss(
+  q: Tensor,
+  kPos: Tensor,
+  negatives: Tensor,
+  opts: DrasclrLossOptions = {},
+): Tensor {
   const who = 'drasclrLocalLoss';
   const tau = checkTemperature(who, opts.temperature ?? DRASCLR_TEMPERATURE);
   const { b, k } = checkShapes(who, 'q', q, 2, kPos, negatives, opts.valid);
@@ -132,13 +138,13 @@ export function drasclrLocalLoss(q: Tensor, kPos: Tensor, negatives: Tensor, opt
   const neg = maskLogits(q.matmul(cleanNegatives(negatives, opts.valid).T).div(tau), opts.valid); // [B, K]
   const perQuery = cat([pos, neg], 1).logsumexp(1).sub(pos.squeeze(1)); // -log softmax of the positive
   return reduce(perQuery, hasNegatives(b, k, opts.valid, q), opts.reduction ?? 'mean');
-}
+});
 
 /**
  * Neighbouring contrastive loss L_n (eq. 8). r: [B, ℓ, D] the neighbour patches' embeddings (query encoder),
  * kPos: [B, D] the anchor patch's positive key, negatives: [K, D] the anchor landmark's queue.
  */
-export function drasclrNeighbourLoss(
+export const drasclrNeighbourLoss = float32Loss(function drasclrNeighbourLoss(
   r: Tensor,
   kPos: Tensor,
   negatives: Tensor,
@@ -164,7 +170,7 @@ export function drasclrNeighbourLoss(
   const all = cat([pos, neg.flatten(1)], 1); // [B, ℓ (1 + K)]
   const perQuery = all.logsumexp(1).sub(pos.logsumexp(1));
   return reduce(perQuery, has, opts.reduction ?? 'mean');
-}
+});
 
 export interface DrasclrLossInput {
   /** [B, D] normalised query embeddings of the anchor patches */

@@ -10,6 +10,7 @@
 import { cat, eye, ones, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { ViewLayout } from '../relations/expand.js';
 import { checkTau, check2d, maskedLogSumExp } from './masked-lse.js';
+import { float32Loss } from './float32.js';
 
 export interface NtXentOptions {
   /** temperature; 0.1 as in CL-TCI's SimCLR baseline (SimCLR itself tuned it per batch size) */
@@ -38,7 +39,7 @@ function partnerRows(n: number, layout: ViewLayout): number[] {
  * view of the same sample; the mean over the 2N views. (The SupCon loss with the identity relation is the same
  * number.)
  */
-export function ntXentLoss(z: Tensor, options: NtXentOptions = {}): Tensor {
+export const ntXentLoss = float32Loss(function ntXentLoss(z: Tensor, options: NtXentOptions = {}): Tensor {
   const fn = 'ntXentLoss';
   const tau = options.tau ?? 0.1;
   checkTau(fn, tau);
@@ -55,7 +56,7 @@ export function ntXentLoss(z: Tensor, options: NtXentOptions = {}): Tensor {
     const lPos = logits.gather(1, partner); // (M, 1)
     return lse.sub(lPos).mean();
   });
-}
+});
 
 export interface InfoNCEOptions {
   /** temperature; 0.1 as in CL-TCI's MoCo (MoCo v1 used 0.07, DrasCLR 0.2) */
@@ -73,7 +74,12 @@ export interface InfoNCEOptions {
  * `q` and `kPos` are (B, D); `negatives` is (K, D), shared by every query (a queue), or (B, K, D), one set per
  * query. Keys and negatives are used as given: detach them so no gradient reaches the momentum encoder.
  */
-export function infoNCE(q: Tensor, kPos: Tensor, negatives: Tensor, options: InfoNCEOptions = {}): Tensor {
+export const infoNCE = float32Loss(function infoNCE(
+  q: Tensor,
+  kPos: Tensor,
+  negatives: Tensor,
+  options: InfoNCEOptions = {},
+): Tensor {
   const fn = 'infoNCE';
   const tau = options.tau ?? 0.1;
   checkTau(fn, tau);
@@ -104,4 +110,4 @@ export function infoNCE(q: Tensor, kPos: Tensor, negatives: Tensor, options: Inf
     const lse = maskedLogSumExp(logits, candidates);
     return lse.sub(logits.narrow(1, 0, 1)).mean();
   });
-}
+});

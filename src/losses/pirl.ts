@@ -20,6 +20,7 @@
  */
 import { tidy, type Tensor } from '../engine/index.js';
 import { infoNCE } from './infonce.js';
+import { float32Loss } from './float32.js';
 
 /** PIRL's λ: the weight of the transformed-image term */
 export const PIRL_LAMBDA = 0.5;
@@ -46,7 +47,7 @@ export interface PirlLossResult {
  * `f` = f(v_I) (B, D), `g` = g(v_{I^t}) (B, D), `memory` = m_I (B, D) the bank rows of the batch's images,
  * `negatives` (B, K, D) per image (as `MemoryBank.negatives`) or (K, D) shared.
  */
-export function pirlLoss(
+export const pirlLoss = float32Loss(function pirlLoss(
   f: Tensor,
   g: Tensor,
   memory: Tensor,
@@ -64,4 +65,4 @@ export function pirlLoss(
     const loss = transformed.mul(lambda).add(original.mul(1 - lambda));
     return { loss, transformed, original };
   });
-}
+});

@@ -8,6 +8,7 @@
  * ```
  */
 import { arange, cat, F, randint, tidy, type Generator, type Tensor } from '../engine/index.js';
+import { float32Loss } from './float32.js';
 
 /** number of rotation classes */
 export const ROTATION_CLASSES = 4;
@@ -69,7 +70,7 @@ export function rotationBatch(x: Tensor, options: RotationBatchOptions = {}): Ro
 }
 
 /** Cross-entropy of rotation logits (B, 4) against labels (B,) int64 in 0..3, mean over the batch. */
-export function rotationLoss(logits: Tensor, labels: Tensor): Tensor {
+export const rotationLoss = float32Loss(function rotationLoss(logits: Tensor, labels: Tensor): Tensor {
   if (logits.ndim !== 2 || logits.shape[1] !== ROTATION_CLASSES)
     throw new RangeError(`rotationLoss: logits must be (B, 4), got shape [${logits.shape.join(', ')}]`);
   if (labels.ndim !== 1 || labels.shape[0] !== logits.shape[0])
@@ -77,4 +78,4 @@ export function rotationLoss(logits: Tensor, labels: Tensor): Tensor {
       `rotationLoss: labels must be (${logits.shape[0]},) to match logits, got shape [${labels.shape.join(', ')}]`,
     );
   return F.crossEntropy(logits, labels);
-}
+});

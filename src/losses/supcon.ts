@@ -11,6 +11,7 @@
 import { cat, eye, ones, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { RelationMask } from '../relations/mask.js';
 import { checkTau, check2d, maskedLogSumExp, SUPCON_BASE_TEMPERATURE } from './masked-lse.js';
+import { float32Loss } from './float32.js';
 
 export interface SupConOptions {
   /** temperature; 0.1 in CL-TCI and PCL */
@@ -83,7 +84,11 @@ function positivesTensor(fn: string, positives: PositiveMask, m: number, device:
  * max. Anchors without positives are skipped and counted; if no anchor has a positive the function throws rather
  * than return NaN.
  */
-export function supConLoss(z: Tensor, positives: PositiveMask, options: SupConOptions = {}): SupConResult {
+export const supConLoss = float32Loss(function supConLoss(
+  z: Tensor,
+  positives: PositiveMask,
+  options: SupConOptions = {},
+): SupConResult {
   const fn = 'supConLoss';
   const tau = options.tau ?? 0.1;
   checkTau(fn, tau);
@@ -113,7 +118,7 @@ export function supConLoss(z: Tensor, positives: PositiveMask, options: SupConOp
   });
   pos.dispose();
   return { loss, anchors, skipped: m - anchors };
-}
+});
 
 export interface SupConQueueKeys {
   /** (B, D) each query's own key (the other augmentation, from the momentum encoder) */
@@ -141,7 +146,7 @@ export interface SupConQueueOptions extends SupConOptions {
  * Every query has at least its own key as positive, so `skipped` is 0. Keys are used as given: detach them (or
  * compute them under noGrad) so that no gradient reaches the momentum encoder.
  */
-export function supConQueueLoss(
+export const supConQueueLoss = float32Loss(function supConQueueLoss(
   q: Tensor,
   keys: SupConQueueKeys,
   keyPositives: Tensor,
@@ -188,7 +193,7 @@ export function supConQueueLoss(
     return l;
   });
   return { loss, anchors: b, skipped: 0 };
-}
+});
 
 /**
  * (B, K) bool: queued key j is a positive of query i when they carry the same id (patient). Negative ids mean

@@ -8,6 +8,7 @@
  */
 import { tidy, type Tensor } from '../engine/index.js';
 import { checkTau, check2d } from './masked-lse.js';
+import { float32Loss } from './float32.js';
 
 export interface TripletContrastiveOptions {
   /** temperature; default 1 / (number of anchors in the batch), PolyCL's choice */
@@ -15,7 +16,7 @@ export interface TripletContrastiveOptions {
 }
 
 /** Mean over the M anchors of the triplet contrastive loss; `anchor`, `positive`, `negative` are (M, D). */
-export function tripletContrastiveLoss(
+export const tripletContrastiveLoss = float32Loss(function tripletContrastiveLoss(
   anchor: Tensor,
   positive: Tensor,
   negative: Tensor,
@@ -39,4 +40,4 @@ export function tripletContrastiveLoss(
     const sNeg = anchor.mul(negative).sum(1);
     return sNeg.sub(sPos).div(tau).softplus().mean();
   });
-}
+});

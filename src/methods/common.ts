@@ -7,6 +7,7 @@ import type { SliceDataset } from '../data/slice-dataset.js';
 import type { SampleMeta } from '../relations/meta.js';
 import { contrastiveViews } from '../train/augment.js';
 import type { Rng } from '../util/rng.js';
+import { normalizeEmbeddings } from '../losses/float32.js';
 
 /** The U-Net encoder of METHODS.md (conv-BN-LeakyReLU ×2 per level) with the config's widths. */
 export function buildEncoder(cfg: PretrainConfig): UNetEncoder {
@@ -39,7 +40,7 @@ export class Projector extends nn.Module {
     const f = this.encoder.forward(x);
     const g = this.head.forward(f);
     f.dispose();
-    const z = F.normalize(g, { dim: 1 });
+    const z = normalizeEmbeddings(g);
     g.dispose();
     return z;
   }

@@ -30,6 +30,7 @@ import type { Transform } from '../transforms/batch.js';
 import type { LandmarkPatchDataset } from '../drasclr/patches.js';
 import type { DrasclrConfig } from '../drasclr/config.js';
 import type { Rng } from '../util/rng.js';
+import { normalizeEmbeddings } from '../losses/float32.js';
 
 export const drasclr = {
   name: 'drasclr',
@@ -150,7 +151,7 @@ export function createDrasclrRun(
   const augment = options.augment ?? drasClrAugment();
   const loc = (l: number): number[] => [...dataset.landmarks[l]!.location];
   const embedUnit = (x: Tensor, l: number, key: boolean): Tensor =>
-    tidy(() => F.normalize(key ? momentum.forwardKey(x, loc(l)) : encoder.forward(x, loc(l)), { dim: 1 }));
+    tidy(() => normalizeEmbeddings(key ? momentum.forwardKey(x, loc(l)) : encoder.forward(x, loc(l))));
   let pending: { landmark: number; keys: Tensor; ids: number[] } | null = null;
 
   return {

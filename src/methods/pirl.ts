@@ -13,6 +13,7 @@ import { contrastiveViews } from '../train/augment.js';
 import type { MethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { batchIds } from './multi-positive.js';
+import { normalizeEmbeddings } from '../losses/float32.js';
 
 class PirlHeads extends nn.Module {
   readonly f: nn.Linear;
@@ -68,13 +69,13 @@ export const pirl: MethodDefinition = {
         const ids = batchIds(batch);
         const n = ids.length;
         const [view] = contrastiveViews(ds.imageBatch(ids), rng, cfg.augment, 1);
-        const f = F.normalize(heads.f.forward(pooled(view!)), { dim: 1 });
+        const f = normalizeEmbeddings(heads.f.forward(pooled(view!)));
         const jig = jigsawTiles(view!, { grid: 3, generator: new Generator(rng.int(0, 2 ** 31)) });
         const [, t, c, h, w] = jig.tiles.shape as [number, number, number, number, number];
         const tileFeat = heads.tile
           .forward(pooled(jig.tiles.reshape(n * t, c, h, w)))
           .reshape(n, t * cfg.projectionDim);
-        const g = F.normalize(heads.g.forward(tileFeat), { dim: 1 });
+        const g = normalizeEmbeddings(heads.g.forward(tileFeat));
         const memory = bank.get(ids);
         const negs = bank.negatives(ids, negatives);
         const r = pirlLoss(f, g, memory, negs, { tau: cfg.tau });
@@ -99,7 +100,7 @@ export const pirl: MethodDefinition = {
         if (sd.size) bank.loadState(sd);
       },
       embed(images) {
-        return noGrad(() => tidy(() => F.normalize(heads.f.forward(pooled(images)), { dim: 1 })));
+        return noGrad(() => tidy(() => normalizeEmbeddings(heads.f.forward(pooled(images)))));
       },
     };
   },

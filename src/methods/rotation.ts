@@ -10,6 +10,7 @@ import { buildEncoder } from './common.js';
 import { LinearHead } from '../models/heads.js';
 import { contrastiveViews } from '../train/augment.js';
 import { batchIds } from './multi-positive.js';
+import { normalizeEmbeddings } from '../losses/float32.js';
 
 export const rotation: MethodDefinition = {
   name: 'rotation',
@@ -41,7 +42,7 @@ export const rotation: MethodDefinition = {
         return noGrad(() =>
           tidy(() => {
             const f = encoder.forward(images);
-            return F.normalize(f.mean([2, 3]), { dim: 1 });
+            return normalizeEmbeddings(f.mean([2, 3]));
           }),
         );
       },
