@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'batch size', int)
     .option('--lr <x>', 'learning rate', num)
     .option('--seed <n>', 'random seed', int)
-    .option('--precision <p>', 'fp32 | bf16-mixed')
+    .option('--precision <p>', 'auto (default: bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere) | fp32 | bf16-mixed')
     .action(async (o: Record<string, string | number | undefined>) => {
       const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
       const cli: Record<string, unknown> = {

@@ -29,6 +29,13 @@ import { overlayPng } from '../report/overlay.js';
 import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
 import { parseExperimentConfig, type ExperimentConfig, type ExperimentInput } from './config.js';
 import type { PretrainConfig } from '../train/config.js';
+import {
+  DEFAULT_PRECISION_SETTING,
+  describePrecision,
+  resolvePrecision,
+  type PrecisionSetting,
+} from '../train/precision-default.js';
+import type { Precision } from '../train/precision.js';
 
 export interface CellRecord extends ResultRecord {
   /** per test case */
@@ -117,11 +124,24 @@ export async function runExperiment(
   const started = Date.now();
   const cfg: ExperimentConfig = parseExperimentConfig(input);
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // one precision per stage for the whole experiment, resolved here ('auto' -> this machine's default) and written
+  // into config.json
+  for (const stage of ['pretrain', 'finetune'] as const) {
+    const rec = cfg[stage] as Record<string, unknown>;
+    const setting = (rec['precision'] ?? DEFAULT_PRECISION_SETTING) as PrecisionSetting;
+    try {
+      rec['precision'] = resolvePrecision(setting).precision;
+    } catch (e) {
+      throw new Error(`experiment: ${stage}.precision: ${(e as Error).message}`);
+    }
+  }
   const out = path.resolve(cfg.out);
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   const cacheDir = cfg.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache');
 
+  for (const stage of ['pretrain', 'finetune'] as const)
+    log(`experiment ${cfg.name}: ${stage} ${describePrecision((cfg[stage] as { precision: Precision }).precision)}`);
   log(`experiment ${cfg.name}: reading ${cfg.data}`);
   const manifest = await loadManifest(cfg.data);
   const dsAll = await buildSliceDataset(manifest, {

@@ -1,5 +1,5 @@
 /** Pieces every 2D contrastive method shares: the encoder f, the projection head g, and z = normalize(g(f(x))). */
-import { F, nn, cat, type Tensor } from '../engine/index.js';
+import { nn, cat, type Tensor } from '../engine/index.js';
 import { UNetEncoder } from '../models/unet.js';
 import { MLPHead } from '../models/heads.js';
 import type { PretrainConfig } from '../train/config.js';

@@ -18,7 +18,7 @@
  * At the start every queue is empty: the first visits of a landmark have no negatives, their queries are left out of
  * the loss (counted in `withoutNegatives`, the loss is then 0).
  */
-import { F, keep, noGrad, stack, tensor, tidy, type Tensor } from '../engine/index.js';
+import { keep, noGrad, stack, tensor, tidy, type Tensor } from '../engine/index.js';
 import { DrasclrEncoder, DRASCLR_LAYERS } from '../models/drasclr-encoder.js';
 import { MomentumEncoder } from '../queues/momentum.js';
 import { LandmarkBanks } from '../queues/landmark-banks.js';

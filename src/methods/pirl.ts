@@ -4,7 +4,7 @@
  * memory-bank entry m_I and pushed from other images' entries (NCE, eq. 5, λ = 0.5, τ = 0.07); the bank is an EMA
  * (0.5) of f(v_I). Negatives: `queueSize` bank entries drawn per image (PIRL used 32,000).
  */
-import { F, Generator, nn, noGrad, tidy, type Tensor } from '../engine/index.js';
+import { Generator, nn, noGrad, tidy, type Tensor } from '../engine/index.js';
 import { RandomSampler } from '../samplers/random.js';
 import { MemoryBank } from '../queues/memory-bank.js';
 import { pirlLoss } from '../losses/pirl.js';

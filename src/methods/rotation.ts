@@ -2,7 +2,7 @@
  * Rotation prediction (Gidaris et al. 2018), CL-TCI's baseline: the encoder learns to tell which of 0/90/180/270°
  * an image was rotated by; head = global average pool + a linear layer to 4 classes.
  */
-import { noGrad, tidy, F, type Tensor } from '../engine/index.js';
+import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import { RandomSampler } from '../samplers/random.js';
 import { rotationBatch, rotationLoss, ROTATION_CLASSES } from '../losses/rotation.js';
 import type { MethodDefinition } from './method.js';

@@ -3,6 +3,7 @@
  * be re-run. Defaults are the papers' numbers (METHODS.md); each method overrides what its paper says.
  */
 import { z } from 'zod';
+import { precisionField } from './precision-default.js';
 
 export const encoderSchema = z
   .object({
@@ -62,7 +63,8 @@ export const pretrainSchema = z
     seed: z.number().int().min(0).default(0),
     /** write a checkpoint every N epochs (and at the end) */
     checkpointEvery: z.number().int().positive().default(1),
-    precision: z.enum(['fp32', 'bf16-mixed']).default('fp32'),
+    /** 'auto' (default): bf16-mixed where the hardware has native bf16, fp32 elsewhere (precision-default.ts) */
+    precision: precisionField,
     /** on-disk cache of preprocessed volumes (default: <out>/../.cache) */
     cacheDir: z.string().optional(),
     /** restrict pre-training to these manifest items (protocols pass the training folds) */

@@ -33,6 +33,8 @@ import { autocastScope } from './precision.js';
 import { segmentationAugment } from './augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
 import type { TensorModule } from '../methods/common.js';
+import { precisionField } from './precision-default.js';
+import { describePrecision } from './precision-default.js';
 
 export const finetuneSchema = z
   .object({
@@ -55,7 +57,8 @@ export const finetuneSchema = z
     /** also compute HD95 (mm) on the test set */
     hausdorff: z.boolean().default(true),
     seed: z.number().int().min(0).default(0),
-    precision: z.enum(['fp32', 'bf16-mixed']).default('fp32'),
+    /** 'auto' (default): bf16-mixed where the hardware has native bf16, fp32 elsewhere (precision-default.ts) */
+    precision: precisionField,
   })
   .strict();
 
@@ -214,6 +217,8 @@ export async function finetune(
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
   const cfg = parseFinetuneConfig(input);
+  if (options.progress !== undefined && options.progress !== 'quiet')
+    process.stderr.write(`finetune ${cfg.model}: ${describePrecision(cfg.precision)}\n`);
   if (split.train.length === 0) throw new Error('finetune: the training split is empty');
   for (const id of [...split.train, ...split.val, ...split.test]) {
     if (!ds.labels[id]) throw new Error(`finetune: sample ${ds.describe(id)} has no label map`);

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cudaIsAvailable } from '../engine/index.js';
+import { z } from 'zod';
 import type { Precision } from './precision.js';
 
 export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16-mixed'];
@@ -95,4 +96,34 @@ export function choosePrecision(opts: ChoosePrecisionOptions = {}): PrecisionCho
 /** 'bf16-mixed' where the hardware has native bf16, else 'fp32' (see choosePrecision). */
 export function defaultPrecision(device = 'cpu'): Precision {
   return choosePrecision({ device }).precision;
+}
+
+/**
+ * What a config may say: a precision, or 'auto' = choosePrecision()'s choice for this machine. The default of the
+ * training configs is DEFAULT_PRECISION_SETTING; bf16-mixed passed the accuracy guard (bench/precision/guard.ts).
+ */
+export type PrecisionSetting = Precision | 'auto';
+export const PRECISION_SETTINGS: readonly PrecisionSetting[] = ['auto', ...PRECISIONS];
+export const DEFAULT_PRECISION_SETTING: PrecisionSetting = 'auto';
+
+/** A precision setting resolved on `device`: 'auto' becomes this machine's default, the others stay. */
+export function resolvePrecision(setting: PrecisionSetting, device = 'cpu'): PrecisionChoice {
+  if (setting === 'auto') return choosePrecision({ device });
+  if (!(PRECISIONS as readonly string[]).includes(setting))
+    throw new Error(`precision must be one of ${PRECISION_SETTINGS.join(', ')}, got "${String(setting)}"`);
+  return { precision: setting, reason: 'requested' };
+}
+
+/** The zod field of the training configs: parses 'auto' | 'fp32' | 'bf16-mixed' and resolves 'auto' at once. */
+export const precisionField = z
+  .enum(['auto', 'fp32', 'bf16-mixed'])
+  .default(DEFAULT_PRECISION_SETTING as 'auto')
+  .transform((p): Precision => resolvePrecision(p).precision);
+
+/** The line a run prints at its start: the precision and why. */
+export function describePrecision(precision: Precision, device = 'cpu'): string {
+  const auto = choosePrecision({ device });
+  return auto.precision === precision
+    ? `precision: ${precision} (${auto.reason === 'MEDCL_PRECISION' ? 'MEDCL_PRECISION' : `this machine's default: ${auto.reason}`})`
+    : `precision: ${precision} (requested; this machine's default is ${auto.precision}: ${auto.reason})`;
 }

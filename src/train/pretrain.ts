@@ -28,6 +28,7 @@ import { parsePretrainConfig, type PretrainConfig, type PretrainInput } from './
 import { ModuleBundle, JsonlLog, checkedLoss, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { autocastScope } from './precision.js';
+import { describePrecision } from './precision-default.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -104,6 +105,8 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
     }
   }
   writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
+  if (options.progress !== 'quiet')
+    process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
 
   const dataset =
     options.dataset ??

@@ -12,8 +12,11 @@ import {
   choosePrecision,
   cpuBf16Features,
   cpuHasNativeBf16,
+  describePrecision,
   parseComputeCapabilities,
+  resolvePrecision,
 } from '../../src/train/precision-default.js';
+import { resolvePretrainConfig } from '../../src/train/pretrain.js';
 import { cudaIsAvailable } from '../../src/engine/index.js';
 
 // abridged /proc/cpuinfo of a Sapphire Rapids core (AMX + AVX512-BF16) and of a Skylake-SP core (neither)
@@ -98,5 +101,38 @@ test('without a CUDA device, the cuda default is fp32 whatever the CPU flags', (
     assert.deepEqual(c, { precision: 'fp32', reason: 'no CUDA GPU with native bf16 (compute capability >= 8.0)' });
   } else {
     assert.ok(c.precision === 'fp32' || c.precision === 'bf16-mixed');
+  }
+});
+
+test("'auto' resolves to this machine's choice (MEDCL_PRECISION forces it); explicit settings stay; config.json holds the resolved value", async () => {
+  const saved = process.env['MEDCL_PRECISION'];
+  try {
+    for (const forced of ['fp32', 'bf16-mixed'] as const) {
+      process.env['MEDCL_PRECISION'] = forced;
+      assert.deepEqual(resolvePrecision('auto'), { precision: forced, reason: 'MEDCL_PRECISION' });
+      assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, forced);
+      assert.equal(
+        resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'auto' }).precision,
+        forced,
+      );
+      assert.match(describePrecision(forced), /MEDCL_PRECISION/);
+      const other = forced === 'fp32' ? 'bf16-mixed' : 'fp32';
+      assert.deepEqual(resolvePrecision(other), { precision: other, reason: 'requested' });
+      assert.match(
+        describePrecision(other),
+        new RegExp(`^precision: ${other} \\(requested; this machine's default is ${forced}`),
+      );
+    }
+    delete process.env['MEDCL_PRECISION'];
+    const here = choosePrecision().precision;
+    assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, here);
+    assert.throws(
+      () => resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'fp16' as never }),
+      /precision/,
+    );
+    assert.throws(() => resolvePrecision('half' as never), /precision must be one of auto, fp32, bf16-mixed/);
+  } finally {
+    if (saved === undefined) delete process.env['MEDCL_PRECISION'];
+    else process.env['MEDCL_PRECISION'] = saved;
   }
 });
