@@ -11,3 +11,4 @@ export * from './pretrain.js';
 export * from './registration.js';
 export * from './run.js';
 export * from './downstream/embed.js';
+export * from './downstream/outcomes.js';
