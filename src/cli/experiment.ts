@@ -1,17 +1,31 @@
-/** `medcl experiment --config exp.json`: methods × label budgets × folds; resumable; table, plot, report. */
+/**
+ * `medcl experiment --config exp.json`: methods × label budgets × folds; resumable; table, plot, report. A config with
+ * `"kind": "drasclr-ablation"` runs the DrasCLR ablations instead (src/experiment/drasclr-ablation.ts).
+ */
 import { Command } from 'commander';
+import path from 'node:path';
 import { runExperiment } from '../experiment/experiment.js';
+import { runDrasclrAblation } from '../experiment/drasclr-ablation.js';
 import { readJsonFile } from './pretrain.js';
 
 export function register(program: Command): void {
   program
     .command('experiment')
     .description('pre-train, fine-tune and evaluate methods x label budgets x folds (resumable)')
-    .requiredOption('--config <file>', 'experiment config JSON (see src/experiment/config.ts)')
+    .requiredOption(
+      '--config <file>',
+      'experiment config JSON (src/experiment/config.ts; with "kind": "drasclr-ablation", src/experiment/drasclr-ablation.ts)',
+    )
     .option('--out <dir>', 'output folder (overrides the config)')
     .action(async (o: { config: string; out?: string }) => {
       const cfg = readJsonFile(o.config, 'experiment config');
-      const r = await runExperiment({ ...cfg, ...(o.out ? { out: o.out } : {}) } as never);
+      const input = { ...cfg, ...(o.out ? { out: o.out } : {}) };
+      if (cfg['kind'] === 'drasclr-ablation') {
+        const a = await runDrasclrAblation(input as never);
+        process.stdout.write(`table: ${path.join(a.out, 'ablation.md')}\n`);
+        return;
+      }
+      const r = await runExperiment(input as never);
       process.stdout.write(`report: ${r.report}\n`);
     });
 }

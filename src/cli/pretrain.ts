@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pretrain } from '../train/pretrain.js';
 import { METHODS } from '../methods/registry.js';
+import { pretrainDrasclr } from '../drasclr/pretrain.js';
 
 function int(v: string): number {
   const n = Number(v);
@@ -36,7 +37,9 @@ export function readJsonFile(file: string, what: string): Record<string, unknown
 export function register(program: Command): void {
   program
     .command('pretrain')
-    .description(`contrastive pre-training of an encoder (methods: ${METHODS.map((m) => m.name).join(', ')})`)
+    .description(
+      `contrastive pre-training of an encoder (methods: ${[...METHODS.map((m) => m.name), 'drasclr'].join(', ')}; drasclr takes a 3D lung CT manifest, more options in pretrain-drasclr)`,
+    )
     .requiredOption('--method <name>', 'pre-training method')
     .requiredOption('--data <manifest>', 'dataset manifest (JSON or CSV)')
     .requiredOption('--out <dir>', 'output folder (checkpoint, encoder.safetensors, log.jsonl, config.json)')
@@ -47,7 +50,10 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'batch size', int)
     .option('--lr <x>', 'learning rate', num)
     .option('--seed <n>', 'random seed', int)
-    .option('--precision <p>', 'auto (default: bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere) | fp32 | bf16-mixed')
+    .option(
+      '--precision <p>',
+      'auto (default: bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere) | fp32 | bf16-mixed',
+    )
     .action(async (o: Record<string, string | number | undefined>) => {
       const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
       const cli: Record<string, unknown> = {
@@ -63,6 +69,20 @@ export function register(program: Command): void {
         precision: o['precision'],
       };
       for (const k of Object.keys(cli)) if (cli[k] === undefined) delete cli[k];
+      if (cli['method'] === 'drasclr') {
+        // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
+        for (const k of ['preset', 'size'])
+          if (cli[k] !== undefined)
+            throw new Error(
+              `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
+            );
+        const { method: _method, ...rest } = { ...fromFile, ...cli };
+        const d = await pretrainDrasclr(rest as never);
+        process.stdout.write(
+          `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
+        );
+        return;
+      }
       const r = await pretrain({ ...fromFile, ...cli } as never);
       process.stdout.write(
         `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +

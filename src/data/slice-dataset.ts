@@ -14,14 +14,7 @@
 import { readImage } from '../io/read.js';
 import type { Image, PixelArray } from '../io/image.js';
 import type { Manifest, ManifestItem } from '../io/manifest.js';
-import {
-  centralSliceRange,
-  padCrop,
-  padToSquare,
-  PreprocessCache,
-  resample,
-  resize2d,
-} from '../preprocess/index.js';
+import { centralSliceRange, padCrop, padToSquare, PreprocessCache, resample, resize2d } from '../preprocess/index.js';
 import type { VolumeInfo } from '../samplers/slices.js';
 import { preprocessForPreset } from './preset-preprocess.js';
 import { tensor, type Tensor } from '../engine/index.js';

@@ -3,6 +3,7 @@
  * the paper's numbers (Yu et al. §4.1, METHODS.md §4) where it gives them; the others are ours and say so.
  */
 import { z } from 'zod';
+import { precisionField } from '../train/precision-default.js';
 
 export const drasclrLayerSchema = z
   .object({ out: z.number().int().positive(), stride: z.number().int().positive() })
@@ -75,6 +76,8 @@ export const drasclrConfigSchema = z
     headHidden: z.number().int().positive().default(128),
     projectionDim: z.number().int().positive().default(128),
 
+    /** 'auto' (default): bf16-mixed where the hardware has native bf16, else fp32 (src/train/precision-default.ts) */
+    precision: precisionField,
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().positive().default(1),
     /** on-disk cache of lung masks, registrations and patches (default: <out>/cache) */

@@ -12,3 +12,7 @@ export * from './registration.js';
 export * from './run.js';
 export * from './downstream/embed.js';
 export * from './downstream/outcomes.js';
+export * from './evaluate-outcomes.js';
+export * from './downstream/patch-labels.js';
+export * from './downstream/patch-classifier.js';
+export * from './downstream/dense-prediction.js';

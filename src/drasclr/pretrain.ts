@@ -22,6 +22,8 @@ import { Progress } from '../train/progress.js';
 import { Rng } from '../util/rng.js';
 import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from './config.js';
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from './prepare.js';
+import { autocastScope } from '../train/precision.js';
+import { describePrecision } from '../train/precision-default.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -47,7 +49,7 @@ export interface DrasclrPretrainResult {
 }
 
 /** settings a resumed run may change; every other one must match the checkpoint's run */
-const MAY_CHANGE: readonly (keyof DrasclrConfig)[] = ['epochs', 'checkpointEvery', 'cacheDir', 'out'];
+const MAY_CHANGE: readonly (keyof DrasclrConfig)[] = ['epochs', 'checkpointEvery', 'cacheDir', 'out', 'precision'];
 
 function checkResumable(out: string, prev: Record<string, unknown>, cfg: DrasclrConfig): void {
   const keys = new Set([...Object.keys(prev), ...Object.keys(cfg)]);
@@ -81,6 +83,7 @@ export async function pretrainDrasclr(
   if (existsSync(ckptFile) && existsSync(configFile))
     checkResumable(out, JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>, cfg);
   writeJson(configFile, cfg);
+  log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
 
   const manifest = await loadManifest(cfg.data);
   const prepared: PreparedData = await prepareLandmarkPatches(manifest, cfg, {
@@ -171,7 +174,7 @@ export async function pretrainDrasclr(
         const rng = new Rng(seed);
         const t0 = performance.now();
         const record = tidy(() => {
-          const o = run.step(batch, rng);
+          const o = autocastScope(cfg.precision, () => run.step(batch, rng));
           const value = checkedLoss(o.loss, epoch, batch.index, lastCheckpoint);
           opt.zeroGrad();
           o.loss.backward();
