@@ -14,6 +14,7 @@ import { register as registerPretrain } from './pretrain.js';
 import { register as registerExperiment } from './experiment.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerPretrainDrasclr } from './pretrain-drasclr.js';
+import { register as registerEvaluateDrasclr } from './evaluate-drasclr.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerDemo(program);
   registerPretrainDrasclr(program);
+  registerEvaluateDrasclr(program);
   return program;
 }
 

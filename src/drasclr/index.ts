@@ -16,3 +16,4 @@ export * from './evaluate-outcomes.js';
 export * from './downstream/patch-labels.js';
 export * from './downstream/patch-classifier.js';
 export * from './downstream/dense-prediction.js';
+export * from './evaluate.js';
