@@ -14,14 +14,15 @@ import type { ExperimentInput } from './config.js';
 import { summarize, tableToMarkdown } from '../report/table.js';
 import { linePlotSvg, seriesFromTable, svgToPng } from '../report/plot.js';
 import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
+import { demoLungCtPhantoms, runDrasclrDemo } from './demo-drasclr.js';
 
 export interface DemoOptions {
   out: string;
   seed?: number;
   /** 'default' (about 10 min on 2 cores) or 'tiny' (seconds; for tests) */
   scale?: 'default' | 'tiny';
-  /** which data sets (default both) */
-  datasets?: ('xray' | 'ct')[];
+  /** which data sets (default all three; lungct = the DrasCLR part) */
+  datasets?: ('xray' | 'ct' | 'lungct')[];
   log?: (line: string) => void;
   progress?: 'bar' | 'lines' | 'quiet';
 }
@@ -87,11 +88,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const seed = options.seed ?? 0;
   const tiny = options.scale === 'tiny';
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const kinds = options.datasets ?? ['xray', 'ct'];
+  const datasets = options.datasets ?? ['xray', 'ct', 'lungct'];
+  const kinds = datasets.filter((k): k is 'xray' | 'ct' => k !== 'lungct');
   mkdirSync(out, { recursive: true });
   const dataDir = path.join(out, 'data');
   log(`demo: writing phantoms to ${dataDir}`);
-  await writePhantoms({ out: dataDir, seed, kinds, sizes: tiny ? 'small' : 'default' });
+  await writePhantoms({
+    out: dataDir,
+    seed,
+    kinds: datasets,
+    sizes: tiny ? 'small' : 'default',
+    lungct: demoLungCtPhantoms(tiny),
+  });
 
   const experiments: Record<string, ExperimentResult> = {};
   const all: (CellRecord & { group: string })[] = [];
@@ -101,6 +109,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     experiments[kind] = r;
     for (const rec of r.records) all.push({ ...rec, group: kind });
   }
+  const drasclr = datasets.includes('lungct')
+    ? (log('demo: DrasCLR on the lung CT phantoms'),
+      await runDrasclrDemo(dataDir, path.join(out, 'lungct'), seed, tiny, log, options.progress))
+    : null;
   const resultsFile = path.join(out, 'results.jsonl');
   writeFileSync(resultsFile, all.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
@@ -125,6 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     tsne.push(...tsneImages(dir, kind, experimentFor(kind, dataDir, out, seed, tiny).methods ?? []));
   }
   const table = summarize(all, { metric: 'dice', groupLabel: 'data' });
+  if (drasclr) summaries.push(drasclr.summary);
   const summary = summaries.join(' ');
   const report = path.join(out, 'report.html');
   await writeHtmlReport(report, {
@@ -141,10 +154,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         'conclusions about real scans need real scans.',
       'Sizes are cut down from the papers (64×64 images, U-Net 16–128, tens of epochs) to run in minutes on a CPU.',
       ...notes,
+      ...(drasclr
+        ? [
+            `lungct (DrasCLR): full evaluation in ${path.relative(out, path.join(drasclr.evaluation.out, 'evaluation.md'))}:\n` +
+              drasclr.evaluation.markdown,
+          ]
+        : []),
     ],
-    config: Object.fromEntries(
-      kinds.map((k) => [k, JSON.parse(readFileSync(path.join(out, k, 'config.json'), 'utf8'))]),
-    ),
+    config: {
+      ...Object.fromEntries(kinds.map((k) => [k, JSON.parse(readFileSync(path.join(out, k, 'config.json'), 'utf8'))])),
+      ...(drasclr ? { lungct: drasclr.config } : {}),
+    },
     machine: machineInfo(),
     durationSeconds: (Date.now() - started) / 1000,
   });
