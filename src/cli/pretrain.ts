@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', int)
     .option(
       '--precision <p>',
-      'auto (default: bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere) | fp32 | bf16-mixed',
+      'fp32 (default) | bf16-mixed | auto (bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere)',
     )
     .action(async (o: Record<string, string | number | undefined>) => {
       const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};

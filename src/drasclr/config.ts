@@ -76,7 +76,7 @@ export const drasclrConfigSchema = z
     headHidden: z.number().int().positive().default(128),
     projectionDim: z.number().int().positive().default(128),
 
-    /** 'auto' (default): bf16-mixed where the hardware has native bf16, else fp32 (src/train/precision-default.ts) */
+    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
     precision: precisionField,
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().positive().default(1),

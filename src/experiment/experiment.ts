@@ -30,7 +30,7 @@ import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.j
 import { parseExperimentConfig, type ExperimentConfig, type ExperimentInput } from './config.js';
 import type { PretrainConfig } from '../train/config.js';
 import {
-  DEFAULT_PRECISION_SETTING,
+  defaultPrecisionSetting,
   describePrecision,
   resolvePrecision,
   type PrecisionSetting,
@@ -128,7 +128,7 @@ export async function runExperiment(
   // into config.json
   for (const stage of ['pretrain', 'finetune'] as const) {
     const rec = cfg[stage] as Record<string, unknown>;
-    const setting = (rec['precision'] ?? DEFAULT_PRECISION_SETTING) as PrecisionSetting;
+    const setting = (rec['precision'] ?? defaultPrecisionSetting()) as PrecisionSetting;
     try {
       rec['precision'] = resolvePrecision(setting).precision;
     } catch (e) {

@@ -63,7 +63,7 @@ export const pretrainSchema = z
     seed: z.number().int().min(0).default(0),
     /** write a checkpoint every N epochs (and at the end) */
     checkpointEvery: z.number().int().positive().default(1),
-    /** 'auto' (default): bf16-mixed where the hardware has native bf16, fp32 elsewhere (precision-default.ts) */
+    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
     precision: precisionField,
     /** on-disk cache of preprocessed volumes (default: <out>/../.cache) */
     cacheDir: z.string().optional(),

@@ -57,7 +57,7 @@ export const finetuneSchema = z
     /** also compute HD95 (mm) on the test set */
     hausdorff: z.boolean().default(true),
     seed: z.number().int().min(0).default(0),
-    /** 'auto' (default): bf16-mixed where the hardware has native bf16, fp32 elsewhere (precision-default.ts) */
+    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
     precision: precisionField,
   })
   .strict();

@@ -5,7 +5,7 @@
  * - a CPU with AMX (`amx_bf16`: Sapphire Rapids and later) or AVX512-BF16 (`avx512_bf16`: Cooper Lake and later),
  *   read from /proc/cpuinfo on Linux. oneDNN runs bf16 convolutions and matmuls on those units; without them it
  *   emulates bf16 with float32 arithmetic plus conversions, which is slower than plain float32.
- * `MEDCL_PRECISION=fp32|bf16-mixed` overrides the detection.
+ * `MEDCL_PRECISION=fp32|bf16-mixed` overrides the detection (and the configs' default: defaultPrecisionSetting).
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -78,7 +78,7 @@ export function choosePrecision(opts: ChoosePrecisionOptions = {}): PrecisionCho
   const device = opts.device ?? 'cpu';
   const env = opts.env ?? process.env;
   const forced = env['MEDCL_PRECISION'];
-  if (forced !== undefined && forced !== '') {
+  if (forced !== undefined && forced !== '' && forced !== 'auto') {
     if (!(PRECISIONS as readonly string[]).includes(forced))
       throw new Error(`MEDCL_PRECISION must be one of ${PRECISIONS.join(', ')}, got "${forced}"`);
     return { precision: forced as Precision, reason: 'MEDCL_PRECISION' };
@@ -99,14 +99,29 @@ export function defaultPrecision(device = 'cpu'): Precision {
 }
 
 /**
- * What a config may say: a precision, or 'auto' = choosePrecision()'s choice for this machine. The default of the
- * training configs is DEFAULT_PRECISION_SETTING; bf16-mixed passed the accuracy guard (bench/precision/guard.ts).
+ * What a config may say: a precision, or 'auto' = choosePrecision()'s choice for this machine (bf16-mixed with native
+ * bf16 hardware). The default is DEFAULT_PRECISION_SETTING, or MEDCL_PRECISION when set.
+ *
+ * Why the default is 'fp32' and not 'auto' (issue 7): bf16-mixed is the default only where the accuracy guard holds
+ * (bench/precision/guard.ts: the phantom experiment's Dice within 0.01 of float32 for the same seeds). It holds at
+ * the full label budget but not at 2 labelled patients, where single folds moved by up to 0.07 — in both
+ * directions, and float32 runs that differ only in rounding order move as much — so the guard as specified fails and
+ * bf16-mixed stays opt-in (`--precision auto` or `bf16-mixed`). Results: bench/results/precision-guard.json.
  */
 export type PrecisionSetting = Precision | 'auto';
 export const PRECISION_SETTINGS: readonly PrecisionSetting[] = ['auto', ...PRECISIONS];
-export const DEFAULT_PRECISION_SETTING: PrecisionSetting = 'auto';
+export const DEFAULT_PRECISION_SETTING: PrecisionSetting = 'fp32';
 
-/** A precision setting resolved on `device`: 'auto' becomes this machine's default, the others stay. */
+/** The setting used when a config says nothing: MEDCL_PRECISION (auto | fp32 | bf16-mixed) or the default. */
+export function defaultPrecisionSetting(env: NodeJS.ProcessEnv = process.env): PrecisionSetting {
+  const forced = env['MEDCL_PRECISION'];
+  if (forced === undefined || forced === '') return DEFAULT_PRECISION_SETTING;
+  if (!(PRECISION_SETTINGS as readonly string[]).includes(forced))
+    throw new Error(`MEDCL_PRECISION must be one of ${PRECISION_SETTINGS.join(', ')}, got "${forced}"`);
+  return forced as PrecisionSetting;
+}
+
+/** A precision setting resolved on `device`: 'auto' becomes this machine's choice, the others stay. */
 export function resolvePrecision(setting: PrecisionSetting, device = 'cpu'): PrecisionChoice {
   if (setting === 'auto') return choosePrecision({ device });
   if (!(PRECISIONS as readonly string[]).includes(setting))
@@ -114,16 +129,19 @@ export function resolvePrecision(setting: PrecisionSetting, device = 'cpu'): Pre
   return { precision: setting, reason: 'requested' };
 }
 
-/** The zod field of the training configs: parses 'auto' | 'fp32' | 'bf16-mixed' and resolves 'auto' at once. */
+/**
+ * The zod field of the training configs: 'auto' | 'fp32' | 'bf16-mixed', absent = defaultPrecisionSetting(); resolved
+ * at once, so configs (and config.json) hold the precision actually used.
+ */
 export const precisionField = z
   .enum(['auto', 'fp32', 'bf16-mixed'])
-  .default(DEFAULT_PRECISION_SETTING as 'auto')
-  .transform((p): Precision => resolvePrecision(p).precision);
+  .optional()
+  .transform((p): Precision => resolvePrecision(p ?? defaultPrecisionSetting()).precision);
 
-/** The line a run prints at its start: the precision and why. */
+/** The line a run prints at its start: the precision and what 'auto' would choose on this machine. */
 export function describePrecision(precision: Precision, device = 'cpu'): string {
   const auto = choosePrecision({ device });
   return auto.precision === precision
-    ? `precision: ${precision} (${auto.reason === 'MEDCL_PRECISION' ? 'MEDCL_PRECISION' : `this machine's default: ${auto.reason}`})`
-    : `precision: ${precision} (requested; this machine's default is ${auto.precision}: ${auto.reason})`;
+    ? `precision: ${precision} (also what 'auto' picks here: ${auto.reason})`
+    : `precision: ${precision} ('auto' would pick ${auto.precision} here: ${auto.reason})`;
 }

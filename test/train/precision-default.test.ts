@@ -12,6 +12,7 @@ import {
   choosePrecision,
   cpuBf16Features,
   cpuHasNativeBf16,
+  DEFAULT_PRECISION_SETTING,
   describePrecision,
   parseComputeCapabilities,
   resolvePrecision,
@@ -104,7 +105,7 @@ test('without a CUDA device, the cuda default is fp32 whatever the CPU flags', (
   }
 });
 
-test("'auto' resolves to this machine's choice (MEDCL_PRECISION forces it); explicit settings stay; config.json holds the resolved value", async () => {
+test("default fp32, 'auto' = this machine's choice, MEDCL_PRECISION forces either; explicit settings stay; configs hold the resolved value", async () => {
   const saved = process.env['MEDCL_PRECISION'];
   try {
     for (const forced of ['fp32', 'bf16-mixed'] as const) {
@@ -120,12 +121,26 @@ test("'auto' resolves to this machine's choice (MEDCL_PRECISION forces it); expl
       assert.deepEqual(resolvePrecision(other), { precision: other, reason: 'requested' });
       assert.match(
         describePrecision(other),
-        new RegExp(`^precision: ${other} \\(requested; this machine's default is ${forced}`),
+        new RegExp(`^precision: ${other} \\('auto' would pick ${forced} here`),
       );
     }
     delete process.env['MEDCL_PRECISION'];
     const here = choosePrecision().precision;
+    // the default is fp32 (the accuracy guard did not hold at 2 labelled patients); 'auto' is this machine's choice
+    assert.equal(DEFAULT_PRECISION_SETTING, 'fp32');
+    assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, 'fp32');
+    assert.equal(
+      resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'auto' }).precision,
+      here,
+    );
+    process.env['MEDCL_PRECISION'] = 'auto';
     assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, here);
+    process.env['MEDCL_PRECISION'] = 'half';
+    assert.throws(
+      () => resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }),
+      /MEDCL_PRECISION must be one of auto, fp32, bf16-mixed/,
+    );
+    delete process.env['MEDCL_PRECISION'];
     assert.throws(
       () => resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'fp16' as never }),
       /precision/,
