@@ -3,7 +3,7 @@
  * the paper's numbers (Yu et al. §4.1, METHODS.md §4) where it gives them; the others are ours and say so.
  */
 import { z } from 'zod';
-import { precisionField } from '../train/precision-default.js';
+import type { Precision } from '../train/precision.js';
 
 export const drasclrLayerSchema = z
   .object({ out: z.number().int().positive(), stride: z.number().int().positive() })
@@ -76,8 +76,20 @@ export const drasclrConfigSchema = z
     headHidden: z.number().int().positive().default(128),
     projectionDim: z.number().int().positive().default(128),
 
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
-    precision: precisionField,
+    /**
+     * always float32 for now: bf16-mixed is refused, 'auto' resolves to fp32. libtorch 1.13's oneDNN returns
+     * non-finite bf16 weight gradients for stride-2 3D convolutions on odd sizes (this encoder's 3→2 layer); the same
+     * happens in python3-torch 1.13 (torch.autocast cpu bf16, conv3d stride 2 on a 3³ input, contiguous layout).
+     */
+    precision: z
+      .enum(['auto', 'fp32', 'bf16-mixed'])
+      .optional()
+      .refine((p) => p !== 'bf16-mixed', {
+        message:
+          'bf16-mixed is not available for DrasCLR: libtorch 1.13 (oneDNN) gives non-finite bf16 weight gradients ' +
+          'for stride-2 3D convolutions on odd sizes; use fp32',
+      })
+      .transform((): Precision => 'fp32'),
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().positive().default(1),
     /** on-disk cache of lung masks, registrations and patches (default: <out>/cache) */
