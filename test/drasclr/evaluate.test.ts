@@ -87,6 +87,7 @@ test('evaluateDrasclrRun: outcomes, patch classification (both schemes, both ini
     assert.equal(m, Number(prob.data[i]) >= 0.5 ? 1 : 0);
     predicted += m;
   }
+  assert.equal(predicted > 0, d.lesionFraction > 0);
   assert.ok(d.dice === null || (d.dice >= 0 && d.dice <= 1));
   const md = readFileSync(path.join(out, 'evaluation.md'), 'utf8');
   for (const h of [
