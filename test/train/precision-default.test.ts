@@ -119,10 +119,7 @@ test("default fp32, 'auto' = this machine's choice, MEDCL_PRECISION forces eithe
       assert.match(describePrecision(forced), /MEDCL_PRECISION/);
       const other = forced === 'fp32' ? 'bf16-mixed' : 'fp32';
       assert.deepEqual(resolvePrecision(other), { precision: other, reason: 'requested' });
-      assert.match(
-        describePrecision(other),
-        new RegExp(`^precision: ${other} \\('auto' would pick ${forced} here`),
-      );
+      assert.match(describePrecision(other), new RegExp(`^precision: ${other} \\('auto' would pick ${forced} here`));
     }
     delete process.env['MEDCL_PRECISION'];
     const here = choosePrecision().precision;
