@@ -3,26 +3,9 @@
  * downstream tasks on a finished pre-training run (src/drasclr/evaluate.ts): outcome readouts, patch classification
  * by linear readout and full fine-tuning, sliding-window dense prediction to NIfTI; each beside a random-init floor.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { finiteNumber as num, nonNegativeInt as int, nonNegativeIntList } from './parse.js';
 import { evaluateDrasclrRun, type EvaluateDrasclrOptions } from '../drasclr/evaluate.js';
-
-function int(v: string): number {
-  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  return Number(v);
-}
-
-function num(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return n;
-}
-
-function intList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p)))
-    throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
-  return parts.map(Number);
-}
 
 interface Opts {
   run: string;
@@ -53,7 +36,7 @@ export function register(program: Command): void {
     .option('--data <manifest>', "manifest to evaluate on (default: the run's)")
     .option('--folds <k>', 'cross-validation folds, grouped by patient (paper: 5)', int)
     .option('--seed <n>', 'seed of the folds and the random-init encoder', int)
-    .option('--lesion-labels <list>', 'label values that are lesion (default 3, the phantoms)', intList)
+    .option('--lesion-labels <list>', 'label values that are lesion (default 3, the phantoms)', nonNegativeIntList)
     .option('--min-lesion-fraction <x>', 'a patch is a lesion patch with at least this lesion fraction (0.01)', num)
     .option('--epochs <n>', 'full fine-tuning epochs (20)', int)
     .option('--lr <x>', 'full fine-tuning Adam learning rate (1e-4)', num)

@@ -3,27 +3,10 @@
  * pre-training on 3D lung CT (preparation: resampling, lung masks, atlas registration with elastix, landmark
  * patches; then the training loop). Resumes when DIR holds a checkpoint of the same run.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { finiteNumber as num, intList, nonNegativeInt as int } from './parse.js';
 import { pretrainDrasclr } from '../drasclr/pretrain.js';
 import type { DrasclrInput } from '../drasclr/config.js';
-
-function int(v: string): number {
-  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  return Number(v);
-}
-
-function num(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return n;
-}
-
-function intList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => !/^-?\d+$/.test(p)))
-    throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
-  return parts.map(Number);
-}
 
 interface Opts {
   data: string;
