@@ -19,7 +19,7 @@ export function demoDrasclrConfig(data: string, out: string, seed: number, tiny:
     data,
     out,
     seed,
-    spacing: tiny ? 4 : 4,
+    spacing: 4,
     patchSize: tiny ? 8 : 12,
     step: tiny ? 6 : 9,
     epochs: tiny ? 1 : 4,

@@ -172,6 +172,7 @@ export async function runDrasclrAblation(
   log(`${cfg.name}: ${variants.map((v) => v.name).join(', ')}`);
   const rows: AblationRow[] = [];
   const base = { ...(cfg.pretrain as Partial<DrasclrInput>), data: cfg.data, seed: cfg.seed, cacheDir };
+  let prepared: Awaited<ReturnType<typeof prepareRunData>> | null = null;
   for (const v of variants) {
     const dir = path.join(out, 'variants', v.name);
     const pcfg: DrasclrInput = { ...base, out: dir, conditioning: v.conditioning, neighbours: v.neighbours };
@@ -192,7 +193,8 @@ export async function runDrasclrAblation(
       run = { config: parseDrasclrConfig(pcfg), dir };
       encoder = randomDrasclrEncoder(run.config, cfg.seed);
     }
-    const prepared = await prepareRunData(run, { cacheDir });
+    // the preparation does not depend on the variant (conditioning, ℓ): read it from the cache once
+    prepared ??= await prepareRunData(run, { cacheDir });
     const report = evaluateScanOutcomes(encoder, prepared.dataset, prepared.manifest.items, {
       outcomes: cfg.outcomes ?? LUNGCT_OUTCOMES,
       folds: cfg.folds,
