@@ -1,6 +1,6 @@
 /** Pieces every 2D contrastive method shares: the encoder f, the projection head g, and z = normalize(g(f(x))). */
 import { nn, cat, type Tensor } from '../engine/index.js';
-import { UNetEncoder } from '../models/unet.js';
+import { buildBackboneEncoder, type Backbone, type BackboneEncoder } from '../models/backbones.js';
 import { MLPHead } from '../models/heads.js';
 import type { PretrainConfig } from '../train/config.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
@@ -9,16 +9,33 @@ import { contrastiveViews } from '../train/augment.js';
 import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
-/** The U-Net encoder of METHODS.md (conv-BN-LeakyReLU ×2 per level) with the config's widths. */
-export function buildEncoder(cfg: PretrainConfig): UNetEncoder {
-  const e = cfg.encoder;
-  return new UNetEncoder({
-    inChannels: 1,
-    widths: e.widths,
-    norm: e.norm,
-    activation: e.slope > 0 ? { kind: 'leakyRelu', slope: e.slope } : { kind: 'relu' },
-    dropout: e.dropout || undefined,
-  });
+/**
+ * The encoder f of the config's `backbone` (src/models/backbones.ts): METHODS.md's U-Net encoder with the config's
+ * `encoder` settings, or DeepLabV3+'s ResNet-50 (2048 output channels). Heads take its `outChannels`.
+ */
+export function buildEncoder(cfg: PretrainConfig): BackboneEncoder {
+  return buildBackboneEncoder(cfg.backbone, cfg.encoder);
+}
+
+/**
+ * For methods that pre-train one architecture only (PolyCL: its own U-Net): throws, naming the method and the
+ * `backbone` field, when the config asks for a backbone outside `supported`; `why` says what the method needs.
+ *
+ * ```ts
+ * requireBackbone('polycl-s', cfg, ['unet'], "it pre-trains PolyCL's U-Net encoder");
+ * ```
+ */
+export function requireBackbone(
+  method: string,
+  cfg: Pick<PretrainConfig, 'backbone'>,
+  supported: readonly Backbone[],
+  why = `it supports ${supported.map((b) => `'${b}'`).join(', ')} only`,
+): void {
+  if (supported.includes(cfg.backbone)) return;
+  throw new Error(
+    `${method}: backbone '${cfg.backbone}' is not supported (${why}); set the pre-training config's backbone ` +
+      `to '${supported[0]}'`,
+  );
 }
 
 /** A module whose forward maps one tensor to one tensor. */

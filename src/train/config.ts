@@ -55,6 +55,12 @@ export const pretrainSchema = z
     partitions: z.number().int().min(2).default(4),
     /** CL-TCI-SimCLR: images per patient in a batch (batch = patientsPerBatch * imagesPerPatient) */
     imagesPerPatient: z.number().int().min(2).default(2),
+    /**
+     * the encoder f pre-trained (src/models/backbones.ts): 'unet' (default) the U-Net encoder of `encoder`;
+     * 'deeplabv3plus' the ResNet-50 of fine-tuning's `deeplabv3plus` model (output stride 16, 2048 channels; `encoder`
+     * does not apply to it). The PolyCL methods pre-train PolyCL's U-Net and refuse 'deeplabv3plus'.
+     */
+    backbone: z.enum(['unet', 'deeplabv3plus']).default('unet'),
     encoder: encoderSchema.default({ widths: [32, 64, 128, 256, 512], norm: 'batch', slope: 0.01, dropout: 0 }),
     /** projection head output dimension */
     projectionDim: z.number().int().positive().default(128),
