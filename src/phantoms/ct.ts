@@ -13,12 +13,56 @@ import { addDays, streamRng } from './random.js';
 import { finishCt, Organ, paintTorso, randomTorso, torsoGrid } from './torso.js';
 import type { PhantomItem, PhantomSet, PhantomSetInfo } from './types.js';
 
+/**
+ * The acquisition protocol of a data set: what differs between two hospitals' CT archives scanning the same anatomy
+ * (transfer experiments pre-train on one protocol and fine-tune on another, as PCL's CHD -> MMWHS).
+ */
+export interface CtScanner {
+  /** in-plane field of view drawn per subject (mm) */
+  fovMm: [number, number];
+  /** image noise standard deviation drawn per subject (HU) */
+  noiseHU: [number, number];
+  /** lowest covered height, as a fraction of the trunk length (0 = pubis), drawn per subject */
+  coverageFrom: [number, number];
+  /** highest covered height (1 = lung apex), drawn per subject */
+  coverageTo: [number, number];
+  /** share of contrast-enhanced (portal-venous) scans */
+  contrastRate: number;
+}
+
+/**
+ * The default protocol: FOV 340-420 mm, noise 8-22 HU, coverage starting between 6 % below and 4 % above the pubis
+ * and ending between 4 % below and 6 % above the lung apex (routine chest-abdomen-pelvis scans vary by a few cm at
+ * both ends), half of the scans contrast-enhanced.
+ */
+export const DEFAULT_SCANNER: CtScanner = {
+  fovMm: [340, 420],
+  noiseHU: [8, 22],
+  coverageFrom: [-0.06, 0.04],
+  coverageTo: [0.96, 1.06],
+  contrastRate: 0.5,
+};
+
+/**
+ * A second protocol for transfer experiments: larger FOV, lower dose (noisier), every scan enhanced, coverage a
+ * little more variable.
+ */
+export const SECOND_SCANNER: CtScanner = {
+  fovMm: [400, 480],
+  noiseHU: [18, 35],
+  coverageFrom: [-0.1, 0.05],
+  coverageTo: [0.95, 1.08],
+  contrastRate: 1,
+};
+
 export interface CtPhantomOptions {
   seed: number;
   /** number of subjects (default 10) */
   subjects?: number;
   /** [depth, height, width] (default [64, 128, 128]) */
   shape?: [number, number, number];
+  /** acquisition protocol (default DEFAULT_SCANNER) */
+  scanner?: CtScanner;
 }
 
 export const CT_INFO: PhantomSetInfo = {
@@ -48,7 +92,7 @@ const LABEL_OF: Record<number, number> = {
 };
 
 function checkOptions(o: CtPhantomOptions): Required<CtPhantomOptions> {
-  const r: Required<CtPhantomOptions> = { subjects: 10, shape: [64, 128, 128], ...o };
+  const r: Required<CtPhantomOptions> = { subjects: 10, shape: [64, 128, 128], scanner: DEFAULT_SCANNER, ...o };
   if (!Number.isInteger(r.subjects) || r.subjects < 1 || r.subjects > 999)
     throw new RangeError(`ct phantoms: subjects must be an integer in 1..999, got ${r.subjects}`);
   if (r.shape.length !== 3 || r.shape.some((v) => !Number.isInteger(v) || v < 8))
@@ -60,13 +104,14 @@ function checkOptions(o: CtPhantomOptions): Required<CtPhantomOptions> {
 export function ctSubject(options: CtPhantomOptions, index: number): PhantomItem {
   const o = checkOptions(options);
   const rng = streamRng(o.seed, STREAM, index);
-  const torso = randomTorso(rng.fork(1));
-  const fov = rng.uniform(340, 420);
-  const zFrom = rng.uniform(-0.03, 0.02);
-  const zTo = rng.uniform(0.99, 1.04);
+  const sc = o.scanner;
+  const torso = randomTorso(rng.fork(1), sc.contrastRate);
+  const fov = rng.uniform(...sc.fovMm);
+  const zFrom = rng.uniform(...sc.coverageFrom);
+  const zTo = rng.uniform(...sc.coverageTo);
   const grid = torsoGrid(torso, o.shape, fov, zFrom, zTo);
   const painted = paintTorso(torso, grid, rng.fork(2));
-  const noise = rng.uniform(8, 22);
+  const noise = rng.uniform(...sc.noiseHU);
   const hu = finishCt(painted.hu, grid, rng.fork(3), noise);
   const lab = new Uint8Array(painted.organ.length);
   for (let p = 0; p < lab.length; p++) lab[p] = LABEL_OF[painted.organ[p]!] ?? 0;

@@ -106,8 +106,8 @@ function blob(rng: Rng, c: [number, number, number], r: [number, number, number]
   return { c, r, rot, waves: randomWaves(rng, 3, 5, 1.5, 4, amp) };
 }
 
-/** Draws one subject. */
-export function randomTorso(rng: Rng): Torso {
+/** Draws one subject; `contrastRate` is the probability of a contrast-enhanced scan. */
+export function randomTorso(rng: Rng, contrastRate = 0.5): Torso {
   const L = rng.uniform(420, 490);
   const wx = rng.uniform(0.85, 1.12);
   const wy = rng.uniform(0.82, 1.18);
@@ -115,7 +115,7 @@ export function randomTorso(rng: Rng): Torso {
   const muscle = rng.uniform(7, 14);
   const domeR = L * rng.uniform(0.66, 0.72);
   const domeL = domeR - rng.uniform(5, 25);
-  const contrast = rng.next() < 0.5;
+  const contrast = rng.next() < contrastRate;
   const h = L / 455;
   const z = (f: number): number => f * L;
   const ay = 110 * wy;

@@ -14,11 +14,11 @@ import path from 'node:path';
 import { loadSafetensors } from '../engine/index.js';
 import { buildEncoder } from '../methods/common.js';
 import { polyclEncoder } from '../models/polycl-unet.js';
-import type { UNetEncoder } from '../models/unet.js';
+import type { BackboneEncoder } from '../models/backbones.js';
 import { parsePretrainConfig, type PretrainConfig } from './config.js';
 
 export interface RunEncoder {
-  encoder: UNetEncoder;
+  encoder: BackboneEncoder;
   config: PretrainConfig;
   /** the run folder, its config.json and encoder.safetensors (absolute) */
   dir: string;
