@@ -11,12 +11,11 @@
  * - `ct-polycl` (PolyCL §3.1): window level 40 / width 400 HU to [0, 1]; slices resized to `size`²; the central 30 %
  *   of slices kept.
  */
-import { readImage } from '../io/read.js';
-import type { Image, PixelArray } from '../io/image.js';
-import type { Manifest, ManifestItem } from '../io/manifest.js';
-import { centralSliceRange, padCrop, padToSquare, PreprocessCache, resample, resize2d } from '../preprocess/index.js';
+import { formatOfPath, readImage } from '../io/read.js';
+import type { Manifest } from '../io/manifest.js';
+import { centralSliceRange, PreprocessCache } from '../preprocess/index.js';
 import type { VolumeInfo } from '../samplers/slices.js';
-import { preprocessForPreset } from './preset-preprocess.js';
+import { defaultOrganClass, prepare, sameGrid, toUint8Labels, type Prepared } from './slice-prepare.js';
 import { tensor, type Tensor } from '../engine/index.js';
 
 export type SlicePreset = 'xray' | 'ct-pcl' | 'ct-polycl';
@@ -57,6 +56,23 @@ export interface SliceSample {
   organFlag?: boolean;
 }
 
+/** How distances are measured in one volume (HD95 per volume, src/eval/segmentation-cases.ts). */
+export interface VolumeGeometry {
+  /** spacing between consecutive kept slices after preprocessing (mm), null for a 2D image */
+  sliceSpacing: number | null;
+  /**
+   * whether the spacings are physical (mm): false for PNG/JPEG rasters, which carry no physical size (the reader
+   * gives them spacing 1, see src/io/png.ts)
+   */
+  spacingKnown: boolean;
+}
+
+/** The voxel spacing distances use, and their unit: mm, or steps of the data set's pixel grid ('px'). */
+export interface CaseSpacing {
+  spacing: number[];
+  unit: 'mm' | 'px';
+}
+
 export class SliceDataset {
   constructor(
     readonly manifest: Manifest,
@@ -72,7 +88,21 @@ export class SliceDataset {
     readonly spacing: [number, number][],
     /** how the samples were preprocessed (predict applies the same) */
     readonly preprocessing: { preset: SlicePreset; spacing?: number } = { preset: 'xray' },
+    /** per volume; a volume without an entry (hand-built data sets) has unknown spacing: distances in pixels */
+    readonly geometry: VolumeGeometry[] = [],
   ) {}
+
+  /**
+   * The spacing of `depth` stacked slices of volume v: [dz, dy, dx] (or [dy, dx] for one slice) in mm when the
+   * volume's spacing is physical and known along every axis used, else 1 per pixel step of this data set's grid.
+   */
+  caseSpacing(volume: number, depth: number): CaseSpacing {
+    const g = this.geometry[volume];
+    const known = g !== undefined && g.spacingKnown && (depth === 1 || g.sliceSpacing !== null);
+    if (!known) return { spacing: new Array<number>(depth > 1 ? 3 : 2).fill(1), unit: 'px' };
+    const [dy, dx] = this.spacing[volume]!;
+    return { spacing: depth > 1 ? [g.sliceSpacing!, dy, dx] : [dy, dx], unit: 'mm' };
+  }
 
   get length(): number {
     return this.samples.length;
@@ -93,6 +123,7 @@ export class SliceDataset {
     const labels: (Uint8Array | null)[] = [];
     const volumes: VolumeInfo[] = [];
     const spacing: [number, number][] = [];
+    const geometry: VolumeGeometry[] = [];
     const volumeMap = new Map<number, number>();
     for (const s of this.samples) {
       if (!keep.has(s.item)) continue;
@@ -102,13 +133,16 @@ export class SliceDataset {
         volumeMap.set(s.volume, v);
         volumes.push(this.volumes[s.volume]!);
         spacing.push(this.spacing[s.volume]!);
+        const g = this.geometry[s.volume];
+        if (g) geometry[v] = g;
       }
       samples.push({ ...s, id: samples.length, volume: v });
       images.push(this.images[s.id]!);
       labels.push(this.labels[s.id]!);
     }
     if (samples.length === 0) throw new Error(`SliceDataset.subset: no sample belongs to the selected items`);
-    return new SliceDataset(this.manifest, this.size, samples, images, labels, volumes, spacing, this.preprocessing);
+    const pre = this.preprocessing;
+    return new SliceDataset(this.manifest, this.size, samples, images, labels, volumes, spacing, pre, geometry);
   }
 
   /** samples whose patient is in `patients` */
@@ -149,71 +183,6 @@ export class SliceDataset {
   }
 }
 
-function defaultOrganClass(manifest: Manifest): number {
-  const i = manifest.classes?.findIndex((c) => c.toLowerCase() === 'liver') ?? -1;
-  return i > 0 ? i : 1;
-}
-
-function toUint8Labels(data: PixelArray, source: string): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
-      throw new Error(`SliceDataset: ${source}: label value ${v} at voxel ${i} is not a class id in 0..255`);
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
-function sameGrid(a: Image, b: Image, what: string): void {
-  if (a.shape.join('x') !== b.shape.join('x')) {
-    throw new Error(
-      `SliceDataset: ${what}: label shape ${b.shape.join('x')} differs from image shape ${a.shape.join('x')}`,
-    );
-  }
-}
-
-interface Prepared {
-  image: Image;
-  label: Image | null;
-  keep: [number, number];
-}
-
-function prepare(
-  item: ManifestItem,
-  image: Image,
-  label: Image | null,
-  o: Required<Pick<SliceDatasetOptions, 'preset' | 'size' | 'centralFraction'>> & SliceDatasetOptions,
-): Prepared {
-  const size = o.size;
-  const want = o.preset === 'xray' ? 2 : 3;
-  if (image.shape.length !== want)
-    throw new Error(
-      `SliceDataset: ${item.image}: preset ${o.preset} expects ${want === 2 ? '2D images' : '3D volumes'}, got shape ${image.shape.join('x')}`,
-    );
-  // the image steps are the ones `medcl predict` applies (preset-preprocess.ts); labels follow them with nearest
-  const img = preprocessForPreset(image, {
-    preset: o.preset,
-    size,
-    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
-  });
-  const nearest = (l: Image): Image => resize2d(l, { shape: [size, size], interpolation: 'nearest' });
-  if (o.preset === 'xray') {
-    return { image: img, label: label ? nearest(padToSquare(label, { value: 0 })) : null, keep: [0, 1] };
-  }
-  if (o.preset === 'ct-pcl') {
-    let lab: Image | null = null;
-    if (label && o.spacing !== undefined) {
-      const rs = resample(label, { spacing: [null, o.spacing, o.spacing], interpolation: 'nearest' });
-      lab = padCrop(rs, { shape: [rs.shape[0]!, size, size], value: 0 });
-    } else if (label) lab = nearest(label);
-    return { image: img, label: lab, keep: [0, image.shape[0]!] };
-  }
-  const r = centralSliceRange(image.shape[0]!, o.centralFraction);
-  return { image: img, label: label ? nearest(label) : null, keep: [r.start, r.end] };
-}
-
 /** Reads, preprocesses and slices every (selected) manifest item. */
 export async function buildSliceDataset(manifest: Manifest, options: SliceDatasetOptions): Promise<SliceDataset> {
   const o = { size: 256, centralFraction: 0.3, ...options };
@@ -232,6 +201,7 @@ export async function buildSliceDataset(manifest: Manifest, options: SliceDatase
   const labels: (Uint8Array | null)[] = [];
   const volumes: VolumeInfo[] = [];
   const spacing: [number, number][] = [];
+  const geometry: VolumeGeometry[] = [];
   const n = o.size * o.size;
   let done = 0;
   for (const item of items) {
@@ -308,11 +278,14 @@ export async function buildSliceDataset(manifest: Manifest, options: SliceDatase
     });
     const sp = image.spacing;
     spacing.push([sp[sp.length - 2]!, sp[sp.length - 1]!]);
+    // z spacing after preprocessing (kept slices are contiguous: resizing is in-plane only)
+    geometry.push({
+      sliceSpacing: image.shape.length === 3 ? sp[0]! : null,
+      spacingKnown: formatOfPath(item.image) !== 'png',
+    });
     done++;
     o.onItem?.(done, items.length);
   }
-  return new SliceDataset(manifest, o.size, samples, images, labels, volumes, spacing, {
-    preset: o.preset,
-    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
-  });
+  const preprocessing = { preset: o.preset, ...(o.spacing !== undefined ? { spacing: o.spacing } : {}) };
+  return new SliceDataset(manifest, o.size, samples, images, labels, volumes, spacing, preprocessing, geometry);
 }

@@ -6,6 +6,9 @@ import { multiPositiveRun } from './multi-positive.js';
 /**
  * CL-TCI-SimCLR (000_a8a2fcba34e1bedc.txt): images of the same patient (at any time) are positives; the sampler puts
  * `imagesPerPatient` images of each of batch/imagesPerPatient patients in every batch so positives exist in-batch.
+ * Patients with fewer images than that are kept ('keep': their distinct images only, so that batch is smaller and
+ * no image appears twice in a batch): a single-image patient's only positive is its other augmented view, as in
+ * SimCLR, and the paper's BCH-CXR has patients with "1 to 120 images" (§IV-A).
  */
 export const cltciSimclr: MethodDefinition = {
   name: 'cltci-simclr',
@@ -31,6 +34,7 @@ export const cltciSimclr: MethodDefinition = {
       patientsPerBatch: cfg.batchSize / k,
       imagesPerPatient: k,
       seed: cfg.seed,
+      fewerThanK: 'keep',
     });
     return multiPositiveRun(ctx, sampler, (meta) => samePatientRelation(meta));
   },

@@ -49,5 +49,10 @@ export interface MethodDefinition {
   paper: string;
   /** the paper's hyper-parameters, overriding the global defaults */
   defaults: Partial<PretrainConfig>;
+  /**
+   * defaults that follow from other settings (PolyCL: tau = 1 / batch size), given the user's input over `defaults`;
+   * a field the user set is never replaced
+   */
+  derivedDefaults?(input: Partial<PretrainConfig>): Partial<PretrainConfig>;
   create(ctx: MethodContext): MethodRun;
 }

@@ -4,6 +4,24 @@ import type { MethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /**
+ * PCL's pre-training recipe (004_9b43151e17369690.txt §4.1): "200 epochs. SGD is used as the optimizer and the
+ * learning rate is set to 0.1. We use cosine learning rate scheduler, batch size is set to 32. Temperature τ is set
+ * to 0.1"; no warm-up is stated, so none (CL-TCI's 10 warm-up epochs are CL-TCI's). GCL, PCL's baseline, is trained
+ * the same way ("all of which use the same ... pre-training", §4.1 Baselines).
+ */
+const pclRecipe = {
+  epochs: 200,
+  batchSize: 32,
+  optimizer: 'sgd' as const,
+  lr: 0.1,
+  schedule: 'cosine-warmup' as const,
+  warmupEpochs: 0,
+  tau: 0.1,
+  preset: 'ct-pcl' as const,
+  augment: 'pcl' as const,
+};
+
+/**
  * PCL (004_9b43151e17369690.txt): 2D slices drawn across volumes; two slices are positives when their relative
  * positions (index + 1) / n differ by less than t (0.1 for CT, 0.35 for MRI), whatever the volume.
  */
@@ -11,15 +29,7 @@ export const pcl: MethodDefinition = {
   name: 'pcl',
   summary: 'slices at nearby relative positions, across volumes',
   paper: 'PCL (shared/seeds/004_9b43151e17369690.txt)',
-  defaults: {
-    batchSize: 32,
-    lr: 0.1,
-    tau: 0.1,
-    positionThreshold: 0.1,
-    preset: 'ct-pcl',
-    augment: 'pcl',
-    warmupEpochs: 10,
-  },
+  defaults: { ...pclRecipe, positionThreshold: 0.1 },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });
@@ -32,7 +42,7 @@ export const gcl: MethodDefinition = {
   name: 'gcl',
   summary: 'slices in the same z-partition (of 4), across volumes',
   paper: 'GCL, baseline in PCL (shared/seeds/004_9b43151e17369690.txt)',
-  defaults: { batchSize: 32, lr: 0.1, tau: 0.1, partitions: 4, preset: 'ct-pcl', augment: 'pcl', warmupEpochs: 10 },
+  defaults: { ...pclRecipe, partitions: 4 },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });

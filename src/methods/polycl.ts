@@ -1,7 +1,8 @@
 /**
  * PolyCL (001_a0fd144647cf5ca0.txt): one positive and one negative per anchor slice and the triplet contrastive loss
- * (tau = 1 / batch). PolyCL-S: positive = another slice of the same scan, negative = a slice of another scan (no
- * labels). PolyCL-O: positive = a slice with the same "contains the organ" flag (any scan), negative = the other flag.
+ * (tau = 1 / batch, from the run's batch size unless the config sets tau). PolyCL-S: positive = another slice of the
+ * same scan, negative = a slice of another scan (no labels). PolyCL-O: positive = a slice with the same "contains
+ * the organ" flag (any scan), negative = the other flag.
  * Triplets are re-drawn every epoch with a seeded RNG (the reference code sampled them once, offline).
  * Encoder: 16..256, InstanceNorm + LeakyReLU(0.2), dropout 0.25; head: GAP + one linear layer to 256-d.
  */
@@ -47,16 +48,23 @@ function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
   };
 }
 
+/** PolyCL §2.1: "the temperature parameter τ is set to 1/M", M the mini-batch size */
+export function polyclTau(batchSize: number): number {
+  return 1 / batchSize;
+}
+
+/** PolyCL §3 "Training" and "Hyperparameters" (001_a0fd144647cf5ca0.txt) */
 const polyclDefaults = {
+  // "for pre-training, we used a learning rate of 0.0001 and a batch size of 20"
   batchSize: 20,
   optimizer: 'adam' as const,
   lr: 1e-4,
   weightDecay: 0,
+  // "trained for 100 epochs with cosine-annealing learn rate scheduler with warm restarts after every 10 epochs"
   schedule: 'cosine-restarts' as const,
   restartEpochs: 10,
   epochs: 100,
-  // tau = 1 / batch size (PolyCL)
-  tau: 1 / 20,
+  // tau is not here: it is 1 / batch size of the run (derivedDefaults), unless the config sets it
   projectionDim: 256,
   preset: 'ct-polycl' as const,
   augment: 'polycl' as const,
@@ -68,6 +76,7 @@ export const polyclS: MethodDefinition = {
   summary: 'another slice of the same scan (positive) vs a slice of another scan (negative)',
   paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
   defaults: polyclDefaults,
+  derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
   create: (ctx) => polyclRun(ctx, 'scan'),
 };
 
@@ -76,5 +85,6 @@ export const polyclO: MethodDefinition = {
   summary: 'a slice with the same organ-present flag (positive) vs the other flag (negative)',
   paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
   defaults: polyclDefaults,
+  derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
   create: (ctx) => polyclRun(ctx, 'organ'),
 };

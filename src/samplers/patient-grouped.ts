@@ -2,8 +2,18 @@ import type { Rng } from '../util/rng.js';
 import { listIds, plural } from './list-ids.js';
 import { checkEpoch, checkPositiveInt, checkSeed, epochRng, toBatches, type Batch, type Sampler } from './sampler.js';
 
-/** what to do with patients that have fewer than k images */
-export type FewerThanKPolicy = 'exclude' | 'replace';
+/**
+ * what to do with patients that have fewer than k images:
+ * - 'exclude' leaves them out of every batch;
+ * - 'replace' keeps them and completes their groups to k by drawing their images again (a batch may hold an image
+ *   twice);
+ * - 'keep' keeps them with the distinct images they have: their group holds m < k images, so a batch holding it has
+ *   k - m fewer than n * k images, and no batch ever holds an image twice (CL-TCI-SimCLR: a single-image patient's
+ *   only positive is its other augmented view).
+ */
+export type FewerThanKPolicy = 'exclude' | 'replace' | 'keep';
+
+const POLICIES: readonly FewerThanKPolicy[] = ['exclude', 'replace', 'keep'];
 
 export interface PatientGroupedSamplerOptions {
   /** the patient id of every sample; batches hold indices into this array */
@@ -13,10 +23,7 @@ export interface PatientGroupedSamplerOptions {
   /** k: images of each patient per batch */
   imagesPerPatient: number;
   seed: number;
-  /**
-   * patients with fewer than k images: 'exclude' (default) leaves them out of every batch; 'replace' keeps them and
-   * completes their groups by drawing their images again (with replacement), so a batch may hold one image twice.
-   */
+  /** patients with fewer than k images: 'exclude' (default), 'replace' or 'keep' (see FewerThanKPolicy) */
   fewerThanK?: FewerThanKPolicy;
 }
 
@@ -28,7 +35,8 @@ export interface PatientGroupedSamplerOptions {
  * into groups of k (the last group of a patient is completed with other, distinct images of the same patient), and
  * groups are dealt into B = max(ceil(G / n), max groups of one patient) batches. When the groups do not fill B*n
  * slots exactly (G not a multiple of n, or one patient has more groups than the others can pair with), extra groups
- * of randomly chosen other patients fill the empty slots; every batch is full, so there is no partial last batch.
+ * of randomly chosen other patients fill the empty slots; every batch holds n groups, so there is no partial last
+ * batch (a batch is n * k images, less only where 'keep' put in a patient with fewer than k).
  */
 export class PatientGroupedSampler implements Sampler<number> {
   readonly name = 'patientGrouped';
@@ -49,8 +57,8 @@ export class PatientGroupedSampler implements Sampler<number> {
     checkPositiveInt(who, 'imagesPerPatient', k);
     if (n < 2)
       throw new Error(`${who}: patientsPerBatch: expected >= 2 (a batch of one patient has no negatives), got ${n}`);
-    if (fewerThanK !== 'exclude' && fewerThanK !== 'replace')
-      throw new Error(`${who}: fewerThanK: expected "exclude" | "replace", got ${JSON.stringify(fewerThanK)}`);
+    if (!POLICIES.includes(fewerThanK))
+      throw new Error(`${who}: fewerThanK: expected "exclude" | "replace" | "keep", got ${JSON.stringify(fewerThanK)}`);
     const all = new Map<string, number[]>();
     patients.forEach((p, i) => {
       if (typeof p !== 'string' || p.length === 0)
@@ -62,7 +70,7 @@ export class PatientGroupedSampler implements Sampler<number> {
     const eligible = new Map<string, number[]>();
     const excluded: string[] = [];
     for (const [p, idx] of all) {
-      if (idx.length >= k || fewerThanK === 'replace') eligible.set(p, idx);
+      if (idx.length >= k || fewerThanK !== 'exclude') eligible.set(p, idx);
       else excluded.push(p);
     }
     if (eligible.size < n) {
@@ -111,7 +119,7 @@ export class PatientGroupedSampler implements Sampler<number> {
     for (const p of ids) {
       const idx = rng.shuffle([...this.groups.get(p)!]);
       const gs: number[][] = [];
-      for (let s = 0; s < idx.length; s += k) gs.push(completeGroup(idx.slice(s, s + k), idx, k, rng));
+      for (let s = 0; s < idx.length; s += k) gs.push(this.complete(idx.slice(s, s + k), idx, rng));
       perPatient.set(p, gs);
     }
 
@@ -122,7 +130,7 @@ export class PatientGroupedSampler implements Sampler<number> {
     for (const pi of sampleSlots(room, B * n - total, rng)) {
       const p = ids[pi]!;
       const idx = this.groups.get(p)!;
-      perPatient.get(p)!.push(completeGroup(idx.length >= k ? rng.sample(idx, k) : [...idx], idx, k, rng));
+      perPatient.get(p)!.push(this.complete(idx.length >= k ? rng.sample(idx, k) : [...idx], idx, rng));
     }
 
     // 3. deal: concatenate the patients' groups (patients in random order) and send group t to batch t mod B. A
@@ -135,6 +143,12 @@ export class PatientGroupedSampler implements Sampler<number> {
       e,
       order.map((b) => rng.shuffle(batches[b]!).flat()),
     );
+  }
+
+  /** a group of k images; with 'keep', a patient with fewer than k keeps the group of its distinct images */
+  private complete(group: number[], all: readonly number[], rng: Rng): number[] {
+    if (this.fewerThanK === 'keep' && all.length < this.imagesPerPatient) return group;
+    return completeGroup(group, all, this.imagesPerPatient, rng);
   }
 }
 

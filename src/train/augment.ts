@@ -26,16 +26,34 @@ export function contrastiveViews(x: Tensor, rng: Rng, preset: AugmentPreset, vie
   return out;
 }
 
+export interface SegmentationAugmentOptions {
+  preset: AugmentPreset;
+  /** class-id pairs the horizontal flip swaps ('cltci'; the manifest's leftRightPairs) */
+  leftRightPairs?: readonly (readonly [number, number])[];
+}
+
+/** the fine-tuning pipeline of a preset (null: no augmentation) */
+function segmentationPipeline(o: SegmentationAugmentOptions): Compose | null {
+  // CL-TCI's fine-tuning stage: rotation ±30°, translation, scale, intensity, and a flip that swaps leftRightPairs
+  if (o.preset === 'cltci')
+    return clTciAugment({ stage: 'finetune', leftRightPairs: o.leftRightPairs ?? [], flip: true });
+  // PCL §4.1: "translation, rotation, and scale ... in both the pre-training and fine-tuning stages": nothing else
+  if (o.preset === 'pcl') return pclAugment({ flip: false, intensity: false });
+  // PolyCL states no fine-tuning augmentation: 'polycl' is the identity, as 'none'
+  return null;
+}
+
 /**
- * Fine-tuning augmentation (CL-TCI's fine-tuning stage: rotation ±30°, translation, scale, intensity, and a flip that
- * swaps `leftRightPairs`). Labels (N, H, W) int64 stay class ids.
+ * Fine-tuning augmentation of image (N, 1, H, W) and label (N, H, W) int64 together (labels resampled nearest, so
+ * they stay class ids). Presets: 'cltci', 'pcl' (geometric only), 'polycl' = 'none' (the batch unchanged).
  */
 export function segmentationAugment(
   batch: { image: Tensor; label: Tensor },
   rng: Rng,
-  leftRightPairs: readonly (readonly [number, number])[],
+  options: SegmentationAugmentOptions,
 ): { image: Tensor; label: Tensor } {
-  const p = clTciAugment({ stage: 'finetune', leftRightPairs, flip: true });
+  const p = segmentationPipeline(options);
+  if (!p) return batch;
   const r = p.apply(batch, rng);
   return { image: r.image, label: r.label! };
 }

@@ -53,7 +53,10 @@ export interface PretrainResult {
 /** Applies the method's paper defaults beneath the user's settings and validates. */
 export function resolvePretrainConfig(input: PretrainInput): PretrainConfig {
   const method = getMethod(input.method);
-  return parsePretrainConfig({ ...method.defaults, ...input });
+  const merged: Record<string, unknown> = { ...method.defaults, ...input };
+  const derived: Record<string, unknown> = method.derivedDefaults?.(merged as Partial<PretrainConfig>) ?? {};
+  for (const [k, v] of Object.entries(derived)) if (merged[k] === undefined) merged[k] = v;
+  return parsePretrainConfig(merged);
 }
 
 function buildOptimizer(cfg: PretrainConfig, params: Tensor[]): optim.Optimizer<{ lr: number }> {

@@ -56,6 +56,8 @@ export interface PclPresetOptions {
   background?: number;
   /** intensity jitter (brightness, contrast) on top of the paper's geometric augmentations (default true) */
   intensity?: boolean;
+  /** the reference code's flips of both axes (default true); fine-tuning turns them off (the paper lists none) */
+  flip?: boolean;
 }
 
 /**
@@ -64,12 +66,13 @@ export interface PclPresetOptions {
  * SpatialTransform with probability 0.67, MirrorTransform on both axes): rotation over the full circle, scale
  * U(0.7, 1.3), flips of both axes with p 0.5, and elastic deformation (alpha 100-350, sigma 14-17 px; off here unless
  * asked). Translation: the reference code shifts by random crop/pad placement; ±10% here (ours). The intensity
- * jitter (brightness ±0.1, contrast 0.9-1.1, p 0.5) is ours: the paper lists none.
+ * jitter (brightness ±0.1, contrast 0.9-1.1, p 0.5) is ours: the paper lists none. Fine-tuning
+ * (src/train/augment.ts) uses `{ flip: false, intensity: false }`: the paper's translation, rotation and scale only.
  */
 export function pclAugment(o: PclPresetOptions = {}): Compose {
   const background = o.background ?? 0;
   const t = [];
-  t.push(new RandomFlip({ axis: 'x', p: 0.5 }), new RandomFlip({ axis: 'y', p: 0.5 }));
+  if (o.flip !== false) t.push(new RandomFlip({ axis: 'x', p: 0.5 }), new RandomFlip({ axis: 'y', p: 0.5 }));
   t.push(
     new RandomAffine({
       p: 0.67,

@@ -160,3 +160,44 @@ test('patientGrouped: clear errors when the data cannot satisfy n × k', () => {
     /patients\[1\]: expected a non-empty patient id/,
   );
 });
+
+test("patientGrouped: fewerThanK 'keep' keeps small patients with their distinct images; no batch repeats an image", () => {
+  const counts = { p01: 4, p02: 1, p03: 3, p04: 1, p05: 2, p06: 1 };
+  const patients = dataset(counts, 3);
+  const k = 2;
+  const n = 2;
+  const s = new PatientGroupedSampler({
+    patients,
+    patientsPerBatch: n,
+    imagesPerPatient: k,
+    seed: 2,
+    fewerThanK: 'keep',
+  });
+  assert.deepEqual(s.excluded, []);
+  // groups: ceil(c / 2) = 2 + 1 + 2 + 1 + 1 + 1 = 8 -> 4 batches
+  assert.equal(s.batchesPerEpoch(), 4);
+  for (let e = 0; e < 3; e++) {
+    const seen = new Set<number>();
+    for (const b of s.epoch(e)) {
+      assert.equal(new Set(b.items).size, b.items.length, `epoch ${e} batch ${b.index} repeats an image`);
+      const per = new Map<string, number>();
+      for (const i of b.items) per.set(patients[i]!, (per.get(patients[i]!) ?? 0) + 1);
+      assert.equal(per.size, n, 'n distinct patients');
+      // k images of a patient that has k, all of its images (1) of a patient with fewer
+      for (const [p, c] of per) assert.equal(c, Math.min(k, counts[p as keyof typeof counts]), p);
+      b.items.forEach((i) => seen.add(i));
+    }
+    assert.equal(seen.size, patients.length, `epoch ${e}: every image, single-image patients included`);
+  }
+  assert.throws(
+    () =>
+      new PatientGroupedSampler({
+        patients,
+        patientsPerBatch: 2,
+        imagesPerPatient: 2,
+        seed: 0,
+        fewerThanK: 'all' as never,
+      }),
+    /fewerThanK: expected "exclude" \| "replace" \| "keep"/,
+  );
+});

@@ -130,12 +130,14 @@ test('the test split never influences checkpoint selection or training', async (
     lr: 3e-3,
     hausdorff: true,
     seed: 1,
+    selection: 'best-validation',
   };
   const a = await finetune(input, ds, split, { keepPredictions: split.test.length });
   // the same data with every TEST label changed (classes rotated), and the test ids given in another order
   const testSet = new Set(split.test);
   const labels = ds.labels.map((l, id) => (testSet.has(id) ? l!.map((v) => (v + 1) % 3) : l));
-  const changed = new SliceDataset(ds.manifest, ds.size, ds.samples, ds.images, labels, ds.volumes, ds.spacing);
+  const { manifest, size, samples, images, volumes, spacing, preprocessing, geometry } = ds;
+  const changed = new SliceDataset(manifest, size, samples, images, labels, volumes, spacing, preprocessing, geometry);
   const order = new Rng(9).permutation(split.test.length).map((i) => split.test[i]!);
   const b = await finetune(input, changed, { ...split, test: order }, { keepPredictions: split.test.length });
   assert.deepEqual(b.losses, a.losses);
@@ -150,13 +152,14 @@ test('the test split never influences checkpoint selection or training', async (
     a.valCurve.map((v) => v.epoch),
     [0, 1, 2, 3],
   );
-  const best = a.valCurve.reduce((m, v) => (v.dice > m.dice ? v : m));
+  const best = a.valCurve.reduce((m, v) => (v.dice! > m.dice! ? v : m));
   assert.equal(a.bestEpoch, best.epoch);
   assert.equal(a.bestValDice, best.dice);
-  // 2D X-rays: one case per image, HD95 in mm for each
+  // 2D X-rays: one case per image, HD95 for each; PNG rasters carry no physical size, so in pixels
   assert.equal(a.test.length, split.test.length);
-  for (const c of a.test) assert.ok(c.meanHd95 !== undefined && Number.isFinite(c.meanHd95));
+  for (const c of a.test) assert.ok(typeof c.meanHd95 === 'number' && Number.isFinite(c.meanHd95));
   assert.ok(a.meanHd95 !== null && Number.isFinite(a.meanHd95));
+  assert.equal(a.hd95Unit, 'px');
 });
 
 test('CT: Dice per volume, from the test slices stacked back in slice order (vs computeDice and a float64 count)', async () => {
@@ -166,7 +169,8 @@ test('CT: Dice per volume, from the test slices stacked back in slice order (vs 
   // test: volumes 2 and 3, their slices interleaved and shuffled
   const test = new Rng(2).permutation(byVol(2).length + byVol(3).length).map((i) => [...byVol(2), ...byVol(3)][i]!);
   const r = await finetune(
-    { encoder: { widths: [4, 8] }, epochs: 1, batchSize: 8, lr: 1e-3, seed: 3 },
+    // 'perfect': a class in neither map counts as Dice 1 (the float64 count below); 'exclude' has its own test
+    { encoder: { widths: [4, 8] }, epochs: 1, batchSize: 8, lr: 1e-3, seed: 3, absentClasses: 'perfect' },
     ds,
     { train: byVol(0), val: byVol(1), test },
     { keepPredictions: test.length },
@@ -210,10 +214,12 @@ test('CT: Dice per volume, from the test slices stacked back in slice order (vs 
       assert.ok(Math.abs(c.dice[cls]! - dice) < 1e-12, `volume ${v} class ${cls}: ${c.dice[cls]} vs ${dice}`);
       sum += dice;
     }
-    assert.ok(Math.abs(c.meanDice - sum / (numClasses - 1)) < 1e-12);
+    assert.ok(Math.abs(c.meanDice! - sum / (numClasses - 1)) < 1e-12);
   }
-  assert.ok(Math.abs(r.meanDice - (r.test[0]!.meanDice + r.test[1]!.meanDice) / 2) < 1e-12);
-  assert.equal(r.meanHd95, null); // HD95 is computed for 2D cases only
+  assert.ok(Math.abs(r.meanDice! - (r.test[0]!.meanDice! + r.test[1]!.meanDice!) / 2) < 1e-12);
+  // HD95 per volume (the 3D value is checked against a brute-force reference in finetune-metrics.test.ts)
+  assert.equal(r.hd95Unit, 'mm');
+  for (const c of r.test) assert.equal(c.hd95Unit, 'mm');
 });
 
 test('bad splits are refused: empty training split, a sample without a label', async () => {

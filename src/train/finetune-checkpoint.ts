@@ -1,0 +1,66 @@
+/**
+ * Fine-tuning's resume state: model, optimiser and schedule position, the losses so far and the selection state
+ * (with the best weights), written atomically to <out>/checkpoint.safetensors. Resuming with the same config gives
+ * the result of an uninterrupted run; a checkpoint made under another schedule shape is refused.
+ */
+import { loadCheckpoint, saveCheckpoint, type nn, type optim, type Tensor } from '../engine/index.js';
+import type { CheckpointSelection, SelectionState } from './finetune-selection.js';
+import type { FinetuneConfig } from './finetune-config.js';
+
+export interface FinetuneProgress {
+  /** epochs done */
+  epoch: number;
+  losses: number[];
+}
+
+interface Extra extends SelectionState {
+  epoch: number;
+  losses: number[];
+  /** absent in checkpoints of earlier versions */
+  stepsPerEpoch?: number;
+  selection?: FinetuneConfig['selection'];
+}
+
+export interface FinetuneParts {
+  model: nn.Module;
+  opt: optim.Optimizer<{ lr: number }>;
+  sched: optim.LRScheduler;
+  selection: CheckpointSelection;
+}
+
+export function saveFinetuneCheckpoint(
+  file: string,
+  parts: FinetuneParts,
+  progress: FinetuneProgress,
+  shape: { stepsPerEpoch: number; selection: FinetuneConfig['selection'] },
+): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of parts.selection.bestWeights()) tensors.set(`best.${k}`, t);
+  const extra: Extra = { ...parts.selection.state(), ...progress, ...shape };
+  saveCheckpoint(file, { model: parts.model, optimizer: parts.opt, scheduler: parts.sched, tensors, extra });
+}
+
+/** Restores the parts from a checkpoint; returns the progress it holds. */
+export function loadFinetuneCheckpoint(
+  file: string,
+  parts: FinetuneParts,
+  shape: { stepsPerEpoch: number; selection: FinetuneConfig['selection'] },
+): FinetuneProgress {
+  const ck = loadCheckpoint(file);
+  const extra = ck.extra as Extra;
+  for (const k of ['stepsPerEpoch', 'selection'] as const) {
+    if (extra[k] !== undefined && extra[k] !== shape[k])
+      throw new Error(
+        `finetune: ${file} was written with ${k} ${JSON.stringify(extra[k])}, this run has ` +
+          `${JSON.stringify(shape[k])}; use another out folder, or delete it to start over`,
+      );
+  }
+  parts.model.loadStateDict(ck.model);
+  // optimiser state and schedule position from the checkpoint; hyper-parameters from this call's config (as pretrain)
+  const hyper = parts.opt.groups.map(({ params: _params, ...h }) => h);
+  if (ck.optimizer) parts.opt.loadStateDict(ck.optimizer);
+  parts.opt.groups.forEach((g, i) => Object.assign(g, hyper[i]));
+  if (ck.scheduler) parts.sched.loadStateDict({ t: ck.scheduler.t, baseLrs: [...parts.sched.baseLrs] });
+  parts.selection.restore(extra, ck.tensors);
+  return { epoch: extra.epoch, losses: extra.losses };
+}

@@ -1,0 +1,78 @@
+/**
+ * The fine-tuning configuration (zod): defaults are CL-TCI's recipe (000_a8a2fcba34e1bedc.txt §IV-A: Adam 5e-5,
+ * batch 10, 200 epochs, cosine, cross-entropy); the other papers' recipes are in finetune-recipes.ts.
+ */
+import { z } from 'zod';
+import { encoderSchema } from './config.js';
+import { precisionField } from './precision-default.js';
+
+export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
+export type FinetuneAugment = (typeof FINETUNE_AUGMENTS)[number];
+
+/** old configs said `augment: true | false`: true was CL-TCI's pipeline, false none */
+const augmentField = z
+  .union([z.boolean().transform((b): FinetuneAugment => (b ? 'cltci' : 'none')), z.enum(FINETUNE_AUGMENTS)])
+  .default('cltci');
+
+export const finetuneSchema = z
+  .object({
+    model: z.enum(['unet', 'deeplabv3plus', 'polycl-unet']).default('unet'),
+    encoder: encoderSchema.default({ widths: [32, 64, 128, 256, 512], norm: 'batch', slope: 0.01, dropout: 0 }),
+    /** encoder weights (encoder.safetensors of a pre-training run); absent = random initialisation */
+    init: z.string().optional(),
+    /** CL-TCI: 200 epochs, batch 10, Adam 5e-5 (the reference code used 1e-4) */
+    epochs: z.number().int().positive().default(200),
+    batchSize: z.number().int().positive().default(10),
+    lr: z.number().positive().default(5e-5),
+    weightDecay: z.number().min(0).default(0),
+    loss: z.enum(['ce', 'dice', 'dice-ce']).default('ce'),
+    /**
+     * joint image + label augmentation (src/train/augment.ts): 'cltci' rotation, translation, scale, intensity and a
+     * flip that swaps the manifest's left/right classes; 'pcl' translation, rotation, scale only; 'polycl' and 'none'
+     * no augmentation (PolyCL fine-tunes without). `true` / `false` (old configs) mean 'cltci' / 'none'.
+     */
+    augment: augmentField,
+    /** 'cosine' (CL-TCI, PCL), 'cosine-restarts' every `restartEpochs` (PolyCL: 10), or 'constant' */
+    schedule: z.enum(['cosine', 'cosine-restarts', 'constant']).default('cosine'),
+    restartEpochs: z.number().int().positive().default(10),
+    /**
+     * an epoch is max(ceil(n / batchSize), minStepsPerEpoch) steps (reshuffled passes over the training ids), so a
+     * small labelled set is not starved of steps (nnU-Net fixes 250 iterations per epoch)
+     */
+    minStepsPerEpoch: z.number().int().min(1).default(1),
+    /**
+     * the weights kept: 'last' (the papers' fixed schedules: the last epoch; split.val is ignored) or
+     * 'best-validation' (the epoch with the best mean Dice on split.val, which must be non-empty)
+     */
+    selection: z.enum(['last', 'best-validation']).default('last'),
+    /** 'best-validation': evaluate every N epochs; both: write the checkpoint every N epochs (and at the end) */
+    evaluateEvery: z.number().int().positive().default(1),
+    /** 'best-validation' only: stop when validation Dice has not improved for this many evaluations (0 = never) */
+    earlyStopPatience: z.number().int().min(0).default(0),
+    /**
+     * a class absent from both the reference and the prediction of a case: 'exclude' (nnU-Net's rule) leaves it out
+     * of that case's mean; 'perfect' counts it as Dice 1 (and HD95 0)
+     */
+    absentClasses: z.enum(['exclude', 'perfect']).default('exclude'),
+    /** also compute HD95 on the test set (mm with a physical spacing, else pixels: CaseResult.hd95Unit) */
+    hausdorff: z.boolean().default(true),
+    seed: z.number().int().min(0).default(0),
+    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
+    precision: precisionField,
+  })
+  .strict();
+
+export type FinetuneConfig = z.infer<typeof finetuneSchema>;
+export type FinetuneInput = z.input<typeof finetuneSchema>;
+
+export function parseFinetuneConfig(input: unknown, source = 'config'): FinetuneConfig {
+  const r = finetuneSchema.safeParse(input);
+  const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (r.success && r.data.selection === 'last' && r.data.earlyStopPatience > 0)
+    issues.push("earlyStopPatience: needs selection 'best-validation' (with 'last' nothing is validated)");
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${source}: ${i}`);
+    throw new Error(`invalid fine-tuning configuration:\n${lines.join('\n')}`);
+  }
+  return r.data!;
+}
