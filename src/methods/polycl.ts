@@ -13,10 +13,11 @@ import { polyclEncoder } from '../models/polycl-unet.js';
 import { LinearHead } from '../models/heads.js';
 import { contrastiveViews } from '../train/augment.js';
 import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
-import { Projector } from './common.js';
+import { Projector, requireBackbone } from './common.js';
 
 function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
   const { dataset: ds, config: cfg } = ctx;
+  requireBackbone(mode === 'scan' ? 'polycl-s' : 'polycl-o', cfg, ['unet'], "it pre-trains PolyCL's U-Net encoder");
   if (mode === 'organ' && ds.volumes.some((v) => !v.organFlags)) {
     throw new Error(
       'polycl-o: every scan needs a label map (per-slice organ flags); some manifest items have no label',

@@ -86,6 +86,7 @@ const RESUME_KEYS: (keyof PretrainConfig)[] = [
   'size',
   'batchSize',
   'seed',
+  'backbone',
   'encoder',
   'projectionDim',
 ];

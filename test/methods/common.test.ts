@@ -92,18 +92,14 @@ test('requireBackbone: passes a supported backbone, else names the method, the f
   );
 });
 
-// PolyCL builds PolyCL's U-Net encoder (src/methods/polycl.ts, another owner): it must call requireBackbone
+// PolyCL builds PolyCL's U-Net encoder: it refuses the ResNet backbone
 for (const method of ['polycl-s', 'polycl-o']) {
-  test(
-    `${method} refuses backbone 'deeplabv3plus', naming the method and the field`,
-    { todo: 'src/methods/polycl.ts does not call requireBackbone yet' },
-    async () => {
-      const ds = await phantomDataset(presetOf(method), 32, method === 'polycl-o' ? 4 : undefined);
-      const cfg = tinyConfig(method, { backbone: 'deeplabv3plus' });
-      assert.throws(
-        () => getMethod(method).create({ dataset: ds, config: cfg }),
-        new RegExp(`${method}: backbone 'deeplabv3plus' is not supported`),
-      );
-    },
-  );
+  test(`${method} refuses backbone 'deeplabv3plus', naming the method and the field`, async () => {
+    const ds = await phantomDataset(presetOf(method), 32, method === 'polycl-o' ? 4 : undefined);
+    const cfg = tinyConfig(method, { backbone: 'deeplabv3plus' });
+    assert.throws(
+      () => getMethod(method).create({ dataset: ds, config: cfg }),
+      new RegExp(`${method}: backbone 'deeplabv3plus' is not supported`),
+    );
+  });
 }
