@@ -32,10 +32,21 @@ export interface MachineInfo {
   device?: string;
 }
 
+/** a plain table of text cells (e.g. the verdict's confidence intervals), escaped like all caller text */
+export interface TextTable {
+  heading: string;
+  columns: readonly string[];
+  rows: readonly (readonly string[])[];
+  /** a caption under the table */
+  caption?: string;
+}
+
 export interface HtmlReportInput {
   title: string;
   /** one or two sentences saying what was compared and what came out */
   summary: string;
+  /** a table right after the results table, e.g. the verdict: paired differences to Random with their CIs */
+  verdict?: TextTable;
   table?: ResultsTable;
   /** a caption under the table (e.g. the setting from describeSetting) */
   tableCaption?: string;
@@ -104,6 +115,7 @@ export function htmlReport(input: HtmlReportInput): string {
       `mean per column in bold.`;
     parts.push(`<p class="caption">${e(cap)}</p></section>`);
   }
+  if (input.verdict) parts.push(textTableHtml(input.verdict, 'verdict'));
   const gallery = (id: string, heading: string, images: readonly ReportImage[] | undefined, cls: string) => {
     if (!images || images.length === 0) return;
     parts.push(`<section id="${id}"><h2>${e(heading)}</h2><div class="${cls}">`);
@@ -171,6 +183,23 @@ export function tableHtml(table: ResultsTable): string {
     out.push('</tr>');
   }
   out.push('</tbody></table>');
+  return out.join('');
+}
+
+/** a TextTable as a section with a heading, the table and its caption */
+export function textTableHtml(t: TextTable, id: string): string {
+  const e = escapeXml;
+  const out: string[] = [`<section id="${e(id)}"><h2>${e(t.heading)}</h2><table class="results"><thead><tr>`];
+  t.columns.forEach((c, i) => out.push(`<th${i === 0 ? ' class="label"' : ''}>${e(c)}</th>`));
+  out.push('</tr></thead><tbody>');
+  for (const row of t.rows) {
+    out.push('<tr>');
+    row.forEach((c, i) => out.push(`<td${i === 0 ? ' class="label"' : ''}>${e(c)}</td>`));
+    out.push('</tr>');
+  }
+  out.push('</tbody></table>');
+  if (t.caption) out.push(`<p class="caption">${e(t.caption)}</p>`);
+  out.push('</section>');
   return out.join('');
 }
 

@@ -8,14 +8,20 @@ import { protocolRng } from './seed.js';
  * drawn with the protocol stream 'inner-split' of the fold.
  *
  * Use with budgets: `drawBudgets(fold, { ..., exclude: inner.validation })` draws the M labelled training patients
- * from the rest, so validation and training labels are disjoint. The validation labels come on top of M (as a
- * fixed labelled validation set does in the papers' protocols); report the fraction with the results.
+ * from the rest, so validation and training labels are disjoint and M counts training labels only. The validation
+ * labels come on top of M (as a fixed labelled validation set does in the papers' protocols); report their number
+ * with the results.
+ *
+ * The size is `count` patients when given, else round(fraction × training patients); either way at least
+ * `minValidation` and at least one patient left to train on.
  */
 
 export interface InnerSplitOptions {
   seed: number;
   /** fraction of the fold's training patients held out (default 0.2) */
   fraction?: number;
+  /** exactly this many validation patients (instead of `fraction`) */
+  count?: number;
   /** at least this many validation patients (default 1) */
   minValidation?: number;
 }
@@ -40,8 +46,11 @@ export function innerSplit(fold: Fold, options: InnerSplitOptions): InnerSplit {
     if (test.has(p))
       throw new Error(`innerSplit: fold ${fold.index}: patient ${JSON.stringify(p)} is in train and test`);
   }
+  if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 1)) {
+    throw new Error(`innerSplit: count must be a positive integer, got ${options.count}`);
+  }
   const n = fold.train.length;
-  const nVal = Math.max(minValidation, Math.round(fraction * n));
+  const nVal = Math.max(minValidation, options.count ?? Math.round(fraction * n));
   if (nVal >= n) {
     throw new Error(
       `innerSplit: fold ${fold.index} has ${n} training patients: cannot hold out ${nVal} for validation ` +

@@ -47,3 +47,29 @@ test('innerSplit: seeded, and with budgets the labelled set avoids validation an
   }
   assert.deepEqual(b.draws[1]!.ids, a.train);
 });
+
+test('innerSplit: count holds out exactly that many patients; M then counts training patients only', () => {
+  const fold = getFold(kFold(ids(12), { seed: 1 }), 0);
+  const s = innerSplit(fold, { seed: 0, count: 2 });
+  assert.equal(s.validation.length, 2);
+  assert.equal(s.train.length, fold.train.length - 2);
+  assert.deepEqual(innerSplit(fold, { seed: 0, count: 2, fraction: 0.9 }), s, 'count wins over fraction');
+  assert.throws(() => innerSplit(fold, { seed: 0, count: 0 }), /count must be a positive integer/);
+  assert.throws(() => innerSplit(fold, { seed: 0, count: fold.train.length }), /cannot hold out/);
+  // M = 1 drawn outside the validation patients: one training patient, validation on top
+  const b = drawBudgets(fold, { budgets: [1, 'all'], seed: 0, exclude: s.validation });
+  assert.equal(b.draws[0]!.ids.length, 1);
+  assert.ok(!s.validation.includes(b.draws[0]!.ids[0]!));
+  assert.equal(b.draws[1]!.ids.length, fold.train.length - 2);
+});
+
+test('drawBudgets with exclude, unit image: images of validation patients are never drawn; M = 1 is one image', () => {
+  const fold = { index: 0, train: ['a', 'b', 'c'], test: ['d'] };
+  const images = ['a', 'a', 'b', 'b', 'b', 'c', 'd'].map((patient, i) => ({ id: String(i), patient }));
+  const s = innerSplit(fold, { seed: 3, count: 1 });
+  const b = drawBudgets(fold, { budgets: [1, 'all'], seed: 3, unit: 'image', images, exclude: s.validation });
+  assert.equal(b.draws[0]!.ids.length, 1);
+  for (const d of b.draws) for (const p of d.patients) assert.ok(!s.validation.includes(p) && p !== 'd');
+  const expected = images.filter((im) => im.patient !== 'd' && !s.validation.includes(im.patient)).length;
+  assert.equal(b.draws[1]!.ids.length, expected);
+});
