@@ -3,7 +3,7 @@
  * included — builds the same segmentation model, so a table row differs from Random by its initial weights only.
  *
  * Resolution (from the experiment config):
- * - backbone: `backbone`, else 'deeplabv3plus' when `finetune.model` says so, else 'unet';
+ * - backbone: `backbone` (or `pretrain.backbone`), else 'deeplabv3plus' when `finetune.model` says so, else 'unet';
  * - PolyCL: when a PolyCL method is in the experiment, or `finetune.model` is 'polycl-unet', the whole experiment uses
  *   PolyCL's U-Net ('polycl-unet': InstanceNorm, LeakyReLU 0.2, dropout 0.25, widths 16–256 unless set) for every
  *   method; PolyCL with 'deeplabv3plus' is an error (PolyCL pre-trains its own U-Net only);
@@ -49,6 +49,18 @@ function requestedModel(cfg: ExperimentConfig): SegmentationModelName | undefine
   if (typeof m !== 'string' || !MODELS.includes(m))
     throw new Error(`experiment: finetune.model: expected one of ${MODELS.join(', ')}, got ${JSON.stringify(m)}`);
   return m as SegmentationModelName;
+}
+
+/** `backbone`, else pretrain.backbone, else from finetune.model; the ones given must agree */
+function resolveBackbone(cfg: ExperimentConfig, requested: SegmentationModelName | undefined): Backbone {
+  const pre = cfg.pretrain['backbone'];
+  if (pre !== undefined && pre !== 'unet' && pre !== 'deeplabv3plus')
+    throw new Error(`experiment: pretrain.backbone: expected 'unet' or 'deeplabv3plus', got ${JSON.stringify(pre)}`);
+  if (pre !== undefined && cfg.backbone !== undefined && pre !== cfg.backbone)
+    throw new Error(
+      `experiment: pretrain.backbone '${pre}' disagrees with backbone '${cfg.backbone}'; set backbone only`,
+    );
+  return cfg.backbone ?? (pre as Backbone | undefined) ?? (requested === 'deeplabv3plus' ? 'deeplabv3plus' : 'unet');
 }
 
 function objectField(rec: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
@@ -111,7 +123,7 @@ function describe(model: SegmentationModelName, e: EncoderSettings): string {
 export function resolveArchitecture(cfg: ExperimentConfig): Architecture {
   const requested = requestedModel(cfg);
   const polyclMethods = cfg.methods.filter(isPolyclMethod);
-  const backbone: Backbone = cfg.backbone ?? (requested === 'deeplabv3plus' ? 'deeplabv3plus' : 'unet');
+  const backbone = resolveBackbone(cfg, requested);
   const polycl = polyclMethods.length > 0 || requested === 'polycl-unet';
   let model: SegmentationModelName;
   try {

@@ -33,6 +33,7 @@ test('resolveArchitecture: U-Net for all by default; PolyCL U-Net for all with a
   assert.deepEqual(small.encoder, { widths: [4, 8], norm: 'instance', slope: 0.2, dropout: 0.25 });
   assert.equal(arch({ backbone: 'deeplabv3plus' }).model, 'deeplabv3plus');
   assert.equal(arch({ finetune: { model: 'deeplabv3plus' } }).backbone, 'deeplabv3plus');
+  assert.equal(arch({ pretrain: { backbone: 'deeplabv3plus' } }).model, 'deeplabv3plus');
   assert.ok(isPolyclMethod('polycl-s') && isPolyclMethod('polycl-o') && !isPolyclMethod('simclr'));
 });
 
@@ -40,6 +41,7 @@ test('resolveArchitecture: architectures that cannot agree are refused', () => {
   assert.throws(() => arch({ methods: ['polycl-s'], backbone: 'deeplabv3plus' }), /cannot share one architecture/);
   assert.throws(() => arch({ methods: ['random', 'polycl-s'], finetune: { model: 'unet' } }), /finetune.model 'unet'/);
   assert.throws(() => arch({ backbone: 'unet', finetune: { model: 'deeplabv3plus' } }), /disagrees/);
+  assert.throws(() => arch({ backbone: 'unet', pretrain: { backbone: 'deeplabv3plus' } }), /set backbone only/);
   assert.throws(
     () => arch({ methods: ['random', 'simclr'], methodOverrides: { simclr: { encoder: { widths: [8, 16] } } } }),
     /methodOverrides.simclr: sets encoder/,

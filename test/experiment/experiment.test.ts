@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import type { ExperimentInput } from '../../src/experiment/config.js';
+import { planExperiment } from '../../src/experiment/plan.js';
 import { smallPhantoms, tempDir, SMALL_SIZES } from '../methods/fixtures.js';
 import { readJsonl } from './helpers.js';
 
@@ -118,6 +119,9 @@ test('a tiny experiment end to end: 2×2×2 cells, folds over patients, table an
     assert.ok(k in ft, `config.json finetune.${k}`);
   assert.equal(ft['selection'], 'last');
   assert.deepEqual((ft['encoder'] as { widths: number[] }).widths, [4, 8]);
+  // config.json is itself a valid experiment config that resolves to the same fine-tuning
+  const { init: _i, seed: _s, ...resolvedFt } = planExperiment(config).finetune;
+  assert.deepEqual(resolvedFt, ft);
 
   // table, plot, verdict and report
   for (const f of [

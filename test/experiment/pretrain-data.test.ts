@@ -94,3 +94,19 @@ test("'all-images': one pre-training run per method, shared by every fold", asyn
   assert.equal(again.filter((l) => /pre-training/.test(l)).length, 0, again.join('\n'));
   assert.equal(readdirSync(join(out, 'pretrain', 'simclr')).length, 1);
 });
+
+test('transfer (pretrainData): one shared pre-training run on the other data set, every image of it', async () => {
+  const { xray } = await smallPhantoms();
+  const out = tempDir('medcl-exp-transfer-');
+  const lines: string[] = [];
+  await runExperiment({ ...tiny(xray, out), pretrainData: xray }, { log: (l) => lines.push(l), progress: 'quiet' });
+  const images = readManifestJson(xray).items.length;
+  assert.deepEqual(
+    lines.filter((l) => /pre-training simclr/.test(l)),
+    [`pre-training simclr once for all folds on ${images} images (1 epochs)`],
+  );
+  const simclr = readJsonl(join(out, 'results.jsonl')).filter((r) => r.method === 'simclr');
+  assert.equal(simclr.length, 2);
+  assert.deepEqual(simclr[0]!.encoder, simclr[1]!.encoder);
+  assert.match(readFileSync(join(out, 'table.md'), 'utf8'), /Pre-training images: transfer, all \d+ images of/);
+});
