@@ -1,5 +1,5 @@
 /**
- * `medcl demo [--out DIR]`: phantoms -> small experiments (X-ray, CT) and DrasCLR on lung CT -> DIR/report.html and
+ * `medcl demo [--out DIR]`: phantoms -> small experiments (X-ray, CT; DrasCLR on lung CT when asked) -> DIR/report.html and
  * DIR/results.jsonl.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'generate the phantoms, run Random vs SimCLR vs CL-TCI/PCL with few labels and DrasCLR on lung CT; writes an HTML report',
+      'generate the phantoms, run Random vs SimCLR vs CL-TCI/PCL with few labels (and DrasCLR on lung CT with --datasets xray,ct,lungct); writes an HTML report',
     )
     .option('--out <dir>', 'output folder', 'medcl-demo')
     .option(
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--tiny', 'seconds-long version (smoke test)', false)
     .option(
       '--datasets <list>',
-      'comma-separated parts: xray, ct (2D experiments), lungct (DrasCLR) (default: all three)',
+      'comma-separated parts: xray, ct (2D experiments), lungct (DrasCLR, opt-in) (default: xray,ct)',
       (v: string) => {
         const parts = v.split(',').map((s) => s.trim());
         const bad = parts.filter((p) => !['xray', 'ct', 'lungct'].includes(p));

@@ -1,0 +1,62 @@
+/**
+ * The fidelity bench's data: two CT phantom archives from two acquisition protocols (src/phantoms/ct.ts).
+ *   target/  the semi-supervised set: `labelled` subjects with organ labels and `unlabelled` more without (a hospital
+ *            archive: many scans, few masks); fine-tuning and testing use the labelled ones, pre-training sees all.
+ *   source/  the transfer source: another protocol (larger FOV, lower dose, every scan enhanced), no labels used;
+ *            pre-trained on, then fine-tuned and tested on target's labelled subjects (like PCL's CHD -> MMWHS).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writePhantoms } from '../../src/phantoms/write.js';
+import { DEFAULT_SCANNER, SECOND_SCANNER } from '../../src/phantoms/ct.js';
+
+export interface FidelityData {
+  /** manifest: labelled + unlabelled target subjects */
+  target: string;
+  /** manifest: source-protocol subjects, labels removed */
+  source: string;
+}
+
+export interface FidelityDataOptions {
+  out: string;
+  labelled: number;
+  unlabelled: number;
+  source: number;
+  shape: [number, number, number];
+  seed: number;
+}
+
+/** Rewrites a phantom manifest: keeps the first `keepLabels` items' labels and drops the others'. */
+function withLabels(manifest: string, keepLabels: number, out: string): string {
+  const m = JSON.parse(readFileSync(manifest, 'utf8')) as { items: Record<string, unknown>[] };
+  m.items = m.items.map((item, i) => {
+    if (i < keepLabels) return item;
+    const { label: _label, ...rest } = item;
+    return rest;
+  });
+  writeFileSync(out, JSON.stringify(m, null, 1) + '\n');
+  return out;
+}
+
+export async function writeFidelityData(o: FidelityDataOptions): Promise<FidelityData> {
+  const targetDir = path.join(o.out, 'target');
+  const sourceDir = path.join(o.out, 'source');
+  await writePhantoms({
+    out: targetDir,
+    seed: o.seed,
+    kinds: ['ct'],
+    ct: { subjects: o.labelled + o.unlabelled, shape: o.shape, scanner: DEFAULT_SCANNER },
+  });
+  // another seed: other subjects, as another hospital's
+  await writePhantoms({
+    out: sourceDir,
+    seed: o.seed + 1000,
+    kinds: ['ct'],
+    ct: { subjects: o.source, shape: o.shape, scanner: SECOND_SCANNER },
+  });
+  const ct = (dir: string): string => path.join(dir, 'ct', 'manifest.json');
+  return {
+    target: withLabels(ct(targetDir), o.labelled, path.join(targetDir, 'ct', 'target.json')),
+    source: withLabels(ct(sourceDir), 0, path.join(sourceDir, 'ct', 'source.json')),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Merges the shards of one setting (same folds, budgets and seeds; disjoint methods) into one table of test Dice
+ * (mean (std) over folds), the paired bootstrap verdict against Random (Holm-corrected over the table), and a plot.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readRecords, type CellRecord } from '../../src/experiment/records.js';
+import { summarize, tableToMarkdown, type ResultsTable } from '../../src/report/table.js';
+import { linePlotSvg, seriesFromTable, svgToPng } from '../../src/report/plot.js';
+import { verdictMarkdown, verdictSentence, verdictTable } from '../../src/eval/stats/index.js';
+import type { Budget } from '../../src/eval/protocol/budget.js';
+
+export interface VerdictLine {
+  method: string;
+  M: Budget;
+  n: number;
+  mean: number;
+  /** Holm-corrected CI */
+  lo: number;
+  hi: number;
+  ci95: [number, number];
+  pHolm: number;
+  helped: boolean;
+  hurt: boolean;
+}
+
+export interface SettingSummary {
+  setting: string;
+  cells: number;
+  table: { method: string; M: Budget; mean: number; std: number | null; n: number }[];
+  verdict: VerdictLine[];
+  headline: string;
+  /** mean fine-tuning steps of the cells, per M */
+  steps: Record<string, number>;
+}
+
+function tableRows(t: ResultsTable): SettingSummary['table'] {
+  return t.rows.flatMap((r) =>
+    r.cells.flatMap((c, j) => (c ? [{ method: r.method, M: t.budgets[j]!, mean: c.mean, std: c.std, n: c.n }] : [])),
+  );
+}
+
+export async function summarizeSetting(
+  setting: string,
+  shardDirs: string[],
+  out: string,
+  seed: number,
+): Promise<SettingSummary> {
+  mkdirSync(out, { recursive: true });
+  const records: CellRecord[] = shardDirs.flatMap((d) => readRecords(path.join(d, 'results.jsonl')));
+  writeFileSync(path.join(out, 'results.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const methods = [...new Set(records.map((r) => r.method))];
+  methods.sort((a, b) => (a === 'random' ? -1 : b === 'random' ? 1 : 0));
+  const budgets = [...new Set(records.map((r) => r.M))];
+  const table = summarize(records, { metric: 'dice', methods, budgets, digits: 3 });
+  writeFileSync(path.join(out, 'table.md'), tableToMarkdown(table) + '\n');
+  const v = verdictTable(records, { baseline: 'random', metric: 'meanDice', seed });
+  const headline = verdictSentence(v);
+  writeFileSync(
+    path.join(out, 'ci.md'),
+    verdictMarkdown(v, { metricLabel: 'test Dice (method − random)' }) + '\n\n' + headline + '\n',
+  );
+  writeFileSync(path.join(out, 'verdict.json'), JSON.stringify(v, null, 2) + '\n');
+  const svg = linePlotSvg(seriesFromTable(table), {
+    title: `fidelity (${setting}): test Dice vs labelled volumes`,
+    xLabel: 'M (labelled volumes)',
+  });
+  writeFileSync(path.join(out, 'dice-vs-m.svg'), svg);
+  await svgToPng(svg, path.join(out, 'dice-vs-m.png'));
+  const steps: Record<string, number> = {};
+  for (const M of budgets) {
+    const s = records.filter((r) => r.M === M && r.totalSteps !== undefined).map((r) => r.totalSteps!);
+    if (s.length) steps[String(M)] = s.reduce((a, b) => a + b, 0) / s.length;
+  }
+  return {
+    setting,
+    cells: records.length,
+    table: tableRows(table),
+    verdict: v.rows.map((r) => ({
+      method: r.method,
+      M: r.M,
+      n: r.n,
+      mean: r.mean,
+      lo: r.holmCI[0],
+      hi: r.holmCI[1],
+      ci95: r.ci,
+      pHolm: r.pHolm,
+      helped: r.helped,
+      hurt: r.hurt,
+    })),
+    headline,
+    steps,
+  };
+}
