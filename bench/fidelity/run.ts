@@ -5,17 +5,19 @@
  *   npm run bench:fidelity [-- --scale bench|quick] [--out DIR] [--jobs N] [--seed N]
  *
  * Runs the semi-supervised experiment (6 methods × M ∈ {1, 2, 4, all} × 3 folds) and a transfer experiment (pre-train
- * on another protocol's archive, fine-tune on this one; M ∈ {1, 2}) as method shards in parallel processes with one
+ * on another protocol's archive, fine-tune on this one; SimCLR, GCL, PCL at M ∈ {1, 2}, beside the same Random cells)
+ * as method shards in parallel processes with one
  * thread each (shards of one setting share folds, budgets and seeds), then merges them into one table, a paired
  * bootstrap verdict with Holm-corrected CIs, and a plot. Writes DIR (default bench/results/fidelity):
  * results.jsonl, table.md, ci.md, verdict.json, dice-vs-m.png, summary.json. Last line:
  *   fidelity: pcl-random M=1 <d> [<lo>, <hi>], M=2 <d> [<lo>, <hi>]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from '../lib.js';
+import { readRecords } from '../../src/experiment/records.js';
 import { writeFidelityData } from './data.js';
 import { experimentInput, SCALES, SEMI_METHODS, TRANSFER_METHODS, type Scale } from './scale.js';
 import { summarizeSetting, type SettingSummary } from './summary.js';
@@ -93,11 +95,16 @@ async function main(): Promise<void> {
   for (const input of inputs) mkdirSync((input as { out: string }).out, { recursive: true });
   await runShards(inputs, args.jobs);
   const summaries: SettingSummary[] = [];
-  for (const { setting } of settings) {
-    const dirs = inputs
+  const dirsOf = (setting: string): string[] =>
+    inputs
       .map((i) => (i as { out: string }).out)
       .filter((d) => path.basename(d).startsWith(setting + '-') && existsSync(path.join(d, 'results.jsonl')));
-    summaries.push(await summarizeSetting(setting, dirs, path.join(out, setting), args.seed));
+  const randomCells = dirsOf('semi')
+    .flatMap((d) => readRecords(path.join(d, 'results.jsonl')))
+    .filter((r) => r.method === 'random');
+  for (const { setting } of settings) {
+    const extra = setting === 'transfer' ? randomCells.filter((r) => s.transferBudgets.includes(r.M)) : [];
+    summaries.push(await summarizeSetting(setting, dirsOf(setting), path.join(out, setting), args.seed, extra));
   }
   const semi = summaries[0]!;
   const seconds = (Date.now() - t0) / 1000;
@@ -112,7 +119,6 @@ async function main(): Promise<void> {
     return r ? `M=${M} ${r.mean.toFixed(3)} [${r.lo.toFixed(3)}, ${r.hi.toFixed(3)}]` : `M=${M} not run`;
   };
   process.stdout.write(`fidelity: pcl-random ${fmt(1)}, ${fmt(2)}\n`);
-  void readFileSync;
 }
 
 await main();

@@ -45,9 +45,10 @@ export async function summarizeSetting(
   shardDirs: string[],
   out: string,
   seed: number,
+  extra: readonly CellRecord[] = [],
 ): Promise<SettingSummary> {
   mkdirSync(out, { recursive: true });
-  const records: CellRecord[] = shardDirs.flatMap((d) => readRecords(path.join(d, 'results.jsonl')));
+  const records: CellRecord[] = [...extra, ...shardDirs.flatMap((d) => readRecords(path.join(d, 'results.jsonl')))];
   writeFileSync(path.join(out, 'results.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const methods = [...new Set(records.map((r) => r.method))];
   methods.sort((a, b) => (a === 'random' ? -1 : b === 'random' ? 1 : 0));
@@ -58,7 +59,7 @@ export async function summarizeSetting(
   const headline = verdictSentence(v);
   writeFileSync(
     path.join(out, 'ci.md'),
-    verdictMarkdown(v, { metricLabel: 'test Dice (method − random)' }) + '\n\n' + headline + '\n',
+    verdictMarkdown(v, { metricLabel: 'test Dice' }) + '\n\n' + headline + '\n',
   );
   writeFileSync(path.join(out, 'verdict.json'), JSON.stringify(v, null, 2) + '\n');
   const svg = linePlotSvg(seriesFromTable(table), {

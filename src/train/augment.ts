@@ -8,18 +8,25 @@ import { clTciAugment, pclAugment, polyclAugment } from '../transforms/presets.j
 import type { Compose } from '../transforms/compose.js';
 import type { Rng } from '../util/rng.js';
 
-export type AugmentPreset = 'cltci' | 'pcl' | 'polycl' | 'none';
+export type AugmentPreset = 'cltci' | 'pcl' | 'pcl-reference' | 'polycl' | 'none';
 
-function pipeline(preset: AugmentPreset): Compose | null {
+/**
+ * Pre-training views. 'pcl' is the paper's list (translation, rotation, scale); 'pcl-reference' adds what the authors'
+ * code and medcl used before: flips of both axes and intensity jitter. Flips make the encoder blind to left and right
+ * (a mirrored left lung looks like a right one), which segmentation with left/right classes needs; see
+ * docs/fidelity.md for the measurement.
+ */
+export function pretrainPipeline(preset: AugmentPreset): Compose | null {
   if (preset === 'cltci') return clTciAugment({ stage: 'pretrain', flip: true });
-  if (preset === 'pcl') return pclAugment();
+  if (preset === 'pcl') return pclAugment({ flip: false, intensity: false });
+  if (preset === 'pcl-reference') return pclAugment();
   if (preset === 'polycl') return polyclAugment();
   return null;
 }
 
 /** `views` independent augmentations of a (N, 1, H, W) batch; the input is disposed. */
 export function contrastiveViews(x: Tensor, rng: Rng, preset: AugmentPreset, views = 2): Tensor[] {
-  const p = pipeline(preset);
+  const p = pretrainPipeline(preset);
   if (!p) return Array.from({ length: views }, (_, i) => (i === 0 ? x : x.clone()));
   const out = tidy(() => Array.from({ length: views }, () => p.apply({ image: x }, rng).image));
   x.dispose();
@@ -27,7 +34,7 @@ export function contrastiveViews(x: Tensor, rng: Rng, preset: AugmentPreset, vie
 }
 
 export interface SegmentationAugmentOptions {
-  preset: AugmentPreset;
+  preset: Exclude<AugmentPreset, 'pcl-reference'>;
   /** class-id pairs the horizontal flip swaps ('cltci'; the manifest's leftRightPairs) */
   leftRightPairs?: readonly (readonly [number, number])[];
 }
