@@ -2,7 +2,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'native/*.cjs', 'scripts/**', 'bench/results/**'] },
+  {
+    ignores: ['dist/**', '.build/**', 'build/**', 'node_modules/**', 'native/*.cjs', 'scripts/**', 'bench/results/**'],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

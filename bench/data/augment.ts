@@ -3,8 +3,8 @@
  * 1×size×size float images with int64 labels. Default pipeline: CL-TCI fine-tuning (contrast, brightness,
  * random affine, horizontal flip with left/right label swap), i.e. one affineGrid + gridSample per batch.
  *
- *     node dist/bench/data/augment.js            # sizes 128 and 256, batch 16
- *     BENCH_STEPS=50 node dist/bench/data/augment.js
+ *     node .build/bench/data/augment.js            # sizes 128 and 256, batch 16
+ *     BENCH_STEPS=50 node .build/bench/data/augment.js
  */
 import { fileURLToPath } from 'node:url';
 import { getNumThreads, rand, randint, tidy } from '../../src/engine/index.js';

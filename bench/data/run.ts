@@ -15,7 +15,7 @@
  * Both parts interleave their two sides round by round (rotating which goes first) and compare medians.
  *
  *     npm run bench:data
- *     BENCH_ROUNDS=2 BENCH_STEPS=2 node dist/bench/data/run.js     # quick check
+ *     BENCH_ROUNDS=2 BENCH_STEPS=2 node .build/bench/data/run.js     # quick check
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -11,7 +11,7 @@
  *    memory layout (the same maths, float32 rounding in another order), shows how far rounding alone moves the
  *    Dice of this experiment: training amplifies any perturbation, so bf16 cannot be judged below that floor.
  *
- * Usage: node dist/bench/precision/guard.js [--out DIR] [--scale small|demo] [--seed N] [--losses-only] [--no-control]
+ * Usage: node .build/bench/precision/guard.js [--out DIR] [--scale small|demo] [--seed N] [--losses-only] [--no-control]
  *   small (default): 64×64, encoder 8-16-32-64, 3 pre-training and 10 fine-tuning epochs (minutes on 2 cores);
  *   demo: the demo's sizes (encoder 16-32-64-128, 30 pre-training and 40 fine-tuning epochs).
  * Writes DIR/guard.json (the numbers and the verdict) and DIR/{fp32,bf16-mixed,fp32-control}/ (each experiment).

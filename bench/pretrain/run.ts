@@ -16,7 +16,7 @@
  * Neither side runs the learning-rate schedule, logging or checkpoints (per-step costs outside the step itself).
  *
  *     npm run bench:pretrain
- *     BENCH_ROUNDS=1 BENCH_STEPS=1 node dist/bench/pretrain/run.js     # quick check
+ *     BENCH_ROUNDS=1 BENCH_STEPS=1 node .build/bench/pretrain/run.js     # quick check
  *     BENCH_BATCH=16 ...                                               # smaller batch (default 32, the paper's)
  */
 import { fileURLToPath } from 'node:url';
