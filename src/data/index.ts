@@ -1,0 +1,5 @@
+/** Data sets built from manifests: 2D slice data sets for the presets, their preprocessing, inspection. */
+export * from './slice-dataset.js';
+export * from './preset-preprocess.js';
+export * from './inspect.js';
+export * from './left-right.js';

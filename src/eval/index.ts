@@ -1,0 +1,12 @@
+/**
+ * Evaluation: segmentation metrics, the k-fold protocol over patients, statistical readouts, the paired verdict,
+ * prediction on whole images, per-case evaluation, embeddings and t-SNE.
+ */
+export * from './metrics/index.js';
+export * from './protocol/index.js';
+export * from './readout/index.js';
+export * from './stats/index.js';
+export * from './predict.js';
+export * from './segmentation-cases.js';
+export * from './embed.js';
+export * from './tsne.js';
