@@ -15,18 +15,31 @@ import { register as registerExperiment } from './experiment.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerPretrainDrasclr } from './pretrain-drasclr.js';
 import { register as registerEvaluateDrasclr } from './evaluate-drasclr.js';
+import { register as registerDataImport } from './data-import.js';
+import { register as registerMethods } from './methods.js';
+import { register as registerConfig } from './config.js';
+import { register as registerInfo } from './info.js';
+import { register as registerFinetune } from './finetune.js';
+import { register as registerEvaluate } from './evaluate.js';
+import { medclVersion } from '../util/system-info.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('medcl')
     .description('Label-efficient medical image segmentation: contrastive pre-training, fine-tuning, evaluation')
-    .version('0.1.0');
+    .version(medclVersion());
   registerPhantoms(program);
   registerDataInspect(program);
+  registerDataImport(program);
+  registerMethods(program);
+  registerConfig(program);
+  registerInfo(program);
   registerPredict(program);
   registerEmbed(program);
   registerPretrain(program);
+  registerFinetune(program);
+  registerEvaluate(program);
   registerExperiment(program);
   registerDemo(program);
   registerPretrainDrasclr(program);

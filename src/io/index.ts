@@ -11,3 +11,5 @@ export * from './itk.js';
 export * from './read.js';
 export * from './manifest.js';
 export * from './csv.js';
+export * from './csv-write.js';
+export * from './import-dataset.js';

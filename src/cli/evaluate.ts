@@ -1,0 +1,82 @@
+/**
+ * `medcl evaluate --pred DIR --ref DIR [--classes N] [--hd95 medpy|monai] [--absent exclude|perfect] [--out cases.csv]
+ * [--json]`: Dice and HD95 per class per case of predicted label maps against references, files paired by name
+ * (src/eval/evaluate-folders.ts); prints a summary per class and writes a per-case CSV.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { flagNames, parseOptions } from './options.js';
+import { textTable } from './text-table.js';
+import { casesCsv, evaluateFolders, type FolderEvaluation, type Stat } from '../eval/evaluate-folders.js';
+
+const optionsSchema = z.strictObject({
+  pred: z.string().min(1),
+  ref: z.string().min(1),
+  classes: z.number().int().min(2).max(65536).optional(),
+  hd95: z.enum(['medpy', 'monai']),
+  absent: z.enum(['exclude', 'perfect']),
+  out: z
+    .string()
+    .regex(/\.csv$/i, 'expected a .csv file')
+    .optional(),
+  json: z.boolean(),
+});
+
+function intArg(v: string): number {
+  return /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+}
+
+function fmt(s: Stat, digits: number): string {
+  if (s.mean === null) return '-';
+  return `${s.mean.toFixed(digits)} ± ${(s.std ?? 0).toFixed(digits)}`;
+}
+
+export function formatEvaluation(e: FolderEvaluation): string {
+  const rows = e.perClass.map((c) => [
+    String(c.classId),
+    fmt(c.dice, 4),
+    fmt(c.hd95, 2),
+    String(c.dice.count),
+    String(c.excluded),
+  ]);
+  rows.push(['mean', fmt(e.meanDice, 4), fmt(e.meanHd95, 2), String(e.meanDice.count), '-']);
+  const lines = [
+    `${e.cases.length} cases; HD95 rule ${e.hd95Rule}; classes absent from both maps: ${e.absentClasses}`,
+    textTable(['class', 'Dice (mean ± std)', 'HD95 mm (mean ± std)', 'cases', 'excluded'], rows).trimEnd(),
+    '"mean": over each case\'s mean across its counted classes',
+  ];
+  if (e.unmatchedRefs.length > 0)
+    lines.push(`${e.unmatchedRefs.length} reference files have no prediction (not evaluated)`);
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('Dice and HD95 per class per case of predicted label maps against references (paired by name)')
+    .requiredOption('--pred <dir>', 'folder of predicted label maps (.nii/.nii.gz/.mha/.nrrd)')
+    .requiredOption('--ref <dir>', 'folder of reference label maps, same names (extension may differ)')
+    .option('--classes <n>', 'number of classes incl. background: classes 1..n-1 (default: every label found)', intArg)
+    .option('--hd95 <rule>', 'medpy: P95 of both directions pooled | monai: max of the directed P95s', 'medpy')
+    .option('--absent <policy>', 'a class in neither map of a case: exclude (from means) | perfect (Dice 1)', 'exclude')
+    .option('--out <file>', 'per-case CSV to write (case, files, dice_<c>, hd95_<c>, means)')
+    .option('--json', 'print the whole evaluation as JSON instead of the summary', false)
+    .action(async (raw: Record<string, unknown>) => {
+      const o = parseOptions(optionsSchema, raw, 'evaluate', flagNames(Object.keys(optionsSchema.shape)));
+      const e = await evaluateFolders({
+        pred: o.pred,
+        ref: o.ref,
+        hd95: o.hd95,
+        absentClasses: o.absent,
+        ...(o.classes !== undefined ? { numClasses: o.classes } : {}),
+      });
+      if (o.out) {
+        mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+        writeFileSync(o.out, casesCsv(e));
+      }
+      process.stdout.write(o.json ? JSON.stringify(e, null, 2) + '\n' : formatEvaluation(e));
+      if (o.out && !o.json) process.stdout.write(`per-case CSV: ${o.out}\n`);
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * The configuration of one stand-alone fine-tuning run (`medcl finetune`): the fine-tuning config
+ * (finetune-config.ts) plus where the data and the outputs are, how images are preprocessed, an optional paper
+ * recipe, and which patients train, validate and test. One flat object, validated whole before any work starts and
+ * written to `<out>/config.json`.
+ *
+ * Layers, lowest first: the schema's defaults (CL-TCI's recipe), `recipe` (finetune-recipes.ts), the settings
+ * inherited from the pre-training run of `init` (finetune-init-defaults.ts), a config file, command-line options.
+ */
+import { z } from 'zod';
+import { finetuneSchema, type FinetuneInput } from './finetune-config.js';
+import { FINETUNE_RECIPES, type FinetuneRecipeName } from './finetune-recipes.js';
+
+export const FINETUNE_RUN_PRESETS = ['xray', 'ct-pcl', 'ct-polycl'] as const;
+export const FINETUNE_RUN_RECIPES = ['cltci', 'pcl', 'polycl'] as const;
+
+const patients = z.array(z.string().min(1)).min(1);
+const recipeField = z.enum(FINETUNE_RUN_RECIPES);
+
+/** the fields a run adds to the fine-tuning config */
+export const FINETUNE_RUN_FIELDS = [
+  'data',
+  'out',
+  'preset',
+  'size',
+  'spacing',
+  'recipe',
+  'trainPatients',
+  'valPatients',
+  'testPatients',
+  'cacheDir',
+] as const;
+
+export const finetuneRunSchema = finetuneSchema
+  .extend({
+    /** the manifest (docs/manifest.md) */
+    data: z.string().min(1),
+    /** the run folder: config.json, log.jsonl, checkpoint.safetensors, model/, results.json */
+    out: z.string().min(1),
+    /** preprocessing (src/data/slice-dataset.ts); default: the pre-training run's, else 'xray' */
+    preset: z.enum(FINETUNE_RUN_PRESETS).default('xray'),
+    /** image side after preprocessing */
+    size: z.number().int().min(16).default(256),
+    /** ct-pcl: in-plane spacing (mm) before padding to `size` */
+    spacing: z.number().positive().optional(),
+    /** a paper's fine-tuning recipe under the other settings (informational once resolved) */
+    recipe: recipeField.optional(),
+    /** patients whose labelled items train; default: every labelled patient not in valPatients/testPatients */
+    trainPatients: patients.optional(),
+    /** selection 'best-validation': patients whose labelled items choose the epoch */
+    valPatients: patients.optional(),
+    /** patients whose labelled items are tested (per-case Dice in results.json); default: none */
+    testPatients: patients.optional(),
+    /** on-disk cache of preprocessed volumes */
+    cacheDir: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, string>();
+    for (const field of ['trainPatients', 'valPatients', 'testPatients'] as const) {
+      for (const p of c[field] ?? []) {
+        const other = seen.get(p);
+        if (other !== undefined && other !== field)
+          ctx.addIssue({ code: 'custom', path: [field], message: `patient "${p}" is also in ${other}` });
+        else seen.set(p, field);
+      }
+    }
+    if (c.selection === 'best-validation' && c.valPatients === undefined)
+      ctx.addIssue({ code: 'custom', path: ['valPatients'], message: "selection 'best-validation' needs them" });
+    if (c.selection === 'last' && c.valPatients !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['valPatients'],
+        message: "only used by selection 'best-validation' (selection 'last' keeps the last epoch)",
+      });
+    if (c.selection === 'last' && c.earlyStopPatience > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['earlyStopPatience'],
+        message: "needs selection 'best-validation' (with 'last' nothing is validated)",
+      });
+  });
+
+export type FinetuneRunConfig = z.output<typeof finetuneRunSchema>;
+export type FinetuneRunInput = z.input<typeof finetuneRunSchema>;
+
+/** `input` over its `recipe`'s settings (an unknown recipe is left for the schema to report). */
+export function withRecipe(input: Record<string, unknown>): Record<string, unknown> {
+  const r = recipeField.safeParse(input['recipe']);
+  if (!r.success) return input;
+  return { ...FINETUNE_RECIPES[r.data as FinetuneRecipeName], ...input };
+}
+
+/** Validates a run config (recipe applied); every problem is listed with its field. */
+export function parseFinetuneRunConfig(input: Record<string, unknown>, source = 'config'): FinetuneRunConfig {
+  const r = finetuneRunSchema.safeParse(withRecipe(input));
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new Error(`invalid fine-tuning run configuration:\n${lines.join('\n')}`);
+}
+
+/** The fine-tuning config inside a run config (what finetune() takes). */
+export function finetunePart(cfg: FinetuneRunConfig): FinetuneInput {
+  const out: Record<string, unknown> = { ...cfg };
+  for (const k of FINETUNE_RUN_FIELDS) delete out[k];
+  return out as FinetuneInput;
+}

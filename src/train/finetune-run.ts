@@ -1,0 +1,123 @@
+/**
+ * A stand-alone fine-tuning run (`medcl finetune`): reads the manifest, splits its labelled items by patient
+ * (finetune-patients.ts), writes the resolved config to `<out>/config.json` before any training, builds the slice
+ * data set of the items used, fine-tunes (finetune.ts: log.jsonl, checkpoint.safetensors, model/ for `medcl
+ * predict`; a rerun resumes from the checkpoint) and writes `<out>/results.json` with Dice (and HD95) per test case.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadManifest, type Manifest } from '../io/manifest.js';
+import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
+import { finetune, type FinetuneResult } from './finetune.js';
+import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
+import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
+
+export interface FinetuneRunOptions {
+  progress?: 'bar' | 'lines' | 'quiet';
+  /** one line per step of the run (default: none) */
+  log?: (line: string) => void;
+}
+
+export interface FinetuneRunReport {
+  out: string;
+  config: string;
+  results: string;
+  model: string;
+  split: PatientSplit;
+  result: FinetuneResult;
+}
+
+/** the fields whose change makes an existing checkpoint in `out` belong to another run */
+const RUN_IDENTITY: (keyof FinetuneRunConfig)[] = [
+  'data',
+  'preset',
+  'size',
+  'spacing',
+  'model',
+  'encoder',
+  'init',
+  'batchSize',
+  'seed',
+  'trainPatients',
+  'valPatients',
+];
+
+function checkResumable(out: string, cfg: FinetuneRunConfig): void {
+  const file = path.join(out, 'config.json');
+  if (!existsSync(path.join(out, 'checkpoint.safetensors')) || !existsSync(file)) return;
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  for (const k of RUN_IDENTITY) {
+    if (JSON.stringify(prev[k]) !== JSON.stringify(cfg[k]))
+      throw new Error(
+        `finetune: ${out} holds a run with a different ${k} (${JSON.stringify(prev[k])} vs ` +
+          `${JSON.stringify(cfg[k])}); use another --out, or delete the folder to start over`,
+      );
+  }
+}
+
+function idsOf(ds: SliceDataset, part: PartSelection): number[] {
+  const items = new Set(part.items);
+  return ds.samples.filter((s) => items.has(s.item)).map((s) => s.id);
+}
+
+function partSummary(ds: SliceDataset, part: PartSelection) {
+  return { patients: part.patients, items: part.items.length, images: idsOf(ds, part).length };
+}
+
+function resultsJson(cfg: FinetuneRunConfig, m: Manifest, ds: SliceDataset, split: PatientSplit, r: FinetuneResult) {
+  return {
+    data: path.resolve(cfg.data),
+    init: cfg.init ? path.resolve(cfg.init) : null,
+    classes: m.classes ?? Array.from({ length: ds.numClasses }, (_, i) => String(i)),
+    model: 'model',
+    train: partSummary(ds, split.train),
+    val: partSummary(ds, split.val),
+    test: { ...partSummary(ds, split.test), cases: r.test },
+    meanDice: r.meanDice,
+    meanHd95: r.meanHd95,
+    hd95Unit: r.hd95Unit,
+    excludedCases: r.excludedCases,
+    absentClasses: cfg.absentClasses,
+    selection: cfg.selection,
+    bestEpoch: r.bestEpoch,
+    bestValDice: r.bestValDice,
+    stepsPerEpoch: r.stepsPerEpoch,
+    totalSteps: r.totalSteps,
+    finalLoss: r.losses.at(-1) ?? null,
+    encoderTensorsLoaded: r.loaded.length,
+    tensorsLeftRandom: r.leftRandom.length,
+    notes: split.notes,
+  };
+}
+
+/** Runs a validated config (parseFinetuneRunConfig / the CLI's validation). */
+export async function runFinetune(
+  cfg: FinetuneRunConfig,
+  options: FinetuneRunOptions = {},
+): Promise<FinetuneRunReport> {
+  const log = options.log ?? (() => {});
+  const out = path.resolve(cfg.out);
+  if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);
+  checkResumable(out, cfg);
+  const manifest = await loadManifest(cfg.data);
+  const split = splitByPatients(manifest, cfg);
+  for (const n of split.notes) log(n);
+  mkdirSync(out, { recursive: true });
+  const config = path.join(out, 'config.json');
+  writeFileSync(config, JSON.stringify(cfg, null, 2) + '\n');
+  const items = [...split.train.items, ...split.val.items, ...split.test.items].sort((a, b) => a - b);
+  log(`preprocessing ${items.length} items (${cfg.preset}, ${cfg.size} px)`);
+  const ds = await buildSliceDataset(manifest, {
+    preset: cfg.preset,
+    size: cfg.size,
+    items,
+    ...(cfg.spacing !== undefined ? { spacing: cfg.spacing } : {}),
+    ...(cfg.cacheDir !== undefined ? { cacheDir: cfg.cacheDir } : {}),
+  });
+  const ids = { train: idsOf(ds, split.train), val: idsOf(ds, split.val), test: idsOf(ds, split.test) };
+  log(`training on ${ids.train.length} images, testing on ${ids.test.length}`);
+  const r = await finetune(finetunePart(cfg), ds, ids, { out, progress: options.progress ?? 'quiet' });
+  const results = path.join(out, 'results.json');
+  writeFileSync(results, JSON.stringify(resultsJson(cfg, manifest, ds, split, r), null, 2) + '\n');
+  return { out, config, results, model: path.join(out, 'model'), split, result: r };
+}
