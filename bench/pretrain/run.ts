@@ -3,10 +3,10 @@
  * included, in medcl and in PyTorch (Debian python3-torch, bench/pretrain/pytorch_pcl.py), at 128² and 256²; same
  * threads, interleaved rounds, medians. Writes bench/results/pretrain.json; the last line printed is the summary.
  *
- * Workload (both sides): PCL (004_9b43151e17369690.txt; METHODS.md §2), batch 32 slices drawn across volumes, two
- * views each (64 images through the encoder), U-Net encoder 16-32-64-128-256 (conv-BN-LeakyReLU(0.01) ×2 per stage,
- * 2×2 max-pool), GAP, MLP 256→256→128, L2 normalisation, SupCon with the position relation (t = 0.1, tau 0.1), SGD
- * lr 0.1 momentum 0.9 weight decay 1e-5.
+ * Workload (both sides): PCL (Zeng et al., MICCAI 2021; docs/methods.md §2.5), batch 32 slices drawn across volumes,
+ * two views each (64 images through the encoder), U-Net encoder 16-32-64-128-256 (conv-BN-LeakyReLU(0.01) ×2 per stage,
+ * 2×2 max-pool), GAP, MLP 256→256→128, L2 normalisation, SupCon with the position relation (t = 0.1, tau 0.1), SGD lr
+ * 0.1 momentum 0.9 weight decay 1e-5.
  * - medcl: the real method — getMethod('pcl').create on a SliceDataset (preset ct-pcl) built from CT phantoms written
  *   to a temp dir at start; each step is what src/train/pretrain.ts does per batch (sampler batch, step seed,
  *   run.step = imageBatch + pclAugment views + projector + positionRelation + supConLoss; backward; SGD step).

@@ -1,7 +1,8 @@
 /**
  * A 2D training set built from a manifest: every 2D image, or every kept slice of every 3D volume, preprocessed
- * once (as METHODS.md says for its method) and held in memory as float32 images with uint8 label maps, so epochs never
- * re-decode files. With `cacheDir`, preprocessed volumes are also cached on disk, keyed by the preprocessing config.
+ * once (as each paper prepares its data, docs/methods.md §3) and held in memory as float32 images with uint8 label
+ * maps, so epochs never re-decode files. With `cacheDir`, preprocessed volumes are also cached on disk, keyed by the
+ * preprocessing config.
  *
  * Presets:
  * - `xray` (CL-TCI §IV-A): pad to square with 0, resize to `size`², then the 1st/99th percentile clip scaled to [0, 1].

@@ -1,6 +1,7 @@
 /**
  * The DrasCLR pre-training configuration (one validated object, written next to the run's outputs). Defaults are
- * the paper's numbers (Yu et al. §4.1, METHODS.md §4) where it gives them; the others are ours and say so.
+ * the paper's numbers (Yu et al., Medical Image Analysis 2023, §3 and §4.1; docs/methods.md §2.10) where it gives them;
+ * the others are ours and say so.
  */
 import { z } from 'zod';
 import type { Precision } from '../train/precision.js';

@@ -1,5 +1,5 @@
 /**
- * The image-level evaluation of a DrasCLR encoder (paper §4.2, Table 2/3; METHODS.md §4 "Downstream"): each scan's
+ * The image-level evaluation of a DrasCLR encoder (paper §4.2, Table 2/3; docs/drasclr.md): each scan's
  * representation is the mean of its landmark patches' frozen representations y = e(x, p); linear readouts of the
  * manifest's outcome fields are cross-validated by patient (src/drasclr/downstream/outcomes.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * `medcl evaluate-drasclr`: every downstream task of the paper (§4.2, §4.3.1; METHODS.md §4 "Downstream") on a
+ * `medcl evaluate-drasclr`: every downstream task of the paper (§4.2, §4.3.1; docs/drasclr.md) on a
  * finished DrasCLR run, each also run from a randomly initialised encoder of the same architecture through the same
  * code (the floor the pre-training must beat):
  *

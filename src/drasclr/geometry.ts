@@ -7,8 +7,8 @@
  *
  *     w = origin + D · (s_x i, s_y j, s_z k)
  *
- * An `AffineTransform3` is elastix's AffineTransform (LIBRARIES.md, "Registration"): a row-major 3×3 matrix A,
- * a translation t and the centre of rotation c, mapping
+ * An `AffineTransform3` is elastix's AffineTransform (the TransformParameters of @itk-wasm/elastix): a row-major 3×3
+ * matrix A, a translation t and the centre of rotation c, mapping
  *
  *     T(x) = A (x − c) + c + t
  *

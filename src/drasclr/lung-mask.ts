@@ -1,6 +1,6 @@
 /**
- * Lung masks for DrasCLR's registration and landmark grid (METHODS.md §4: "any lung segmentation the product has;
- * for the bundled demo the mask may come from thresholding"):
+ * Lung masks for DrasCLR's registration and landmark grid (docs/drasclr.md). Any lung segmentation will do (the paper
+ * used Hofmanninger et al.'s model); scans without a label map are thresholded:
  *
  * - `labelLungMask`: from a user-provided label map, lung = the voxels whose label is in `lungLabels` (default: every
  *   non-zero label, as the lung CT phantoms' 1 left lung, 2 right lung, 3 lesion inside a lung).

@@ -1,5 +1,5 @@
 /**
- * DrasCLR pre-processing of one CT scan (Yu et al. §4.1, METHODS.md §4): resample to 1 mm isotropic, clip HU to
+ * DrasCLR pre-processing of one CT scan (Yu et al. §4.1; docs/drasclr.md): resample to 1 mm isotropic, clip HU to
  * [-1024, 240] and scale linearly to [-1, 1]; and a lung mask on the same grid, from the scan's label map when
  * there is one (labelLungMask) or by thresholding (thresholdLungMask, see lung-mask.ts).
  *

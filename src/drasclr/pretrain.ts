@@ -1,5 +1,5 @@
 /**
- * The DrasCLR pre-training loop (METHODS.md §4). The slice-based loop (src/train/pretrain.ts) is built around a
+ * The DrasCLR pre-training loop (docs/drasclr.md). The slice-based loop (src/train/pretrain.ts) is built around a
  * SliceDataset; DrasCLR's data are landmark patches, so it has this loop, with the same guarantees: one validated
  * config written next to the outputs, per-step seeds from (seed, epoch, batch) and a sampler that is a pure function
  * of (seed, epoch) so a resumed run draws exactly what the uninterrupted one would, atomic checkpoints (modules,

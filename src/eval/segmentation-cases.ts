@@ -1,5 +1,5 @@
 /**
- * Segmentation evaluation per case (METHODS.md "Metrics"): samples are grouped into cases, one per 2D image or one
+ * Segmentation evaluation per case (docs/methods.md §5): samples are grouped into cases, one per 2D image or one
  * per 3D volume (its slices stacked back in slice order), and each case gets Dice per foreground class and, when
  * asked, HD95 per class on the whole case with its real [z, y, x] spacing (SliceDataset.caseSpacing: mm when the
  * spacing is physical, else pixels of the data set's grid).

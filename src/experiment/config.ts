@@ -94,7 +94,7 @@ export const experimentSchema = z
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type ExperimentInput = z.input<typeof experimentSchema>;
 
-/** CL-TCI (chest X-rays) counts labelled images; PCL and PolyCL (CT) count patients/volumes (METHODS.md §5) */
+/** CL-TCI (chest X-rays) counts labelled images; PCL and PolyCL (CT) count patients/volumes (docs/protocol.md §2) */
 export function defaultBudgetUnit(preset: ExperimentPreset): BudgetUnit {
   return preset === 'xray' ? 'image' : 'patient';
 }

@@ -1,5 +1,5 @@
 /**
- * The labelled sets of one fold (METHODS.md §5): for each budget M, the samples fine-tuning trains on and, with
+ * The labelled sets of one fold (docs/protocol.md §2): for each budget M, the samples fine-tuning trains on and, with
  * selection 'inner-validation', the validation samples that choose the checkpoint. M counts TRAINING labels only:
  * the validation patients are drawn first from the fold's training patients (inner-split.ts), and the M training
  * patients or images are then drawn from the rest (drawBudgets with `exclude`), so M = 1 trains on one patient (or

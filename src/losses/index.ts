@@ -1,5 +1,5 @@
 /**
- * The losses of METHODS.md §0 and the baselines: the multi-positive (SupCon) loss in-batch and against a labelled
+ * The losses of docs/methods.md §1 and the baselines: the multi-positive (SupCon) loss in-batch and against a labelled
  * queue, InfoNCE (SimCLR's NT-Xent and MoCo's form), PolyCL's triplet contrastive loss, rotation prediction, PIRL,
  * and the segmentation losses (soft Dice, cross-entropy, Dice + CE). Each is a function over engine tensors,
  * differentiable through autograd.

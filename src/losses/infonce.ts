@@ -1,5 +1,5 @@
 /**
- * InfoNCE in its two common forms (METHODS.md §0):
+ * InfoNCE in its two common forms (docs/methods.md §1):
  * - `ntXentLoss`: SimCLR's NT-Xent over 2N views, the positive of each view is the other view of its sample and
  *   the negatives are the other 2N - 2 views of the batch;
  * - `infoNCE`: MoCo's form, a query q, its positive key k+ and negatives from a queue

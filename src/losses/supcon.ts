@@ -1,5 +1,5 @@
 /**
- * The multi-positive (SupCon) loss of METHODS.md §0, used by SimCLR, CL-TCI-SimCLR, PCL and GCL (in-batch), and by
+ * The multi-positive (SupCon) loss of docs/methods.md §1, used by SimCLR, CL-TCI-SimCLR, PCL and GCL (in-batch), and by
  * CL-TCI-MoCo with a labelled queue (`supConQueueLoss`).
  *
  * ```ts
@@ -75,7 +75,7 @@ function positivesTensor(fn: string, positives: PositiveMask, m: number, device:
 }
 
 /**
- * Multi-positive contrastive loss over M views (METHODS.md §0; CL-TCI eq. 2, SupCon's L_out):
+ * Multi-positive contrastive loss over M views (docs/methods.md §1; CL-TCI eq. 2, SupCon's L_out):
  *
  *     L_i = -1/|P(i)| Σ_{p∈P(i)} log( exp(z_i·z_p/τ) / Σ_{k≠i} exp(z_i·z_k/τ) ),   L = mean over i with |P(i)| > 0
  *
@@ -137,7 +137,7 @@ export interface SupConQueueOptions extends SupConOptions {
 }
 
 /**
- * The multi-positive loss against a labelled queue (CL-TCI-MoCo, METHODS.md §0). Each query's candidates are
+ * The multi-positive loss against a labelled queue (CL-TCI-MoCo, docs/methods.md §1). Each query's candidates are
  * [its own key, the valid queue slots]; its positives are its own key plus every valid queued key marked in
  * `keyPositives` (B, K) (same patient: see `queuePositives`):
  *

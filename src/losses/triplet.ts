@@ -1,5 +1,5 @@
 /**
- * PolyCL's triplet contrastive loss (PolyCL eq. 1, METHODS.md §0): one positive and one negative per anchor,
+ * PolyCL's triplet contrastive loss (PolyCL eq. 1, docs/methods.md §1): one positive and one negative per anchor,
  *
  *     L = -log( e^{s+/τ} / (e^{s+/τ} + e^{s-/τ}) ) = softplus( (s- - s+) / τ ),   s± = z · z±
  *

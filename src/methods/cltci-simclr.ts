@@ -4,16 +4,18 @@ import type { MethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /**
- * CL-TCI-SimCLR (000_a8a2fcba34e1bedc.txt): images of the same patient (at any time) are positives; the sampler puts
- * `imagesPerPatient` images of each of batch/imagesPerPatient patients in every batch so positives exist in-batch.
- * Patients with fewer images than that are kept ('keep': their distinct images only, so that batch is smaller and
- * no image appears twice in a batch): a single-image patient's only positive is its other augmented view, as in
+ * CL-TCI-SimCLR (Zeng et al. 2021; docs/methods.md §2.3): images of the same patient (at any time) are positives; the
+ * sampler puts `imagesPerPatient` images of each of batch/imagesPerPatient patients in every batch so positives exist
+ * in-batch. Patients with fewer images than that are kept ('keep': their distinct images only, so that batch is smaller
+ * and no image appears twice in a batch): a single-image patient's only positive is its other augmented view, as in
  * SimCLR, and the paper's BCH-CXR has patients with "1 to 120 images" (§IV-A).
  */
 export const cltciSimclr: MethodDefinition = {
   name: 'cltci-simclr',
   summary: 'images of the same patient over time',
-  paper: 'CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper:
+    'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +
+    'using Lung Segmentation in Chest X-Rays", 2021 (arXiv:2109.03233)',
   defaults: {
     batchSize: 32,
     lr: 0.1,

@@ -10,8 +10,8 @@ import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
 /**
- * The encoder f of the config's `backbone` (src/models/backbones.ts): METHODS.md's U-Net encoder with the config's
- * `encoder` settings, or DeepLabV3+'s ResNet-50 (2048 output channels). Heads take its `outChannels`.
+ * The encoder f of the config's `backbone` (src/models/backbones.ts): the U-Net encoder (docs/methods.md §4) with the
+ * config's `encoder` settings, or DeepLabV3+'s ResNet-50 (2048 output channels). Heads take its `outChannels`.
  */
 export function buildEncoder(cfg: PretrainConfig): BackboneEncoder {
   return buildBackboneEncoder(cfg.backbone, cfg.encoder);

@@ -1,9 +1,9 @@
 /**
- * DrasCLR (Yu et al., 003_4f13865f3840b935.txt; METHODS.md §4): 3D patches at atlas landmarks, a Loc-CondConv
- * encoder conditioned on the landmark's location, MoCo with one key queue per landmark, and the local + neighbouring
- * losses. In the one vocabulary: relation = same patch (two augmentations) is positive; sampler = one landmark per
- * batch (LandmarkBatchSampler); negatives = the landmark's queue, keys of OTHER patients (LandmarkBanks); loss =
- * L_l + L_n (src/losses/drasclr.ts).
+ * DrasCLR (Yu et al., Medical Image Analysis 2023; docs/methods.md §2.10): 3D patches at atlas landmarks, a
+ * Loc-CondConv encoder conditioned on the landmark's location, MoCo with one key queue per landmark, and the local +
+ * neighbouring losses. In the one vocabulary: relation = same patch (two augmentations) is positive; sampler = one
+ * landmark per batch (LandmarkBatchSampler); negatives = the landmark's queue, keys of OTHER patients (LandmarkBanks);
+ * loss = L_l + L_n (src/losses/drasclr.ts).
  *
  * A step at landmark j with scans S (the sampler's patients):
  * 1. scans of S without a patch at j (dropped for that scan) are replaced by other scans that have one, drawn
@@ -35,7 +35,9 @@ import { normalizeEmbeddings } from '../losses/float32.js';
 export const drasclr = {
   name: 'drasclr',
   summary: 'same patch at the same atlas landmark is positive; negatives: that landmark’s queue of other patients',
-  paper: 'DrasCLR (shared/seeds/003_4f13865f3840b935.txt)',
+  paper:
+    'DrasCLR: Yu, Sun, Chen, Reynolds, Chaudhary & Batmanghelich, "DrasCLR: A Self-supervised Framework of Learning ' +
+    'Disease-related and Anatomy-specific Representation for 3D Lung CT Images", Medical Image Analysis 2023',
   /** the paper's numbers (the config schema's defaults) */
   defaults: {
     epochs: 20,

@@ -1,5 +1,5 @@
 /**
- * What every pre-training method is (ARCHITECTURE.md, "the one idea"): an encoder f and head g, a sampler that
+ * What every pre-training method is (docs/architecture.md, "The one idea"): an encoder f and head g, a sampler that
  * says what goes into a batch, a relation (who is positive), a negatives source (batch or queue), and a loss.
  * A method file composes existing pieces into a `MethodRun`; the training loop (src/train/pretrain.ts) drives it.
  */
@@ -45,7 +45,7 @@ export interface MethodDefinition {
   name: string;
   /** one line: what makes this method's positives */
   summary: string;
-  /** the paper it comes from (file in shared/seeds or a citation) */
+  /** the paper it comes from, as a citation (authors, venue, year) */
   paper: string;
   /** the paper's hyper-parameters, overriding the global defaults */
   defaults: Partial<PretrainConfig>;

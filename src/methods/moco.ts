@@ -1,6 +1,6 @@
 /**
- * MoCo and CL-TCI-MoCo (METHODS.md §0): a key encoder that is the exponential moving average of the query encoder
- * (m = 0.999, updated after every optimiser step), a FIFO queue of K keys.
+ * MoCo and CL-TCI-MoCo (docs/methods.md §1, §2.2, §2.4): a key encoder that is the exponential moving average of the
+ * query encoder (m = 0.999, updated after every optimiser step), a FIFO queue of K keys.
  * - `moco`: InfoNCE with the other view's key as the positive and every valid queued key as a negative.
  * - `cltci-moco`: the queue also stores each key's patient; positives are the own key plus every valid queued key of
  *   the same patient (multi-positive loss over [own key, queue]); never-written slots are excluded.
@@ -77,7 +77,7 @@ function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
 export const moco: MethodDefinition = {
   name: 'moco',
   summary: 'two augmentations of the same image, negatives from a momentum-encoded queue',
-  paper: 'He et al. 2020; baseline in CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper: 'MoCo: He, Fan, Wu, Xie & Girshick, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {
     batchSize: 16,
     lr: 0.1,
@@ -94,7 +94,9 @@ export const moco: MethodDefinition = {
 export const cltciMoco: MethodDefinition = {
   name: 'cltci-moco',
   summary: 'same patient: own key + queued keys of the same patient are positives',
-  paper: 'CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper:
+    'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +
+    'using Lung Segmentation in Chest X-Rays", 2021 (arXiv:2109.03233)',
   defaults: {
     batchSize: 16,
     lr: 0.1,

@@ -1,5 +1,5 @@
 /**
- * The in-batch multi-positive family (METHODS.md §0): two views of N samples, z = normalize(g(f(x))), the SupCon
+ * The in-batch multi-positive family (docs/methods.md §1): two views of N samples, z = normalize(g(f(x))), the SupCon
  * loss with a relation expanded to the 2N views. SimCLR, CL-TCI-SimCLR, PCL and GCL differ only in their relation
  * and their sampler.
  */

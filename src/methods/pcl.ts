@@ -4,7 +4,7 @@ import type { MethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /**
- * PCL's pre-training recipe (004_9b43151e17369690.txt §4.1): "200 epochs. SGD is used as the optimizer and the
+ * PCL's pre-training recipe (Zeng et al., MICCAI 2021, §4.1): "200 epochs. SGD is used as the optimizer and the
  * learning rate is set to 0.1. We use cosine learning rate scheduler, batch size is set to 32. Temperature τ is set
  * to 0.1"; no warm-up is stated, so none (CL-TCI's 10 warm-up epochs are CL-TCI's). GCL, PCL's baseline, is trained
  * the same way ("all of which use the same ... pre-training", §4.1 Baselines).
@@ -22,13 +22,15 @@ const pclRecipe = {
 };
 
 /**
- * PCL (004_9b43151e17369690.txt): 2D slices drawn across volumes; two slices are positives when their relative
- * positions (index + 1) / n differ by less than t (0.1 for CT, 0.35 for MRI), whatever the volume.
+ * PCL (Zeng et al., MICCAI 2021; docs/methods.md §2.5): 2D slices drawn across volumes; two slices are positives when
+ * their relative positions (index + 1) / n differ by less than t (0.1 for CT, 0.35 for MRI), whatever the volume.
  */
 export const pcl: MethodDefinition = {
   name: 'pcl',
   summary: 'slices at nearby relative positions, across volumes',
-  paper: 'PCL (shared/seeds/004_9b43151e17369690.txt)',
+  paper:
+    'PCL: Zeng, Wu, Hu, Xu, Yuan, Huang, Zhuang, Hu & Shi, "Positional Contrastive Learning for Volumetric ' +
+    'Medical Image Segmentation", MICCAI 2021',
   defaults: { ...pclRecipe, positionThreshold: 0.1 },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
@@ -41,7 +43,9 @@ export const pcl: MethodDefinition = {
 export const gcl: MethodDefinition = {
   name: 'gcl',
   summary: 'slices in the same z-partition (of 4), across volumes',
-  paper: 'GCL, baseline in PCL (shared/seeds/004_9b43151e17369690.txt)',
+  paper:
+    'GCL (global contrastive loss): Chaitanya, Erdil, Karani & Konukoglu, NeurIPS 2020; a baseline of PCL ' +
+    '(Zeng et al., MICCAI 2021)',
   defaults: { ...pclRecipe, partitions: 4 },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;

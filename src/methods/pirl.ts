@@ -37,7 +37,7 @@ class PirlHeads extends nn.Module {
 export const pirl: MethodDefinition = {
   name: 'pirl',
   summary: 'an image and its jigsaw-shuffled tiles share a memory-bank representation',
-  paper: 'Misra & van der Maaten 2020; baseline in CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper: 'PIRL: Misra & van der Maaten, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {
     batchSize: 32,
     lr: 0.1,

@@ -1,10 +1,10 @@
 /**
- * PolyCL (001_a0fd144647cf5ca0.txt): one positive and one negative per anchor slice and the triplet contrastive loss
- * (tau = 1 / batch, from the run's batch size unless the config sets tau). PolyCL-S: positive = another slice of the
- * same scan, negative = a slice of another scan (no labels). PolyCL-O: positive = a slice with the same "contains
- * the organ" flag (any scan), negative = the other flag.
- * Triplets are re-drawn every epoch with a seeded RNG (the reference code sampled them once, offline).
- * Encoder: 16..256, InstanceNorm + LeakyReLU(0.2), dropout 0.25; head: GAP + one linear layer to 256-d.
+ * PolyCL (Moseley & Imran; docs/methods.md §2.7): one positive and one negative per anchor slice and the triplet
+ * contrastive loss (tau = 1 / batch, from the run's batch size unless the config sets tau). PolyCL-S: positive =
+ * another slice of the same scan, negative = a slice of another scan (no labels). PolyCL-O: positive = a slice with the
+ * same "contains the organ" flag (any scan), negative = the other flag. Triplets are re-drawn every epoch with a seeded
+ * RNG (the reference code sampled them once, offline). Encoder: 16..256, InstanceNorm + LeakyReLU(0.2), dropout 0.25;
+ * head: GAP + one linear layer to 256-d.
  */
 import { noGrad, tidy } from '../engine/index.js';
 import { PolyclTripletSampler, type PolyclMode, type Triplet } from '../samplers/polycl-triplets.js';
@@ -54,7 +54,7 @@ export function polyclTau(batchSize: number): number {
   return 1 / batchSize;
 }
 
-/** PolyCL §3 "Training" and "Hyperparameters" (001_a0fd144647cf5ca0.txt) */
+/** PolyCL §3.1 "Training" and "Hyperparameters" (Moseley & Imran) */
 const polyclDefaults = {
   // "for pre-training, we used a learning rate of 0.0001 and a batch size of 20"
   batchSize: 20,
@@ -75,7 +75,7 @@ const polyclDefaults = {
 export const polyclS: MethodDefinition = {
   name: 'polycl-s',
   summary: 'another slice of the same scan (positive) vs a slice of another scan (negative)',
-  paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
+  paper: 'PolyCL: Moseley & Imran, "PolyCL: Context-Aware Contrastive Learning for Image Segmentation"',
   defaults: polyclDefaults,
   derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
   create: (ctx) => polyclRun(ctx, 'scan'),
@@ -84,7 +84,7 @@ export const polyclS: MethodDefinition = {
 export const polyclO: MethodDefinition = {
   name: 'polycl-o',
   summary: 'a slice with the same organ-present flag (positive) vs the other flag (negative)',
-  paper: 'PolyCL (shared/seeds/001_a0fd144647cf5ca0.txt)',
+  paper: 'PolyCL: Moseley & Imran, "PolyCL: Context-Aware Contrastive Learning for Image Segmentation"',
   defaults: polyclDefaults,
   derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
   create: (ctx) => polyclRun(ctx, 'organ'),

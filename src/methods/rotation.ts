@@ -15,7 +15,7 @@ import { normalizeEmbeddings } from '../losses/float32.js';
 export const rotation: MethodDefinition = {
   name: 'rotation',
   summary: 'predict the rotation (0/90/180/270°) of an image',
-  paper: 'Gidaris et al. 2018; baseline in CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper: 'Rotation prediction: Gidaris, Singh & Komodakis, ICLR 2018; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: { batchSize: 32, lr: 0.1, weightDecay: 1e-5, warmupEpochs: 10, augment: 'cltci' },
   create(ctx) {
     const { dataset: ds, config: cfg } = ctx;

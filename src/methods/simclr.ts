@@ -7,7 +7,7 @@ import { multiPositiveRun } from './multi-positive.js';
 export const simclr: MethodDefinition = {
   name: 'simclr',
   summary: 'two augmentations of the same image',
-  paper: 'Chen et al. 2020; baseline in CL-TCI (shared/seeds/000_a8a2fcba34e1bedc.txt)',
+  paper: 'SimCLR: Chen, Kornblith, Norouzi & Hinton, ICML 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: { batchSize: 32, lr: 0.1, tau: 0.1, weightDecay: 1e-5, warmupEpochs: 10, augment: 'cltci' },
   create(ctx) {
     const sampler = new RandomSampler({

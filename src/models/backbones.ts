@@ -1,6 +1,7 @@
 /**
  * The encoder f a pre-training run trains, by backbone (CL-TCI's Table I has a U-Net row and a DeepLabV3+ row):
- * - 'unet': METHODS.md's U-Net encoder (conv-BN-LeakyReLU ×2 per stage) with the run config's `encoder` settings;
+ * - 'unet': medcl's U-Net encoder (docs/methods.md §4) (conv-BN-LeakyReLU ×2 per stage) with the run config's `encoder`
+ *   settings;
  * - 'deeplabv3plus': the ResNet-50 that fine-tuning's `deeplabv3plus` model uses as its backbone (1-channel stem,
  *   layer4 dilated for output stride 16; src/models/deeplab.ts), so that a pre-training run's encoder.safetensors
  *   fills every backbone tensor of that model (its ASPP and decoder stay random). The `encoder` settings (U-Net
@@ -42,7 +43,7 @@ function checkBackbone(backbone: unknown): Backbone {
   return backbone;
 }
 
-/** METHODS.md's U-Net encoder with these settings (1 input channel). */
+/** medcl's U-Net encoder with these settings (1 input channel). */
 export function unetEncoder(e: UNetEncoderSettings): UNetEncoder {
   return new UNetEncoder({
     inChannels: 1,

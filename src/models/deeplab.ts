@@ -1,11 +1,10 @@
 /**
- * DeepLabV3+ (Chen et al., ECCV 2018) on a ResNet backbone, CL-TCI's second segmentation network (METHODS.md §1):
- * output stride 16 (layer4 dilated instead of strided), ASPP with a 1×1 branch, three 3×3 atrous branches at rates
- * 6/12/18 and an image-pooling branch, 256 channels each, projected to 256 with dropout 0.5 (torchvision's ASPP);
- * a decoder that projects layer1's low-level features to 48 channels, concatenates the ASPP output upsampled to
- * their size, refines with two 3×3 convs of 256 (the paper's official decoder; CL-TCI's code used one, and ASPP
- * dropout 0.1) and classifies with a 1×1 conv; the logits are bilinearly upsampled (×4) to the input size, so any
- * input size works.
+ * DeepLabV3+ (Chen et al., ECCV 2018) on a ResNet backbone, CL-TCI's second segmentation network (Zeng et al. 2021):
+ * output stride 16 (layer4 dilated instead of strided), ASPP with a 1×1 branch, three 3×3 atrous branches at
+ * rates 6/12/18 and an image-pooling branch, 256 channels each, projected to 256 with dropout 0.5 (torchvision's ASPP);
+ * a decoder that projects layer1's low-level features to 48 channels, concatenates the ASPP output upsampled to their
+ * size, refines with two 3×3 convs of 256 (the paper's official decoder; CL-TCI's code used one, and ASPP dropout 0.1)
+ * and classifies with a 1×1 conv; the logits are bilinearly upsampled (×4) to the input size, so any input size works.
  */
 import { nn, F, cat, type Tensor } from '../engine/index.js';
 import { ConvNormAct } from './blocks.js';

@@ -4,7 +4,7 @@
  * global average pool to the 128-d representation y = e(x, p) (eq. 10); the projection head g is a 2-layer MLP
  * 128 → 128 → 128 with ReLU (MoCo-v2). The embedding used by the losses is normalize(f(x, p)) (done by the caller).
  *
- * Layout (DRASCLR_LAYERS, the authors' models/cnn3d.py): METHODS.md's channels 1→8→8(s2)→16→32→64→128(s2) with each
+ * Layout (DRASCLR_LAYERS, the authors' models/cnn3d.py): channels 1→8→8(s2)→16→32→64→128(s2) with each
  * of the 16/32/64 stages a block of three convolutions (the last with stride 2), 13 convolutions in all:
  *
  *     1→8, 8→8 s2 | 8→16, 16→16, 16→16 s2 | 16→32, 32→32, 32→32 s2 | 32→64, 64→64, 64→64 s2 | 64→128, 128→128 s2

@@ -1,6 +1,6 @@
 /**
- * Fine-tuning starts from a pre-trained encoder and a random decoder (METHODS.md §1: "only the encoder is
- * initialised from pre-training"). `loadEncoderWeights` copies exactly the encoder's tensors (parameters and BN
+ * Fine-tuning starts from a pre-trained encoder and a random decoder (CL-TCI §III-B, PCL §3.1: only the encoder is
+ * initialised from pre-training). `loadEncoderWeights` copies exactly the encoder's tensors (parameters and BN
  * buffers) of a pre-training checkpoint into a segmentation model and says which tensors were loaded and which
  * kept their random initialisation. It validates everything before copying anything, so a failed load leaves the
  * model untouched.

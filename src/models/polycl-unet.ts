@@ -1,5 +1,5 @@
 /**
- * PolyCL's U-Net (METHODS.md §3, after MultiMix, Haque et al. 2021): an encoder of 5 double-conv stages
+ * PolyCL's U-Net (Moseley & Imran §3.1, after MultiMix, Haque et al. 2021): an encoder of 5 double-conv stages
  * 16-32-64-128-256 with 2×2 max-pooling between them, InstanceNorm + LeakyReLU(0.2) after every conv and dropout
  * 0.25 after every stage (the reference code's value); a decoder mirroring it: bilinear ×2 upsampling
  * (align_corners = true, as the reference), concatenation with the skip, a double conv (with the same dropout),

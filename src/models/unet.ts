@@ -1,7 +1,7 @@
 /**
  * U-Net (Ronneberger et al. 2015) as used across the source papers: an encoder of double-conv stages with 2×2
  * max-pooling between them, a decoder of 2×2 transposed convolutions (or bilinear upsampling) with skip
- * connections, and a 1×1 classifier. Widths default to METHODS.md's f = 32 (32..512); the engine benchmark uses
+ * connections, and a 1×1 classifier. Widths default to f = 32 (32..512, docs/methods.md §4); the engine benchmark uses
  * 16..256 with ReLU.
  */
 import { nn, F, cat, preferredMemoryFormat, type Tensor } from '../engine/index.js';
@@ -12,7 +12,7 @@ export interface UNetEncoderOptions {
   /** channel widths per stage (default f = 32: [32, 64, 128, 256, 512]) */
   widths?: number[];
   norm?: NormKind;
-  /** default LeakyReLU(0.01), METHODS.md's U-Net */
+  /** default LeakyReLU(0.01), medcl's U-Net (docs/methods.md §4) */
   activation?: Activation;
   dropout?: number;
   /** 'auto' (default): channels-last where it is faster (see preferredMemoryFormat) */

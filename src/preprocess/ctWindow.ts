@@ -5,7 +5,7 @@
  *     y = clamp((x - (level - width / 2)) / width, 0, 1)
  *
  * so level - width/2 maps to 0 and level + width/2 to 1, and values outside the window are clipped. The authors'
- * code squeezed the window into a narrow sub-band of [0, 1]; this does not (METHODS.md §3). Works on any
+ * code squeezed the window into a narrow sub-band of [0, 1]; this does not (docs/methods.md §6). Works on any
  * dimensionality; returns a Float32Array image on the same grid. NaN stays NaN.
  */
 import type { Image } from '../io/image.js';

@@ -16,7 +16,7 @@ export type PclDataset = keyof typeof PCL_DATASETS;
 /** PCL §3.1: clip to the volume's [1st, 99th] percentile, then normalise */
 export const PCL_PERCENTILES = { low: 1, high: 99 } as const;
 
-/** PCL §2: position threshold t, 0.1 for CT (CHD) and 0.35 for MRI (ACDC) (METHODS.md §0) */
+/** PCL §2: position threshold t, 0.1 for CT (CHD) and 0.35 for MRI (ACDC) (docs/methods.md §2.5) */
 export const PCL_POSITION_THRESHOLD = { ct: 0.1, mri: 0.35 } as const;
 
 /** GCL (baseline in PCL): equal z-partitions per volume */

@@ -2,7 +2,7 @@
  * `LabelledQueue`: MoCo's FIFO queue of K keys (K × D), extended for CL-TCI-MoCo with an integer label per slot
  * (e.g. the patient index) and a validity mask. A query's positives in the queue are the slots with its label that
  * have been written; slots never written are empty and never count, whatever they hold (the reference code
- * initialised labels to 0, so patient 0 matched the random initial vectors: METHODS.md §0).
+ * initialised labels to 0, so patient 0 matched the random initial vectors: docs/methods.md §6).
  *
  * ```ts
  * const queue = new LabelledQueue({ size: 4096, dim: 128, batchSize: 16 });

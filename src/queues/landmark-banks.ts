@@ -1,8 +1,8 @@
 /**
  * `LandmarkBanks`: DrasCLR's negatives, one FIFO queue of K keys per anatomical landmark (L × K × D). Each slot also
  * holds the patient id that produced the key, so a query's negatives are the written keys of ITS landmark from OTHER
- * patients (METHODS.md §4). The paper's size, 581 landmarks × 4096 keys × 128 dims, is 1.2 GB in float32, so keys are
- * stored in float16 by default (half that) and converted to float32 on read; K is configurable.
+ * patients (docs/methods.md §2.10). The paper's size, 581 landmarks × 4096 keys × 128 dims, is 1.2 GB in float32, so
+ * keys are stored in float16 by default (half that) and converted to float32 on read; K is configurable.
  *
  * ```ts
  * const banks = new LandmarkBanks({ landmarks: 581 });        // K = 4096, D = 128, float16

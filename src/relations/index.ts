@@ -22,7 +22,7 @@ export type RelationOptions = PositionRelationOptions & SamePartitionRelationOpt
 
 export type Relation = (samples: readonly SampleMeta[], options?: RelationOptions) => RelationMask;
 
-/** relations by name, as methods and configs refer to them (METHODS.md §0) */
+/** relations by name, as methods and configs refer to them (docs/methods.md §1) */
 export const relations = {
   identity: identityRelation,
   samePatient: samePatientRelation,

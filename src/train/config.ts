@@ -1,16 +1,16 @@
 /**
  * The pre-training configuration: one validated object (zod), written next to the run's outputs so any result can
- * be re-run. Defaults are the papers' numbers (METHODS.md); each method overrides what its paper says.
+ * be re-run. Defaults are the papers' numbers (docs/methods.md §2); each method overrides what its paper says.
  */
 import { z } from 'zod';
 import { precisionField } from './precision-default.js';
 
 export const encoderSchema = z
   .object({
-    /** channel widths per U-Net stage; METHODS.md's U-Net uses f = 32: [32, 64, 128, 256, 512] */
+    /** channel widths per U-Net stage; medcl's U-Net (docs/methods.md §4) uses f = 32: [32, 64, 128, 256, 512] */
     widths: z.array(z.number().int().positive()).min(2).default([32, 64, 128, 256, 512]),
     norm: z.enum(['batch', 'instance', 'none']).default('batch'),
-    /** LeakyReLU slope (0 = ReLU); METHODS.md's U-Net: 0.01 */
+    /** LeakyReLU slope (0 = ReLU); medcl's U-Net: 0.01 */
     slope: z.number().min(0).max(1).default(0.01),
     dropout: z.number().min(0).max(1).default(0),
   })
@@ -71,7 +71,7 @@ export const pretrainSchema = z
     checkpointEvery: z.number().int().positive().default(1),
     /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
     precision: precisionField,
-    /** on-disk cache of preprocessed volumes (default: <out>/../.cache) */
+    /** on-disk cache of preprocessed volumes (default: <system temp>/medcl-cache) */
     cacheDir: z.string().optional(),
     /** restrict pre-training to these manifest items (protocols pass the training folds) */
     items: z.array(z.number().int().min(0)).optional(),

@@ -1,5 +1,5 @@
 /**
- * The fine-tuning configuration (zod): defaults are CL-TCI's recipe (000_a8a2fcba34e1bedc.txt §IV-A: Adam 5e-5,
+ * The fine-tuning configuration (zod): defaults are CL-TCI's recipe (Zeng et al. 2021, §IV-A: Adam 5e-5,
  * batch 10, 200 epochs, cosine, cross-entropy); the other papers' recipes are in finetune-recipes.ts.
  */
 import { z } from 'zod';

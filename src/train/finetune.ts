@@ -1,10 +1,10 @@
 /**
- * Fine-tuning a segmentation network with few labels, and its evaluation (METHODS.md §1–§3, §5): the encoder is
- * initialised from a pre-training run (or left random), the decoder starts random; Adam with the config's schedule
- * (finetune-schedule.ts); the weights kept are the last epoch's or, with selection 'best-validation', the best on an
- * inner validation split of the training part (finetune-selection.ts; the test fold is never used for selection);
- * the kept model is then evaluated on the test samples per case (src/eval/segmentation-cases.ts): Dice per class per
- * 2D image or per 3D volume, and HD95 with the real spacing.
+ * Fine-tuning a segmentation network with few labels, and its evaluation (docs/methods.md §4, docs/protocol.md): the
+ * encoder is initialised from a pre-training run (or left random), the decoder starts random; Adam with the config's
+ * schedule (finetune-schedule.ts); the weights kept are the last epoch's or, with selection 'best-validation', the best
+ * on an inner validation split of the training part (finetune-selection.ts; the test fold is never used for selection);
+ * the kept model is then evaluated on the test samples per case (src/eval/segmentation-cases.ts): Dice per class per 2D
+ * image or per 3D volume, and HD95 with the real spacing.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -1,9 +1,10 @@
 /**
  * Random flip with probability p, decided per sample, optionally swapping left/right class ids in the label.
  *
- * CL-TCI (METHODS.md §1): left and right lung must not be swapped by a horizontal flip — "flip the image AND swap
- * the two labels, or do not flip". `swapLabels: [[1, 2]]` (a manifest's `leftRightPairs`) does the former; leaving
- * the flip out of the pipeline (or p = 0) does the latter. Without `swapLabels` the label is flipped as is.
+ * CL-TCI (Zeng et al. 2021; docs/methods.md §2.3): left and right lung must not be swapped by a horizontal flip:
+ * either flip the image AND swap the two labels, or do not flip. `swapLabels: [[1, 2]]` (a manifest's `leftRightPairs`)
+ * does the former; leaving the flip out of the pipeline (or p = 0) does the latter. Without `swapLabels` the label is
+ * flipped as is.
  *
  * Class-id labels ((N, ...) or (N, 1, ...)) have their values swapped; one-hot labels (N, K, ...) with K > 1 have
  * their channels swapped.

@@ -15,13 +15,13 @@ export interface ClTciPresetOptions {
   stage?: 'pretrain' | 'finetune';
   /** class-id pairs swapped by the horizontal flip (the manifest's leftRightPairs; e.g. [[1, 2]] for the lungs) */
   leftRightPairs?: readonly (readonly [number, number])[];
-  /** false drops the horizontal flip (the other option METHODS.md §1 allows) */
+  /** false drops the horizontal flip (the other way to keep left and right apart, docs/methods.md §2.3) */
   flip?: boolean;
   affine?: Partial<RandomAffineOptions>;
 }
 
 /**
- * CL-TCI (000_a8a2fcba34e1bedc.txt §III-A and §IV-A; METHODS.md §1): "rotation, translation, and scale are used in
+ * CL-TCI (Zeng et al. 2021, §III-A and §IV-A; docs/methods.md §2.3): "rotation, translation, and scale are used in
  * both the pre-training and fine-tuning stages", "rotation and horizontal flip" for the contrastive views, and
  * brightness/contrast/gamma. Magnitudes from the authors' reference code (dataset/bch.py, dataset/augmentation.py):
  * rotation ±10° (pre-training) / ±30° (fine-tuning), translation ±10% of the size, contrast and brightness factors
@@ -52,7 +52,7 @@ export interface PclPresetOptions {
   affine?: Partial<RandomAffineOptions>;
   /** add the reference code's elastic deformation (default false: the paper does not list it) */
   elastic?: boolean | Partial<RandomElasticOptions>;
-  /** the normalised background value read outside the image (METHODS.md §2: pad with it, not with the mean) */
+  /** the normalised background value read outside the image (docs/methods.md §3: pad with it, not with the mean) */
   background?: number;
   /** intensity jitter (brightness, contrast) on top of the paper's geometric augmentations (default true) */
   intensity?: boolean;
@@ -61,7 +61,7 @@ export interface PclPresetOptions {
 }
 
 /**
- * PCL (004_9b43151e17369690.txt §4.1): "Data augmentations, including translation, rotation, and scale, are used in
+ * PCL (Zeng et al., MICCAI 2021, §4.1): "Data augmentations, including translation, rotation, and scale, are used in
  * both the pre-training and fine-tuning stages." Magnitudes from the reference code (dataset/chd.py, batchgenerators
  * SpatialTransform with probability 0.67, MirrorTransform on both axes): rotation over the full circle, scale
  * U(0.7, 1.3), flips of both axes with p 0.5, and elastic deformation (alpha 100-350, sigma 14-17 px; off here unless
@@ -96,7 +96,7 @@ export function pclAugment(o: PclPresetOptions = {}): Compose {
 }
 
 /**
- * PolyCL (001_a0fd144647cf5ca0.txt, abstract and §2.1): pre-training works "without requiring any pixel-level
+ * PolyCL (Moseley & Imran, abstract and §2.1): pre-training works "without requiring any pixel-level
  * annotations or data augmentations": positives come from the organ/scan selection, not from augmented views. The
  * preset is therefore the identity pipeline; the paper states no fine-tuning augmentation either.
  */
@@ -111,7 +111,7 @@ export interface DrasClrPresetOptions {
 }
 
 /**
- * DrasCLR (003_4f13865f3840b935.txt §4.1): "random affine transforms (applied in the order of rotation,
+ * DrasCLR (Yu et al., Medical Image Analysis 2023, §3): "random affine transforms (applied in the order of rotation,
  * translation, and scale), Gaussian noise, and random image contrast adjustments" with MONAI, on 3D patches.
  * Magnitudes from the reference code (train.py define_augmentation, default 'agc'): RandAffine rotation ±π/18 (10°)
  * per axis, translation ±12 voxels of a 32³ patch (0.375), scale 1 ± 0.1, border padding; RandGaussianNoise p 0.25,

@@ -37,7 +37,7 @@ test('the pre-training config refuses an unknown backbone, naming the field', ()
   );
 });
 
-/** the methods whose encoder is buildEncoder's (METHODS.md §0's 2D contrastive family and the pretext baselines) */
+/** the methods whose encoder is buildEncoder's (docs/methods.md's 2D contrastive family and the pretext baselines) */
 const RESNET_METHODS = ['simclr', 'moco', 'cltci-simclr', 'cltci-moco', 'rotation', 'pirl', 'pcl', 'gcl'];
 
 for (const method of RESNET_METHODS) {

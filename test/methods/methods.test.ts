@@ -63,7 +63,7 @@ const ORGAN = 4;
 
 const ALL = ['simclr', 'moco', 'cltci-simclr', 'cltci-moco', 'pcl', 'gcl', 'polycl-s', 'polycl-o', 'rotation'];
 
-test('the registry holds every method of METHODS.md, with its paper and defaults', () => {
+test('the registry holds every method of docs/methods.md, with its paper and defaults', () => {
   const names = METHODS.map((m) => m.name);
   for (const m of ALL) assert.ok(names.includes(m), `${m} is not registered`);
   assert.equal(new Set(names).size, names.length, 'duplicate method names');
@@ -117,7 +117,7 @@ for (const method of METHODS.map((m) => m.name)) {
 
 // ---------- the relation each multi-positive method uses ----------
 
-/** METHODS.md §0's multi-positive loss in float64 for 2N unit rows z (stacked views) and a sample relation. */
+/** docs/methods.md §1's multi-positive loss in float64 for 2N unit rows z (stacked views) and a sample relation. */
 function supConReference(z: Float64Array, n2: number, related: (a: number, b: number) => boolean, tau: number) {
   const dim = z.length / n2;
   const n = n2 / 2;

@@ -1,7 +1,7 @@
 /**
  * LandmarkBatchSampler: one landmark per batch, every landmark (and every patient at every landmark) each epoch, the
- * landmark index changing across batches (METHODS.md §4: the authors' loader likely froze it), determinism, resume,
- * and the neighbour table / locations it carries.
+ * landmark index changing across batches (docs/methods.md §6: the authors' loader likely froze it), determinism,
+ * resume, and the neighbour table / locations it carries.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

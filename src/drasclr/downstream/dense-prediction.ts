@@ -1,7 +1,7 @@
 /**
  * Sliding-window dense (voxel-level) lesion prediction with a patch classifier (Yu et al. §4.3.1: "estimate the
  * probability of emphysema in a sliding-window fashion with a step size of 1 voxel. We then use a 0.5 threshold");
- * METHODS.md §4 "Downstream": a voxel mask.
+ * docs/drasclr.md, "Downstream evaluation": a voxel mask.
  *
  * On a pre-processed scan (1 mm isotropic, [-1, 1], with its lung mask):
  * - windows: d³ crops centred on the voxels of a grid with stride `step` per axis (default 4, ours, for speed;

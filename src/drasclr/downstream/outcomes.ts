@@ -1,8 +1,8 @@
 /**
- * Image-level outcome readouts of DrasCLR representations (paper §4.2, Tables 2 and 3; METHODS.md §4 "Downstream":
- * none of it is in the authors' repository). Given one image-level representation per scan (scanMeanEmbeddings: the
- * mean of the scan's patch embeddings) and per-scan outcome variables, `evaluateOutcomes` runs the paper's linear
- * readouts under k-fold cross-validation and reports mean ± sd over the folds:
+ * Image-level outcome readouts of DrasCLR representations (paper §4.2, Tables 2 and 3; docs/drasclr.md,
+ * "Downstream evaluation": none of it is in the authors' repository). Given one image-level representation per scan
+ * (scanMeanEmbeddings: the mean of the scan's patch embeddings) and per-scan outcome variables, `evaluateOutcomes` runs
+ * the paper's linear readouts under k-fold cross-validation and reports mean ± sd over the folds:
  *
  * - continuous outcomes (the paper: log FEV1pp, log FEV1/FVC): linear regression, R² on each test fold;
  * - ordinal outcomes (GOLD stage, CLE, paraseptal scores): multinomial logistic regression, accuracy and 1-off
@@ -12,11 +12,11 @@
  *   The paper adds five clinical confounders (age, sex, race, smoking status, pack-years); this readout uses the
  *   image representation only.
  *
- * Protocol (the paper: "five-fold cross-validation ... average results along with standard deviations"; METHODS.md
- * §5): folds are over PATIENTS with the project's seeded splitter (eval/protocol kFold, or a splits file's folds), so
- * the scans of one patient are never on both sides; every fold's model is fitted on its training part only, with
- * the features z-scored on that training part (the fits' `standardize`, whose mean and scale come from the rows
- * they are given), and scored on the held-out patients. The same folds serve every outcome.
+ * Protocol (the paper: "five-fold cross-validation ... average results along with standard deviations";
+ * docs/protocol.md §1): folds are over PATIENTS with the project's seeded splitter (eval/protocol kFold, or a splits
+ * file's folds), so the scans of one patient are never on both sides; every fold's model is fitted on its training part
+ * only, with the features z-scored on that training part (the fits' `standardize`, whose mean and scale come from the
+ * rows they are given), and scored on the held-out patients. The same folds serve every outcome.
  *
  * Penalties (the paper states none; ours, all on the z-scored features, intercepts unpenalised):
  * - linear regression: ridge λ = 1 (scikit-learn's Ridge default alpha = 1); a 128-d embedding on a few hundred

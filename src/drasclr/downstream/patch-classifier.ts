@@ -1,7 +1,7 @@
 /**
- * DrasCLR patch classification (Yu et al. §4.3.1, Table 5, Fig. 5; METHODS.md §4 "Downstream"): lesion vs healthy
+ * DrasCLR patch classification (Yu et al. §4.3.1, Table 5, Fig. 5; docs/drasclr.md): lesion vs healthy
  * patches at the landmarks, with two schemes, both evaluated by k-fold cross-validation over PATIENTS (default 5
- * folds, seeded; METHODS.md §5), reporting F1, precision and recall as mean ± sd over the folds (sd: population,
+ * folds, seeded; docs/protocol.md §1), reporting F1, precision and recall as mean ± sd over the folds (sd: population,
  * ddof 0, as the project's other fold summaries) plus the pooled confusion of all test predictions:
  *
  * (a) linear readout: "the pre-trained encoder as a fixed feature extractor and training a new linear classifier":

@@ -1,11 +1,11 @@
 /**
  * Patch labels for DrasCLR's patch classification (Yu et al. §4.3.1: "discriminate between emphysema-annotated
- * patches and healthy patches"; METHODS.md §4 "Downstream"): the lesion fraction of every (scan, landmark) patch,
- * read from the scan's label map with EXACTLY the placement of the image patches (prepare.ts): the label map is
- * resampled with nearest neighbour onto the same isotropic grid as the image (resample.ts gives both the same grid:
- * the label map is on the image's grid, preprocessScan requires it), the atlas landmarks are mapped with the scan's
- * registration transform (mapLandmarks) and the d³ crop is cut with patchPlacement + extractPatch. Voxels of the crop
- * outside the volume are not lesion (the image patch pads them with air); fraction = lesion voxels / d³.
+ * patches and healthy patches"; docs/drasclr.md, "Downstream evaluation"): the lesion fraction of every (scan,
+ * landmark) patch, read from the scan's label map with EXACTLY the placement of the image patches (prepare.ts): the
+ * label map is resampled with nearest neighbour onto the same isotropic grid as the image (resample.ts gives both the
+ * same grid: the label map is on the image's grid, preprocessScan requires it), the atlas landmarks are mapped with the
+ * scan's registration transform (mapLandmarks) and the d³ crop is cut with patchPlacement + extractPatch. Voxels of the
+ * crop outside the volume are not lesion (the image patch pads them with air); fraction = lesion voxels / d³.
  *
  * Label rule (ours; the paper's patches came from expert annotations, not from a voxel threshold):
  *   positive (1)  when fraction >= minLesionFraction (default 0.01),

@@ -2,7 +2,7 @@ import { compareIds, type Fold } from './kfold.js';
 import { protocolRng } from './seed.js';
 
 /**
- * Label budgets (METHODS.md §5): for each fold, M labelled patients (PCL counts volumes/patients) or images
+ * Label budgets (docs/protocol.md §2): for each fold, M labelled patients (PCL counts volumes/patients) or images
  * (CL-TCI counts images) drawn with a seeded RNG from the fold's TRAINING part only; 'all' takes the whole pool.
  *
  * Nested draws: the pool is sorted, permuted once per fold (protocol stream 'budget', fold index), and the M-set is

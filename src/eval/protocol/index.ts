@@ -1,5 +1,5 @@
 /**
- * The evaluation protocol (METHODS.md §5): k-fold splits over patients written to a splits file (kfold.ts), nested
+ * The evaluation protocol (docs/protocol.md): k-fold splits over patients written to a splits file (kfold.ts), nested
  * label budgets M drawn from each fold's training part (budget.ts), an inner validation split for checkpoint
  * selection (inner-split.ts), and the semi-supervised / transfer settings (settings.ts). All draws are seeded
  * (seed.ts) and independent of input order.

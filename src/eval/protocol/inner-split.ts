@@ -2,7 +2,7 @@ import { compareIds, type Fold } from './kfold.js';
 import { protocolRng } from './seed.js';
 
 /**
- * The inner validation split (METHODS.md §5): a part of a fold's TRAINING patients held out to choose the
+ * The inner validation split (docs/protocol.md §2): a part of a fold's TRAINING patients held out to choose the
  * checkpoint (best epoch), so the test fold is never used for model selection (the reference code selected on the
  * test fold). By patient, a fraction (default 0.2, rounded, at least one patient and at least one left to train),
  * drawn with the protocol stream 'inner-split' of the fold.

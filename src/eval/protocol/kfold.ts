@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { protocolRng } from './seed.js';
 
 /**
- * k-fold cross-validation over PATIENTS (METHODS.md §5; the papers use 5 folds). The folds partition the ids they
+ * k-fold cross-validation over PATIENTS (docs/protocol.md §1; the papers use 5 folds). The folds partition the ids they
  * are given, so every image/slice of a patient lands in the same fold: pass patient ids (or volume ids only where
  * each patient has a single volume — two volumes of one patient in two folds would leak).
  *

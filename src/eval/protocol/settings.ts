@@ -3,7 +3,7 @@ import { check } from '../../io/manifest-schema.js';
 import type { Fold } from './kfold.js';
 
 /**
- * The two evaluation settings of the papers, as validated data (configs are data, ARCHITECTURE.md):
+ * The two evaluation settings of the papers, as validated data (configs are data, docs/architecture.md):
  *
  * - semi-supervised: pre-train (no labels) and fine-tune on the same data set, k-fold over its patients;
  * - transfer: pre-train (no labels) on data set A, then k-fold fine-tuning and testing on data set B.
@@ -18,7 +18,7 @@ import type { Fold } from './kfold.js';
  *   labelled BCH-CXR-subset is a part — and one pre-training serves all folds. Choose it to reproduce their numbers,
  *   and say so in the report (describeSetting does).
  *
- * The default is the stricter one because METHODS.md §5 asks that the test fold be used for nothing but testing;
+ * The default is the stricter one because the test fold should be used for nothing but testing (docs/protocol.md §5);
  * the difference between the two is itself a result worth reporting.
  *
  * `unlabelledDataset` (semi-supervised only) names a larger unlabelled set holding the same patients (CL-TCI:

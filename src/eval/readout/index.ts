@@ -1,6 +1,6 @@
 /**
- * Downstream statistical readouts of frozen representations (DrasCLR §4, METHODS.md §4 "Downstream"; none of it is
- * in the authors' repository). Pure TypeScript on Float64Arrays:
+ * Downstream statistical readouts of frozen representations (DrasCLR §4, docs/drasclr.md; none of it is in the
+ * authors' repository). Pure TypeScript on Float64Arrays:
  *
  * - image-embedding.ts: image-level representation = mean of a scan's patch embeddings;
  * - linear-regression.ts: OLS / ridge (QR), R², k-fold cross-validated R²;
