@@ -57,10 +57,7 @@ export async function summarizeSetting(
   writeFileSync(path.join(out, 'table.md'), tableToMarkdown(table) + '\n');
   const v = verdictTable(records, { baseline: 'random', metric: 'meanDice', seed });
   const headline = verdictSentence(v);
-  writeFileSync(
-    path.join(out, 'ci.md'),
-    verdictMarkdown(v, { metricLabel: 'test Dice' }) + '\n\n' + headline + '\n',
-  );
+  writeFileSync(path.join(out, 'ci.md'), verdictMarkdown(v, { metricLabel: 'test Dice' }) + '\n\n' + headline + '\n');
   writeFileSync(path.join(out, 'verdict.json'), JSON.stringify(v, null, 2) + '\n');
   const svg = linePlotSvg(seriesFromTable(table), {
     title: `fidelity (${setting}): test Dice vs labelled volumes`,
