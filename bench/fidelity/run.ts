@@ -12,15 +12,14 @@
  * results.jsonl, table.md, ci.md, verdict.json, dice-vs-m.png, summary.json. Last line:
  *   fidelity: pcl-random M=1 <d> [<lo>, <hi>], M=2 <d> [<lo>, <hi>]
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
 import { writeFidelityData } from './data.js';
 import { experimentInput, SCALES, SEMI_METHODS, TRANSFER_METHODS, type Scale } from './scale.js';
 import { summarizeSetting, type SettingSummary } from './summary.js';
+import { runShards } from './shards.js';
 
 interface Args {
   scale: Scale;
@@ -41,24 +40,6 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`bench:fidelity: unknown option or bad value: ${k} ${v}`);
   }
   return a;
-}
-
-/** Runs the shard processes, at most `jobs` at a time, one thread each. */
-async function runShards(inputs: object[], jobs: number): Promise<void> {
-  const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
-  const queue = [...inputs];
-  const one = async (): Promise<void> => {
-    for (let input = queue.shift(); input; input = queue.shift()) {
-      await new Promise<void>((resolve, reject) => {
-        const p = spawn(process.execPath, [worker, JSON.stringify(input)], {
-          stdio: ['ignore', 'inherit', 'inherit'],
-          env: { ...process.env, MEDCL_THREADS: process.env['MEDCL_THREADS'] ?? '1' },
-        });
-        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shard exited with ${code}`))));
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, one));
 }
 
 /** Splits methods into shards that each hold about the same work; 'random' goes with the first. */
