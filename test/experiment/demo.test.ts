@@ -19,8 +19,19 @@ test('the tiny demo runs the X-ray and CT experiments, not DrasCLR, and states t
   assert.ok(html.includes('too small to test PCL'), 'the report states the CT scale limit');
   assert.ok(r.summary.includes(CT_SCALE_NOTE));
   const lines = readFileSync(r.results, 'utf8').trim().split('\n');
-  // 3 methods x 2 budgets x 3 folds per experiment
-  assert.equal(lines.length, 2 * 3 * 2 * 3);
+  // X-ray: 3 methods x 2 budgets x 3 folds; CT: Random and PCL x 2 budgets x 3 folds
+  assert.equal(lines.length, 3 * 2 * 3 + 2 * 2 * 3);
+  const methodsOf = (g: string): string[] =>
+    [
+      ...new Set(
+        lines
+          .map((l) => JSON.parse(l) as { group: string; method: string })
+          .filter((r) => r.group === g)
+          .map((r) => r.method),
+      ),
+    ].sort();
+  assert.deepEqual(methodsOf('xray'), ['cltci-simclr', 'random', 'simclr']);
+  assert.deepEqual(methodsOf('ct'), ['pcl', 'random']);
   // the CT experiment pre-trained once for all folds (shared run), not once per fold
   const ct = lines.map((l) => JSON.parse(l) as { group: string; method: string; encoder?: { scope: string } | null });
   for (const rec of ct.filter((c) => c.group === 'ct' && c.method !== 'random'))
