@@ -258,6 +258,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerRandom(env, exports);
   registerRuntime(env, exports);
+  registerDistributed(env, exports);
   return exports;
 }
 

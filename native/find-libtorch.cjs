@@ -70,10 +70,17 @@ function locate() {
 
 const found = locate();
 if (!found) fail();
+// Gloo's headers (Debian: libgloo-dev; pip wheels ship them under include/) let native/distributed.cc bind
+// ProcessGroupGloo; without them the addon builds with the stores only and says so when a group is asked for.
+const glooHeaders = [...found.include, '/usr/include'].some((d) => fs.existsSync(path.join(d, 'gloo/algorithm.h')));
+if (glooHeaders) found.defines.push('USE_C10D_GLOO', 'MEDCL_GLOO');
 const what = process.argv[2] || '--check';
 switch (what) {
   case '--check':
-    process.stderr.write(`medcl: building against libtorch in ${found.libdir}${found.cuda ? ' (CUDA)' : ''}\n`);
+    process.stderr.write(
+      `medcl: building against libtorch in ${found.libdir}${found.cuda ? ' (CUDA)' : ''}` +
+        `${glooHeaders ? '' : ' without Gloo (install libgloo-dev for distributed training)'}\n`,
+    );
     break;
   case 'include':
     process.stdout.write(found.include.join(' '));

@@ -7,6 +7,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=""
 [ -d /usr/include/torch/csrc/api/include ] || need="$need libtorch-dev"
+# Gloo's headers, for the addon's distributed process group (native/distributed.cc)
+[ -f /usr/include/gloo/algorithm.h ] || need="$need libgloo-dev"
 command -v g++ >/dev/null 2>&1 || need="$need g++"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v python3 >/dev/null 2>&1 || need="$need python3"

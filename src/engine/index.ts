@@ -25,3 +25,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
 export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';
+export * as dist from './distributed/index.js';

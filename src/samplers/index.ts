@@ -6,3 +6,4 @@ export * from './across-volumes.js';
 export * from './polycl-triplets.js';
 export * from './landmark-geometry.js';
 export * from './landmark-batches.js';
+export * from './distributed.js';

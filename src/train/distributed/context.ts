@@ -1,0 +1,29 @@
+/**
+ * The data-parallel context a training loop receives: the process group and this rank's place in it. Rank 0 (the
+ * "main" rank) alone writes logs, checkpoints and outputs; every rank computes.
+ */
+import { dist } from '../../engine/index.js';
+
+export interface DataParallelContext {
+  group: dist.ProcessGroup;
+  /** the rendezvous store (kept open for the group's life; rank 0 serves it) */
+  store: dist.Store;
+  rank: number;
+  worldSize: number;
+}
+
+/** whether this process writes outputs: rank 0 of a group, or a single process */
+export function isMainRank(ctx: DataParallelContext | null | undefined): boolean {
+  return !ctx || ctx.rank === 0;
+}
+
+/**
+ * Joins the group the environment describes (WORLD_SIZE > 1, as set by `medcl ... --nproc-per-node` or torchrun),
+ * or returns null for a single process. `timeoutMs` bounds the rendezvous and every collective.
+ */
+export function joinFromEnvironment(timeoutMs?: number): DataParallelContext | null {
+  const env = dist.distributedEnv();
+  if (!env || env.worldSize === 1) return null;
+  const d = dist.initProcessGroup(timeoutMs === undefined ? {} : { timeoutMs });
+  return { group: d.group, store: d.store, rank: d.rank, worldSize: d.worldSize };
+}
