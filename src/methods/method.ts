@@ -3,7 +3,7 @@
  * says what goes into a batch, a relation (who is positive), a negatives source (batch or queue), and a loss.
  * A method file composes existing pieces into a `MethodRun`; the training loop (src/train/pretrain.ts) drives it.
  */
-import type { nn, Tensor } from '../engine/index.js';
+import type { dist, nn, Tensor } from '../engine/index.js';
 import type { Batch, Sampler } from '../samplers/sampler.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { PretrainConfig } from '../train/config.js';
@@ -39,6 +39,11 @@ export interface MethodRun {
 export interface MethodContext {
   dataset: SliceDataset;
   config: PretrainConfig;
+  /**
+   * data-parallel training: this rank's group. Batches are then this rank's shards (DistributedSampler) and a
+   * method gathers embeddings from every rank so its loss spans the global batch (src/methods/distributed.ts).
+   */
+  group?: dist.ProcessGroup;
 }
 
 export interface MethodDefinition {

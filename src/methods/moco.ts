@@ -13,7 +13,10 @@ import { infoNCE } from '../losses/infonce.js';
 import { queuePositives, supConQueueLoss } from '../losses/supcon.js';
 import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
 import { buildProjector, stackedViews, type Projector } from './common.js';
-import { batchIds } from './multi-positive.js';
+import { batchIds, globalBatchIds } from './multi-positive.js';
+import { gatherStacked, shuffledKeys } from './distributed.js';
+import { stepSeed } from '../train/run-state.js';
+import { Rng } from '../util/rng.js';
 
 function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
   const { dataset: ds, config: cfg } = ctx;
@@ -32,9 +35,19 @@ function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
       const ids = batchIds(batch);
       const n = ids.length;
       const views = stackedViews(ds, ids, cfg, rng);
-      const q = query.forward(views.slice(0, 0, n));
-      const k = momentum.forwardKey(views.slice(0, n, 2 * n));
-      const labels = patientPositives ? ids.map((id) => patientIndex.get(ds.samples[id]!.patient)!) : ids;
+      let q = query.forward(views.slice(0, 0, n));
+      let k: Tensor;
+      if (ctx.group) {
+        // data-parallel: queries and keys of the global batch; keys through shuffled BatchNorm (one permutation
+        // per step, the same on every rank)
+        const shared = new Rng(stepSeed(cfg.seed ^ 0x5b1e, batch.epoch, batch.index));
+        k = shuffledKeys(ctx.group, views.slice(0, n, 2 * n), shared, (x) => momentum.key.forward(x));
+        q = gatherStacked(ctx.group, q, 1);
+      } else {
+        k = momentum.forwardKey(views.slice(0, n, 2 * n));
+      }
+      const gids = globalBatchIds(batch);
+      const labels = patientPositives ? gids.map((id) => patientIndex.get(ds.samples[id]!.patient)!) : gids;
       let loss: Tensor;
       let anchors: number | undefined;
       let skipped: number | undefined;

@@ -11,9 +11,20 @@ import { supConLoss } from '../losses/supcon.js';
 import type { MethodContext, MethodRun } from './method.js';
 import { buildProjector, metaOf, stackedViews } from './common.js';
 import { noGrad, tidy } from '../engine/index.js';
+import { globalItems } from '../samplers/distributed.js';
+import { gatherStacked } from './distributed.js';
 
 export function batchIds(batch: Batch<unknown>): number[] {
-  return batch.items.map((it) => (typeof it === 'number' ? it : (it as SliceRef).id));
+  return idsOf(batch.items);
+}
+
+/** the ids of the global batch (all ranks' shards; the batch itself in one process) */
+export function globalBatchIds(batch: Batch<unknown>): number[] {
+  return idsOf(globalItems(batch));
+}
+
+function idsOf(items: readonly unknown[]): number[] {
+  return items.map((it) => (typeof it === 'number' ? it : (it as SliceRef).id));
 }
 
 export function multiPositiveRun(
@@ -29,8 +40,10 @@ export function multiPositiveRun(
     step(batch, rng) {
       const ids = batchIds(batch);
       const views = stackedViews(ds, ids, cfg, rng);
-      const z = projector.forward(views);
-      const positives = expandToViews(relation(metaOf(ds, ids)));
+      const local = projector.forward(views);
+      // data-parallel: the loss over the global batch, as one process with the global batch computes it
+      const z = ctx.group ? gatherStacked(ctx.group, local, 2) : local;
+      const positives = expandToViews(relation(metaOf(ds, globalBatchIds(batch))));
       const r = supConLoss(z, positives, { tau: cfg.tau, temperatureScaling: cfg.temperatureScaling });
       return { loss: r.loss, anchors: r.anchors, skipped: r.skipped, images: 2 * ids.length };
     },

@@ -12,7 +12,8 @@ import { jigsawTiles } from '../losses/jigsaw.js';
 import { contrastiveViews } from '../train/augment.js';
 import type { MethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
-import { batchIds } from './multi-positive.js';
+import { batchIds, globalBatchIds } from './multi-positive.js';
+import { gatherStacked } from './distributed.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
 class PirlHeads extends nn.Module {
@@ -69,18 +70,24 @@ export const pirl: MethodDefinition = {
         const ids = batchIds(batch);
         const n = ids.length;
         const [view] = contrastiveViews(ds.imageBatch(ids), rng, cfg.augment, 1);
-        const f = normalizeEmbeddings(heads.f.forward(pooled(view!)));
+        let f = normalizeEmbeddings(heads.f.forward(pooled(view!)));
         const jig = jigsawTiles(view!, { grid: 3, generator: new Generator(rng.int(0, 2 ** 31)) });
         const [, t, c, h, w] = jig.tiles.shape as [number, number, number, number, number];
         const tileFeat = heads.tile
           .forward(pooled(jig.tiles.reshape(n * t, c, h, w)))
           .reshape(n, t * cfg.projectionDim);
-        const g = normalizeEmbeddings(heads.g.forward(tileFeat));
-        const memory = bank.get(ids);
-        const negs = bank.negatives(ids, negatives);
+        let g = normalizeEmbeddings(heads.g.forward(tileFeat));
+        // data-parallel: the global batch's representations, so every rank's bank sees (and writes) the same rows
+        const gids = globalBatchIds(batch);
+        if (ctx.group) {
+          f = gatherStacked(ctx.group, f, 1);
+          g = gatherStacked(ctx.group, g, 1);
+        }
+        const memory = bank.get(gids);
+        const negs = bank.negatives(gids, negatives);
         const r = pirlLoss(f, g, memory, negs, { tau: cfg.tau });
         pending?.f.dispose();
-        pending = { ids, f: f.detach().clone() };
+        pending = { ids: gids, f: f.detach().clone() };
         pending.f.kept = true;
         return { loss: r.loss, images: n * (1 + t) };
       },

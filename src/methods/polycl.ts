@@ -14,6 +14,7 @@ import { LinearHead } from '../models/heads.js';
 import { contrastiveViews } from '../train/augment.js';
 import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
 import { Projector, requireBackbone } from './common.js';
+import { gatherStacked } from './distributed.js';
 
 function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
   const { dataset: ds, config: cfg } = ctx;
@@ -38,8 +39,11 @@ function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
         ...triplets.map((t) => t.negative.id),
       ];
       const [view] = contrastiveViews(ds.imageBatch(ids), rng, cfg.augment, 1);
-      const z = projector.forward(view!);
-      const [za, zp, zn] = [z.slice(0, 0, m), z.slice(0, m, 2 * m), z.slice(0, 2 * m, 3 * m)];
+      const local = projector.forward(view!);
+      // data-parallel: every rank's triplets, [anchors, positives, negatives] of the global batch
+      const z = ctx.group ? gatherStacked(ctx.group, local, 3) : local;
+      const g = z.size(0) / 3;
+      const [za, zp, zn] = [z.slice(0, 0, g), z.slice(0, g, 2 * g), z.slice(0, 2 * g, 3 * g)];
       const loss = tripletContrastiveLoss(za, zp, zn, { tau: cfg.tau });
       return { loss, images: 3 * m };
     },

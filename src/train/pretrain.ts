@@ -29,6 +29,8 @@ import { ModuleBundle, JsonlLog, checkedLoss, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { autocastScope } from './precision.js';
 import { describePrecision } from './precision-default.js';
+import type { DataParallelContext } from './distributed/context.js';
+import { ParallelTraining } from './distributed/parallel-training.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -37,6 +39,11 @@ export interface PretrainOptions {
   stopAfterEpochs?: number;
   /** a data set already built for this config (tests, experiments): skips reading the manifest */
   dataset?: SliceDataset;
+  /**
+   * data-parallel training (docs/distributed.md): this rank's group. `batchSize` stays the global batch (each rank
+   * takes batchSize / worldSize of it), so a config trains the same on any number of ranks; rank 0 writes.
+   */
+  parallel?: DataParallelContext | null;
 }
 
 export interface PretrainResult {
@@ -93,6 +100,13 @@ const RESUME_KEYS: (keyof PretrainConfig)[] = [
 
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
   const cfg = resolvePretrainConfig(input);
+  const parallel = options.parallel ?? null;
+  const worldSize = parallel?.worldSize ?? 1;
+  if (cfg.batchSize % worldSize !== 0)
+    throw new Error(
+      `pretrain: batchSize ${cfg.batchSize} (the global batch) is not a multiple of the ${worldSize} ranks`,
+    );
+  const isMain = !parallel || parallel.rank === 0;
   const out = path.resolve(cfg.out);
   mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.safetensors');
@@ -108,8 +122,8 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
       }
     }
   }
-  writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
-  if (options.progress !== 'quiet')
+  if (isMain) writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
+  if (options.progress !== 'quiet' && isMain)
     process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
 
   const dataset =
@@ -123,10 +137,16 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
     }));
 
   manualSeed(cfg.seed);
-  const run: MethodRun = getMethod(cfg.method).create({ dataset, config: cfg });
+  const run: MethodRun = getMethod(cfg.method).create({
+    dataset,
+    config: cfg,
+    ...(parallel ? { group: parallel.group } : {}),
+  });
   const trained = new ModuleBundle(run.modules);
   const all = new ModuleBundle({ ...run.modules, ...(run.frozen ?? {}) });
-  const stepsPerEpoch = run.sampler.epoch(0).length;
+  const pt = new ParallelTraining(parallel, trained, all);
+  const sampler = pt.sampler(run.sampler);
+  const stepsPerEpoch = sampler.epoch(0).length;
   if (stepsPerEpoch === 0)
     throw new Error(`pretrain: the ${run.sampler.name} sampler made no batch from ${dataset.length} samples`);
   const opt = buildOptimizer(cfg, trained.parameters());
@@ -147,40 +167,49 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
     opt.groups.forEach((g, i) => Object.assign(g, hyper[i]));
     if (ck.scheduler) sched.loadStateDict({ t: ck.scheduler.t, baseLrs: [...sched.baseLrs] });
     run.loadStateTensors?.(ck.tensors);
-    const extra = ck.extra as { epoch: number; step: number };
+    const extra = ck.extra as { epoch: number; step: number; worldSize?: number };
+    if ((extra.worldSize ?? 1) !== worldSize)
+      throw new Error(
+        `pretrain: ${ckptFile} was written by a run on ${extra.worldSize ?? 1} rank(s); resume it with the same number`,
+      );
     startEpoch = extra.epoch;
     step = extra.step;
     resumedFrom = startEpoch;
-    log.truncateAfter(step);
-  } else {
+    if (isMain) log.truncateAfter(step);
+  } else if (isMain) {
     log.truncateAfter(-1);
   }
+  pt.start(resumedFrom === null ? -1 : step);
 
-  const progress = new Progress(`pretrain ${cfg.method}`, options.progress);
+  const progress = new Progress(`pretrain ${cfg.method}`, isMain ? options.progress : 'quiet');
   const total = cfg.epochs * stepsPerEpoch;
   progress.start(total, step);
   const losses: number[] = [];
   let lastCheckpoint: string | null = existsSync(ckptFile) ? ckptFile : null;
   let epochsThisCall = 0;
   const writeCheckpoint = (epoch: number): void => {
+    if (!isMain) return;
     saveCheckpoint(ckptFile, {
       model: all,
       optimizer: opt,
       scheduler: sched,
       tensors: run.stateTensors?.(),
-      extra: { epoch, step, method: cfg.method },
+      extra: { epoch, step, method: cfg.method, worldSize },
     });
     lastCheckpoint = ckptFile;
   };
+  let where = 'the start';
   try {
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
       trained.train();
-      const batches = run.sampler.epoch(epoch);
+      const batches = sampler.epoch(epoch);
       for (const batch of batches) {
-        const seed = stepSeed(cfg.seed, epoch, batch.index);
+        where = `epoch ${epoch}, batch ${batch.index}`;
+        const seed = pt.seed(stepSeed(cfg.seed, epoch, batch.index));
         manualSeed(seed);
         const rng = new Rng(seed);
         const t0 = performance.now();
+        pt.beforeForward();
         const record = tidy(() => {
           const o = autocastScope(cfg.precision, () => run.step(batch, rng));
           const value = checkedLoss(o.loss, epoch, batch.index, lastCheckpoint);
@@ -188,6 +217,7 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
           o.loss.backward();
           return { value, images: o.images, anchors: o.anchors, skipped: o.skipped };
         });
+        pt.afterBackward();
         // the lr this step used (the scheduler's step below sets the next one)
         const lr = opt.groups[0]!.lr;
         opt.step();
@@ -195,17 +225,21 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
         run.afterStep?.();
         step++;
         const dt = (performance.now() - t0) / 1000;
-        losses.push(record.value);
-        log.append({
-          step,
-          epoch,
-          batch: batch.index,
-          loss: record.value,
-          lr,
-          imagesPerSec: record.images / dt,
-          ...(record.anchors !== undefined ? { anchors: record.anchors, skipped: record.skipped } : {}),
-        });
-        progress.update({ step, total, epoch, loss: record.value, lr, imagesPerSec: record.images / dt });
+        const images = record.images * worldSize;
+        // the methods that gather compute the global loss on every rank; a local loss (rotation) is averaged
+        const value = pt.mean(record.value);
+        losses.push(value);
+        if (isMain)
+          log.append({
+            step,
+            epoch,
+            batch: batch.index,
+            loss: value,
+            lr,
+            imagesPerSec: images / dt,
+            ...(record.anchors !== undefined ? { anchors: record.anchors, skipped: record.skipped } : {}),
+          });
+        progress.update({ step, total, epoch, loss: value, lr, imagesPerSec: images / dt });
         // let timers, signals and GC finalizers run between steps
         await new Promise((r) => setImmediate(r));
       }
@@ -228,10 +262,23 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
         };
       }
     }
+  } catch (e) {
+    throw pt.explain(e, where);
   } finally {
     progress.stop();
   }
   const encoderFile = path.join(out, 'encoder.safetensors');
+  if (!isMain)
+    return {
+      out,
+      config: cfg,
+      epochsDone: cfg.epochs,
+      steps: step,
+      losses,
+      checkpoint: ckptFile,
+      encoder: encoderFile,
+      resumedFrom,
+    };
   saveSafetensors(encoderFile, run.modules['encoder']!.stateDict(), { method: cfg.method, source: ckptFile });
   writeFileSync(
     path.join(out, 'summary.json'),

@@ -134,7 +134,7 @@ test('outputs: atomic checkpoints (no temp files), config.json = the resolved co
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(summary, { method: 'simclr', epochs: 2, steps: r.steps, finalLoss: r.losses[r.losses.length - 1] });
   const ck = loadCheckpoint(r.checkpoint);
-  assert.deepEqual(ck.extra, { epoch: 2, step: r.steps, method: 'simclr' });
+  assert.deepEqual(ck.extra, { epoch: 2, step: r.steps, method: 'simclr', worldSize: 1 });
   for (const t of [...ck.model.values(), ...ck.tensors.values()]) t.dispose();
   // the encoder file holds exactly the encoder's tensors (what fine-tuning loads)
   const enc = tensorsOf(r.encoder);

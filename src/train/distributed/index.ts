@@ -2,3 +2,4 @@
 export { DataParallel, coalesced, DEFAULT_BUCKET_BYTES } from './data-parallel.js';
 export { type DataParallelContext, isMainRank, joinFromEnvironment } from './context.js';
 export { launch, freePort, rankEnv, type LaunchOptions, type RankExit } from './launch.js';
+export { ParallelTraining } from './parallel-training.js';
