@@ -26,6 +26,8 @@ import { parseFinetuneConfig, type FinetuneConfig, type FinetuneInput } from './
 import { buildFinetuneScheduler, finetuneEpochBatches, finetuneStepsPerEpoch } from './finetune-schedule.js';
 import { CheckpointSelection, type ValPoint } from './finetune-selection.js';
 import { loadFinetuneCheckpoint, saveFinetuneCheckpoint, type FinetuneParts } from './finetune-checkpoint.js';
+import type { DataParallelContext } from './distributed/context.js';
+import { ParallelTraining } from './distributed/parallel-training.js';
 
 export * from './finetune-config.js';
 export { evaluateCases, predictSamples, type CaseResult } from '../eval/segmentation-cases.js';
@@ -79,6 +81,12 @@ export interface FinetuneOptions {
   progress?: 'bar' | 'lines' | 'quiet';
   /** called after each checkpoint point (and its validation, if any), with the number of epochs done */
   onEvaluated?: (epochsDone: number) => void;
+  /**
+   * data-parallel training (docs/distributed.md): each step's batch (`batchSize`, global) is split over the ranks and
+   * the gradients averaged; every rank validates (the same numbers, so the same selection); rank 0 alone writes and
+   * evaluates the test split (the other ranks return no test cases)
+   */
+  parallel?: DataParallelContext | null;
 }
 
 function lossOf(cfg: FinetuneConfig, logits: Tensor, target: Tensor): Tensor {
@@ -123,18 +131,21 @@ interface Run extends FinetuneParts {
   progress: Progress;
   stepsPerEpoch: number;
   total: number;
+  pt: ParallelTraining;
 }
 
 /** one epoch of training steps */
 async function trainEpoch(run: Run, train: readonly number[], epoch: number): Promise<void> {
-  const { cfg, ds, model, opt, sched, losses } = run;
+  const { cfg, ds, model, opt, sched, losses, pt } = run;
   model.train();
   const pairs = ds.manifest.leftRightPairs;
   const batches = finetuneEpochBatches(train, cfg, epoch);
-  for (const [b, ids] of batches.entries()) {
-    const seed = stepSeed(cfg.seed, epoch, b);
+  for (const [b, all] of batches.entries()) {
+    const ids = pt.shard(all);
+    const seed = pt.seed(stepSeed(cfg.seed, epoch, b));
     manualSeed(seed);
-    const value = tidy(() => {
+    pt.beforeForward();
+    const local = tidy(() => {
       const aug = segmentationAugment({ image: ds.imageBatch(ids), label: ds.labelBatch(ids) }, new Rng(seed), {
         preset: cfg.augment,
         leftRightPairs: pairs,
@@ -146,6 +157,8 @@ async function trainEpoch(run: Run, train: readonly number[], epoch: number): Pr
       loss.backward();
       return v;
     });
+    pt.afterBackward();
+    const value = pt.mean(local);
     const lr = opt.groups[0]!.lr; // the rate this step used
     opt.step();
     sched.step();
@@ -176,6 +189,7 @@ async function trainAll(run: Run, split: FinetuneSplit, out: string | undefined,
     run.losses.push(...p.losses);
     run.log?.truncateAfter(run.losses.length);
   } else run.log?.truncateAfter(-1);
+  run.pt.start(start === 0 ? -1 : run.losses.length);
   run.progress.start(run.total, run.losses.length);
   let epoch = start;
   for (; epoch < cfg.epochs; epoch++) {
@@ -186,7 +200,8 @@ async function trainAll(run: Run, split: FinetuneSplit, out: string | undefined,
       cfg.selection === 'best-validation' && run.selection.record(epoch, validate(run, split.val), run.model);
     // an early stop writes no checkpoint (as before): resuming from the previous one stops at the same epoch
     if (stop) break;
-    if (ckptFile) saveFinetuneCheckpoint(ckptFile, run, { epoch: epoch + 1, losses: run.losses }, shape);
+    if (ckptFile && run.pt.isMain)
+      saveFinetuneCheckpoint(ckptFile, run, { epoch: epoch + 1, losses: run.losses }, shape);
     opts.onEvaluated?.(epoch + 1);
   }
   run.progress.stop();
@@ -204,21 +219,25 @@ export async function finetune(
     process.stderr.write(`finetune ${cfg.model}: ${describePrecision(cfg.precision)}\n`);
   checkSplit(cfg, ds, split);
   const { model, loaded, leftRandom } = buildModel(cfg, ds.numClasses);
+  const pt = new ParallelTraining(options.parallel ?? null, model);
   const opt = new optim.Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const stepsPerEpoch = finetuneStepsPerEpoch(split.train.length, cfg.batchSize, cfg.minStepsPerEpoch);
   const sched = buildFinetuneScheduler(cfg, opt, stepsPerEpoch);
   const selection = new CheckpointSelection(cfg.earlyStopPatience);
   if (options.out) mkdirSync(options.out, { recursive: true });
-  const log = options.out ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null;
-  const progress = new Progress('finetune', options.progress ?? 'quiet');
+  const log = options.out && pt.isMain ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null;
+  const progress = new Progress('finetune', pt.isMain ? (options.progress ?? 'quiet') : 'quiet');
   const total = cfg.epochs * stepsPerEpoch;
-  const run: Run = { cfg, ds, model, opt, sched, selection, losses: [], log, progress, stepsPerEpoch, total };
-  const lastEpoch = await trainAll(run, split, options.out, options);
+  const run: Run = { cfg, ds, model, opt, sched, selection, losses: [], log, progress, stepsPerEpoch, total, pt };
+  const lastEpoch = await trainAll(run, split, options.out, options).catch((e: unknown) => {
+    throw pt.explain(e, 'fine-tuning');
+  });
   const chose = selection.applyBest(model);
-  if (options.out) saveChosenModel(options.out, cfg, ds, model);
-  const preds = predictSamples(model, ds, split.test);
-  const m = new Map(split.test.map((id, i) => [id, preds[i]!]));
-  const test = evaluateCases(ds, split.test, m, { hausdorff: cfg.hausdorff, absentClasses: cfg.absentClasses });
+  if (options.out && pt.isMain) saveChosenModel(options.out, cfg, ds, model);
+  const testIds = pt.isMain ? split.test : [];
+  const preds = predictSamples(model, ds, testIds);
+  const m = new Map(testIds.map((id, i) => [id, preds[i]!]));
+  const test = evaluateCases(ds, testIds, m, { hausdorff: cfg.hausdorff, absentClasses: cfg.absentClasses });
   const { best, valCurve } = selection.state();
   return {
     config: cfg,
@@ -232,7 +251,7 @@ export async function finetune(
     ...summarizeCases(test),
     loaded,
     leftRandom,
-    predictions: new Map(split.test.slice(0, options.keepPredictions ?? 0).map((id) => [id, m.get(id)!])),
+    predictions: new Map(testIds.slice(0, options.keepPredictions ?? 0).map((id) => [id, m.get(id)!])),
   };
 }
 

@@ -5,7 +5,7 @@
  * writes. With no context (one process) every method is the identity, so the loop has one code path.
  */
 import { tensor, tidy, type nn } from '../../engine/index.js';
-import { DistributedSampler } from '../../samplers/distributed.js';
+import { DistributedSampler, shardItems } from '../../samplers/distributed.js';
 import type { Sampler } from '../../samplers/sampler.js';
 import { stepSeed } from '../run-state.js';
 import type { DataParallelContext } from './context.js';
@@ -40,6 +40,11 @@ export class ParallelTraining {
   /** the rank's shards of `sampler`'s global batches */
   sampler<T>(sampler: Sampler<T>): Sampler<T> {
     return this.ctx ? new DistributedSampler(sampler, this.rank, this.worldSize) : sampler;
+  }
+
+  /** this rank's contiguous share of a global batch (padded to a multiple of the world size) */
+  shard<T>(items: readonly T[]): T[] {
+    return this.ctx ? shardItems(items, this.rank, this.worldSize).local : [...items];
   }
 
   /** this rank's step seed: the run's for rank 0 (so one rank draws what one process draws), mixed for the others */
