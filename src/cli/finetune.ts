@@ -12,6 +12,7 @@ import { flagNames, parseOptions } from './options.js';
 import { finetuneRunSchema, withRecipe, type FinetuneRunConfig } from '../train/finetune-run-config.js';
 import { inheritFromInit } from '../train/finetune-init-defaults.js';
 import { runFinetune } from '../train/finetune-run.js';
+import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
 
 function list(v: string): string[] {
   return v
@@ -75,7 +76,7 @@ function summary(r: Awaited<ReturnType<typeof runFinetune>>): string {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description('fine-tune a segmentation network from a pre-trained encoder; writes model/ and results.json')
     .option('--init <file>', 'pre-trained encoder weights (encoder.safetensors of `medcl pretrain`); omit: random init')
@@ -96,13 +97,19 @@ export function register(program: Command): void {
     .option('--train-patients <ids>', 'comma-separated patient ids to train on (default: every labelled patient)', list)
     .option('--val-patients <ids>', "comma-separated validation patients (selection 'best-validation')", list)
     .option('--test-patients <ids>', 'comma-separated patient ids to test on (default: none)', list)
-    .option('--quiet', 'no progress display', false)
-    .action(async (o: Record<string, unknown>) => {
-      const { config, inherited } = resolveFinetuneOptions(o);
-      const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-      say(inherited);
-      const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
-      const r = await runFinetune(config, { progress, log: say });
-      process.stdout.write(summary(r));
-    });
+    .option('--quiet', 'no progress display', false);
+  addDistributedOptions(cmd).action(async (o: Record<string, unknown>) => {
+    const code = await launchRanks(o);
+    if (code !== null) {
+      process.exitCode = code;
+      return;
+    }
+    const { config, inherited } = resolveFinetuneOptions(o);
+    const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
+    say(inherited);
+    const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
+    const parallel = joinRanks(o);
+    const r = await runFinetune(config, { progress, log: say, parallel });
+    if (!parallel || parallel.rank === 0) process.stdout.write(summary(r));
+  });
 }

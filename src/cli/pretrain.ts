@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pretrain } from '../train/pretrain.js';
 import { METHODS } from '../methods/registry.js';
 import { pretrainDrasclr } from '../drasclr/pretrain.js';
+import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
 
 function int(v: string): number {
   const n = Number(v);
@@ -35,7 +36,7 @@ export function readJsonFile(file: string, what: string): Record<string, unknown
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('pretrain')
     .description(
       `contrastive pre-training of an encoder (methods: ${[...METHODS.map((m) => m.name), 'drasclr'].join(', ')}; drasclr takes a 3D lung CT manifest, more options in pretrain-drasclr)`,
@@ -53,40 +54,47 @@ export function register(program: Command): void {
     .option(
       '--precision <p>',
       'fp32 (default) | bf16-mixed | auto (bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere)',
-    )
-    .action(async (o: Record<string, string | number | undefined>) => {
-      const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
-      const cli: Record<string, unknown> = {
-        method: o['method'],
-        data: o['data'],
-        out: o['out'],
-        preset: o['preset'],
-        size: o['size'],
-        epochs: o['epochs'],
-        batchSize: o['batchSize'],
-        lr: o['lr'],
-        seed: o['seed'],
-        precision: o['precision'],
-      };
-      for (const k of Object.keys(cli)) if (cli[k] === undefined) delete cli[k];
-      if (cli['method'] === 'drasclr') {
-        // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
-        for (const k of ['preset', 'size'])
-          if (cli[k] !== undefined)
-            throw new Error(
-              `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
-            );
-        const { method: _method, ...rest } = { ...fromFile, ...cli };
-        const d = await pretrainDrasclr(rest as never);
-        process.stdout.write(
-          `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
-        );
-        return;
-      }
-      const r = await pretrain({ ...fromFile, ...cli } as never);
+    );
+  addDistributedOptions(cmd).action(async (o: Record<string, string | number | undefined>) => {
+    const code = await launchRanks(o);
+    if (code !== null) {
+      process.exitCode = code;
+      return;
+    }
+    const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
+    const cli: Record<string, unknown> = {
+      method: o['method'],
+      data: o['data'],
+      out: o['out'],
+      preset: o['preset'],
+      size: o['size'],
+      epochs: o['epochs'],
+      batchSize: o['batchSize'],
+      lr: o['lr'],
+      seed: o['seed'],
+      precision: o['precision'],
+    };
+    for (const k of Object.keys(cli)) if (cli[k] === undefined) delete cli[k];
+    if (cli['method'] === 'drasclr') {
+      // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
+      for (const k of ['preset', 'size'])
+        if (cli[k] !== undefined)
+          throw new Error(
+            `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
+          );
+      const { method: _method, ...rest } = { ...fromFile, ...cli };
+      const d = await pretrainDrasclr(rest as never);
       process.stdout.write(
-        `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +
-          `final loss ${r.losses.at(-1)?.toFixed(4) ?? '-'}\nencoder: ${r.encoder}\ncheckpoint: ${r.checkpoint}\n`,
+        `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
       );
-    });
+      return;
+    }
+    const parallel = joinRanks(o);
+    const r = await pretrain({ ...fromFile, ...cli } as never, { parallel });
+    if (parallel && parallel.rank !== 0) return;
+    process.stdout.write(
+      `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +
+        `final loss ${r.losses.at(-1)?.toFixed(4) ?? '-'}\nencoder: ${r.encoder}\ncheckpoint: ${r.checkpoint}\n`,
+    );
+  });
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { finetune, type FinetuneResult } from './finetune.js';
+import type { DataParallelContext } from './distributed/context.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
 
@@ -16,6 +17,8 @@ export interface FinetuneRunOptions {
   progress?: 'bar' | 'lines' | 'quiet';
   /** one line per step of the run (default: none) */
   log?: (line: string) => void;
+  /** data-parallel training (finetune.ts): rank 0 writes config.json and results.json */
+  parallel?: DataParallelContext | null;
 }
 
 export interface FinetuneRunReport {
@@ -95,16 +98,18 @@ export async function runFinetune(
   cfg: FinetuneRunConfig,
   options: FinetuneRunOptions = {},
 ): Promise<FinetuneRunReport> {
-  const log = options.log ?? (() => {});
+  const isMain = !options.parallel || options.parallel.rank === 0;
+  const log = isMain ? (options.log ?? (() => {})) : () => {};
   const out = path.resolve(cfg.out);
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);
-  checkResumable(out, cfg);
+  // rank 0 checks (and writes) the folder; the others would race its writes
+  if (isMain) checkResumable(out, cfg);
   const manifest = await loadManifest(cfg.data);
   const split = splitByPatients(manifest, cfg);
   for (const n of split.notes) log(n);
   mkdirSync(out, { recursive: true });
   const config = path.join(out, 'config.json');
-  writeFileSync(config, JSON.stringify(cfg, null, 2) + '\n');
+  if (isMain) writeFileSync(config, JSON.stringify(cfg, null, 2) + '\n');
   const items = [...split.train.items, ...split.val.items, ...split.test.items].sort((a, b) => a - b);
   log(`preprocessing ${items.length} items (${cfg.preset}, ${cfg.size} px)`);
   const ds = await buildSliceDataset(manifest, {
@@ -116,8 +121,12 @@ export async function runFinetune(
   });
   const ids = { train: idsOf(ds, split.train), val: idsOf(ds, split.val), test: idsOf(ds, split.test) };
   log(`training on ${ids.train.length} images, testing on ${ids.test.length}`);
-  const r = await finetune(finetunePart(cfg), ds, ids, { out, progress: options.progress ?? 'quiet' });
+  const r = await finetune(finetunePart(cfg), ds, ids, {
+    out,
+    progress: options.progress ?? 'quiet',
+    parallel: options.parallel ?? null,
+  });
   const results = path.join(out, 'results.json');
-  writeFileSync(results, JSON.stringify(resultsJson(cfg, manifest, ds, split, r), null, 2) + '\n');
+  if (isMain) writeFileSync(results, JSON.stringify(resultsJson(cfg, manifest, ds, split, r), null, 2) + '\n');
   return { out, config, results, model: path.join(out, 'model'), split, result: r };
 }

@@ -111,7 +111,8 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.safetensors');
   const configFile = path.join(out, 'config.json');
-  if (existsSync(ckptFile) && existsSync(configFile)) {
+  // rank 0 checks (and writes) the folder; the others would race its writes
+  if (isMain && existsSync(ckptFile) && existsSync(configFile)) {
     const prev = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     for (const k of RESUME_KEYS) {
       if (JSON.stringify(prev[k]) !== JSON.stringify(cfg[k])) {
