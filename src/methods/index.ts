@@ -14,3 +14,4 @@ export * from './pirl.js';
 export * from './drasclr.js';
 export * from './common.js';
 export * from './multi-positive.js';
+export * from './distributed.js';

@@ -1,6 +1,6 @@
 /**
  * Training loops: resumable contrastive pre-training (`pretrain`), supervised fine-tuning (`finetune`), their
- * validated configs, augmentation pipelines, mixed precision and run state (checkpoints, logs).
+ * validated configs, augmentation pipelines, mixed precision, run state (checkpoints, logs) and data parallelism.
  */
 export * from './config.js';
 export * from './pretrain.js';
@@ -15,3 +15,4 @@ export * from './precision-default.js';
 export * from './progress.js';
 export * from './run-encoder.js';
 export * from './run-state.js';
+export * from './distributed/index.js';
