@@ -269,26 +269,17 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
     progress.stop();
   }
   const encoderFile = path.join(out, 'encoder.safetensors');
-  if (!isMain)
-    return {
-      out,
-      config: cfg,
-      epochsDone: cfg.epochs,
-      steps: step,
-      losses,
-      checkpoint: ckptFile,
-      encoder: encoderFile,
-      resumedFrom,
-    };
-  saveSafetensors(encoderFile, run.modules['encoder']!.stateDict(), { method: cfg.method, source: ckptFile });
-  writeFileSync(
-    path.join(out, 'summary.json'),
-    JSON.stringify(
-      { method: cfg.method, epochs: cfg.epochs, steps: step, finalLoss: losses[losses.length - 1] ?? null },
-      null,
-      2,
-    ) + '\n',
-  );
+  if (isMain) {
+    saveSafetensors(encoderFile, run.modules['encoder']!.stateDict(), { method: cfg.method, source: ckptFile });
+    writeFileSync(
+      path.join(out, 'summary.json'),
+      JSON.stringify(
+        { method: cfg.method, epochs: cfg.epochs, steps: step, finalLoss: losses[losses.length - 1] ?? null },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
   return {
     out,
     config: cfg,

@@ -38,6 +38,10 @@ function checkRank(rank: number, worldSize: number): void {
     throw new RangeError(`ProcessGroup: rank: expected an integer in 0..${worldSize - 1}, got ${rank}`);
 }
 
+function handlesOf(tensors: Tensor | Tensor[]): Handle[] {
+  return (Array.isArray(tensors) ? tensors : [tensors]).map((t) => t.handle);
+}
+
 export class ProcessGroup {
   readonly rank: number;
   readonly worldSize: number;
@@ -63,13 +67,7 @@ export class ProcessGroup {
 
   /** Reduces each tensor over the ranks, in place (contiguous tensors; 'avg' = sum / worldSize). */
   allReduce_(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): void {
-    const ts = Array.isArray(tensors) ? tensors : [tensors];
-    N.pgAllReduce(
-      this.handle,
-      ts.map((t) => t.handle),
-      op,
-      this.timeoutMs,
-    );
+    N.pgAllReduce(this.handle, handlesOf(tensors), op, this.timeoutMs);
   }
 
   /** The ranks' tensors (equal shapes) concatenated along dim 0, rank 0's first; no gradient. */
@@ -89,13 +87,7 @@ export class ProcessGroup {
 
   /** Copies rank `root`'s tensors into every rank's, in place (contiguous tensors of equal shapes). */
   broadcast_(tensors: Tensor | Tensor[], root = 0): void {
-    const ts = Array.isArray(tensors) ? tensors : [tensors];
-    N.pgBroadcast(
-      this.handle,
-      ts.map((t) => t.handle),
-      root,
-      this.timeoutMs,
-    );
+    N.pgBroadcast(this.handle, handlesOf(tensors), root, this.timeoutMs);
   }
 
   /** Waits until every rank reached its barrier. */
