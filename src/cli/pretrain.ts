@@ -75,6 +75,8 @@ export function register(program: Command): void {
       precision: o['precision'],
     };
     for (const k of Object.keys(cli)) if (cli[k] === undefined) delete cli[k];
+    const parallel = joinRanks(o);
+    const isMain = !parallel || parallel.rank === 0;
     if (cli['method'] === 'drasclr') {
       // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
       for (const k of ['preset', 'size'])
@@ -83,15 +85,15 @@ export function register(program: Command): void {
             `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
           );
       const { method: _method, ...rest } = { ...fromFile, ...cli };
-      const d = await pretrainDrasclr(rest as never);
-      process.stdout.write(
-        `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
-      );
+      const d = await pretrainDrasclr(rest as never, { parallel });
+      if (isMain)
+        process.stdout.write(
+          `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
+        );
       return;
     }
-    const parallel = joinRanks(o);
     const r = await pretrain({ ...fromFile, ...cli } as never, { parallel });
-    if (parallel && parallel.rank !== 0) return;
+    if (!isMain) return;
     process.stdout.write(
       `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +
         `final loss ${r.losses.at(-1)?.toFixed(4) ?? '-'}\nencoder: ${r.encoder}\ncheckpoint: ${r.checkpoint}\n`,

@@ -24,6 +24,8 @@ import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from './con
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from './prepare.js';
 import { autocastScope } from '../train/precision.js';
 import { describePrecision } from '../train/precision-default.js';
+import type { DataParallelContext } from '../train/distributed/context.js';
+import { ParallelTraining } from '../train/distributed/parallel-training.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -32,6 +34,11 @@ export interface DrasclrPretrainOptions {
   log?: (line: string) => void;
   /** stop (after checkpointing) once this many epochs are done in this call: simulates a kill for resume tests */
   stopAfterEpochs?: number;
+  /**
+   * data-parallel training (docs/distributed.md): `batchSize` is the global batch; every rank prepares the patches
+   * (the cache is atomic, so they share it) and rank 0 alone writes
+   */
+  parallel?: DataParallelContext | null;
 }
 
 export interface DrasclrPretrainResult {
@@ -65,22 +72,31 @@ function checkResumable(out: string, prev: Record<string, unknown>, cfg: Drasclr
   }
 }
 
-function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
-}
-
 /** Prepares the patches (or reads them from the cache) and pre-trains; resumes from out/checkpoint.safetensors. */
 export async function pretrainDrasclr(
   input: DrasclrInput,
   options: DrasclrPretrainOptions = {},
 ): Promise<DrasclrPretrainResult> {
   const cfg = parseDrasclrConfig(input);
+  const parallel = options.parallel ?? null;
+  const worldSize = parallel?.worldSize ?? 1;
+  if (cfg.batchSize % worldSize !== 0)
+    throw new Error(
+      `pretrain-drasclr: batchSize ${cfg.batchSize} (the global batch) is not a multiple of ${worldSize} ranks`,
+    );
+  const isMain = !parallel || parallel.rank === 0;
   const out = path.resolve(cfg.out);
   mkdirSync(out, { recursive: true });
-  const log = options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`));
+  const log = !isMain
+    ? () => {}
+    : (options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`)));
+  // rank 0 alone checks and writes the folder (the others would race its writes)
+  const writeJson = (file: string, value: unknown): void => {
+    if (isMain) writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  };
   const ckptFile = path.join(out, 'checkpoint.safetensors');
   const configFile = path.join(out, 'config.json');
-  if (existsSync(ckptFile) && existsSync(configFile))
+  if (isMain && existsSync(ckptFile) && existsSync(configFile))
     checkResumable(out, JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>, cfg);
   writeJson(configFile, cfg);
   log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
@@ -104,9 +120,11 @@ export async function pretrainDrasclr(
   );
 
   manualSeed(cfg.seed);
-  const run = createDrasclrRun(dataset, cfg);
+  const run = createDrasclrRun(dataset, cfg, parallel ? { group: parallel.group } : {});
   log(run.banks.describeMemory());
   const all = new ModuleBundle({ momentum: run.momentum });
+  const pt = new ParallelTraining(parallel, run.encoder, all);
+  const sampler = pt.sampler(run.sampler);
   const stepsPerEpoch = run.sampler.batchesPerEpoch();
   const opt = new optim.SGD(run.encoder.parameters(), {
     lr: cfg.lr,
@@ -119,6 +137,7 @@ export async function pretrainDrasclr(
     totalSteps: total,
   });
   const jsonl = new JsonlLog(path.join(out, 'log.jsonl'));
+  const append = (r: Record<string, unknown>): void => (isMain ? jsonl.append(r) : undefined);
 
   let startEpoch = 0;
   let step = 0;
@@ -129,28 +148,31 @@ export async function pretrainDrasclr(
     if (ck.optimizer) opt.loadStateDict(ck.optimizer);
     if (ck.scheduler) sched.loadStateDict(ck.scheduler);
     run.loadStateTensors(ck.tensors);
-    const extra = ck.extra as { epoch: number; step: number };
+    const extra = ck.extra as { epoch: number; step: number; worldSize?: number };
+    pt.checkResume(ckptFile, extra.worldSize);
     startEpoch = extra.epoch;
     step = extra.step;
     resumedFrom = startEpoch;
-    jsonl.truncateAfter(step);
+    if (isMain) jsonl.truncateAfter(step);
     log(`resumed from ${ckptFile} at epoch ${startEpoch} (step ${step})`);
-  } else {
+  } else if (isMain) {
     jsonl.truncateAfter(-1);
   }
+  pt.start(resumedFrom === null ? -1 : step);
 
-  const progress = new Progress('pretrain drasclr', options.progress);
+  const progress = new Progress('pretrain drasclr', isMain ? options.progress : 'quiet');
   progress.start(total, step);
   const losses: number[] = [];
   let lastCheckpoint: string | null = existsSync(ckptFile) ? ckptFile : null;
   let epochsThisCall = 0;
   const writeCheckpoint = (epoch: number): void => {
+    if (!isMain) return;
     saveCheckpoint(ckptFile, {
       model: all,
       optimizer: opt,
       scheduler: sched,
       tensors: run.stateTensors(),
-      extra: { epoch, step, method: drasclr.name },
+      extra: { epoch, step, method: drasclr.name, worldSize },
     });
     lastCheckpoint = ckptFile;
   };
@@ -165,14 +187,17 @@ export async function pretrainDrasclr(
     resumedFrom,
     report,
   });
+  let where = 'the start';
   try {
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
       run.momentum.train();
-      for (const batch of run.sampler.epoch(epoch)) {
-        const seed = stepSeed(cfg.seed, epoch, batch.index);
+      for (const batch of sampler.epoch(epoch)) {
+        where = `epoch ${epoch}, batch ${batch.index}`;
+        const seed = pt.seed(stepSeed(cfg.seed, epoch, batch.index));
         manualSeed(seed);
         const rng = new Rng(seed);
         const t0 = performance.now();
+        pt.beforeForward();
         const record = tidy(() => {
           const o = autocastScope(cfg.precision, () => run.step(batch, rng));
           const value = checkedLoss(o.loss, epoch, batch.index, lastCheckpoint);
@@ -187,14 +212,16 @@ export async function pretrainDrasclr(
             images: o.images,
           };
         });
+        pt.afterBackward();
         opt.step();
         sched.step();
         run.afterStep();
         step++;
         const dt = (performance.now() - t0) / 1000;
         const lr = opt.groups[0]!.lr;
+        const images = record.images * worldSize;
         losses.push(record.value);
-        jsonl.append({
+        append({
           step,
           epoch,
           batch: batch.index,
@@ -205,9 +232,9 @@ export async function pretrainDrasclr(
           withoutNegatives: record.withoutNegatives,
           substituted: record.substituted,
           lr,
-          patchesPerSec: record.images / dt,
+          patchesPerSec: images / dt,
         });
-        progress.update({ step, total, epoch, loss: record.value, lr, imagesPerSec: record.images / dt });
+        progress.update({ step, total, epoch, loss: record.value, lr, imagesPerSec: images / dt });
         // let timers, signals and GC finalizers run between steps
         await new Promise((r) => setImmediate(r));
       }
@@ -217,18 +244,21 @@ export async function pretrainDrasclr(
         writeCheckpoint(epoch + 1);
       if (epochsThisCall === options.stopAfterEpochs && !last) return result(epoch + 1, '');
     }
+  } catch (e) {
+    throw pt.explain(e, where);
   } finally {
     progress.stop();
   }
   const encoderFile = path.join(out, 'encoder.safetensors');
-  saveSafetensors(encoderFile, run.encoder.stateDict(), {
-    method: drasclr.name,
-    conditioning: cfg.conditioning,
-    experts: String(cfg.experts),
-    layers: JSON.stringify(cfg.layers ?? null),
-    landmarks: path.join(out, 'landmarks.json'),
-    source: ckptFile,
-  });
+  if (isMain)
+    saveSafetensors(encoderFile, run.encoder.stateDict(), {
+      method: drasclr.name,
+      conditioning: cfg.conditioning,
+      experts: String(cfg.experts),
+      layers: JSON.stringify(cfg.layers ?? null),
+      landmarks: path.join(out, 'landmarks.json'),
+      source: ckptFile,
+    });
   writeJson(path.join(out, 'summary.json'), {
     method: drasclr.name,
     epochs: cfg.epochs,

@@ -18,7 +18,7 @@
  * At the start every queue is empty: the first visits of a landmark have no negatives, their queries are left out of
  * the loss (counted in `withoutNegatives`, the loss is then 0).
  */
-import { keep, noGrad, stack, tensor, tidy, type Tensor } from '../engine/index.js';
+import { keep, noGrad, stack, tensor, tidy, type Tensor, type dist } from '../engine/index.js';
 import { DrasclrEncoder, DRASCLR_LAYERS } from '../models/drasclr-encoder.js';
 import { MomentumEncoder } from '../queues/momentum.js';
 import { LandmarkBanks } from '../queues/landmark-banks.js';
@@ -29,7 +29,10 @@ import { twoViews } from '../transforms/compose.js';
 import type { Transform } from '../transforms/batch.js';
 import type { LandmarkPatchDataset } from '../drasclr/patches.js';
 import type { DrasclrConfig } from '../drasclr/config.js';
-import type { Rng } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
+import { globalItems, shardItems } from '../samplers/distributed.js';
+import { stepSeed } from '../train/run-state.js';
+import { gatherStacked, shuffledKeys } from './distributed.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
 export const drasclr = {
@@ -117,6 +120,12 @@ export function buildDrasclrEncoder(cfg: DrasclrConfig): DrasclrEncoder {
 export interface DrasclrRunOptions {
   /** the augmentation of every patch (default: drasClrAugment(), the paper's) */
   augment?: Transform;
+  /**
+   * data-parallel training: this rank's group. Batches are shards (DistributedSampler); the scans of the global batch
+   * are chosen (and missing patches substituted) with one stream shared by the ranks, queries and neighbour queries
+   * are gathered with gradient, keys go through shuffled BatchNorm, and every rank's banks enqueue the global keys.
+   */
+  group?: dist.ProcessGroup;
 }
 
 export function createDrasclrRun(
@@ -164,12 +173,21 @@ export function createDrasclrRun(
     augment,
     step(batch, rng) {
       const j = batch.landmark;
-      const { scans, substituted } = batchScansFor(dataset, batch.items, j, rng);
-      const b = scans.length;
-      const x = dataset.batch(scans, j);
+      const group = options.group;
+      const shared = group ? new Rng(stepSeed(cfg.seed ^ 0x5b1e, batch.epoch, batch.index)) : rng;
+      // the global batch's scans (the same on every rank), then this rank's share of them
+      const { scans, substituted } = batchScansFor(dataset, globalItems(batch), j, shared);
+      const shardOf = <T>(xs: T[]): T[] => (group ? shardItems(xs, group.rank, group.worldSize).local : xs);
+      const gather = (z: Tensor): Tensor => (group ? gatherStacked(group, z, 1) : z);
+      const mine = shardOf(scans);
+      const b = mine.length;
+      const x = dataset.batch(mine, j);
       const views = twoViews({ image: x }, augment, rng).image;
-      const q = embedUnit(views.slice(0, 0, b), j, false);
-      const k = embedUnit(views.slice(0, b, 2 * b), j, true);
+      const q = gather(embedUnit(views.slice(0, 0, b), j, false));
+      const xk = views.slice(0, b, 2 * b);
+      const k = group
+        ? shuffledKeys(group, xk, shared, (v) => normalizeEmbeddings(momentum.key.forward(v, loc(j))))
+        : embedUnit(xk, j, true);
       const ids = scans.map((s) => dataset.patientIds[s]!);
       const { keys, mask } = banks.negativesFor(j, ids);
       const local = drasclrLocalLoss(q, k, keys, { temperature: cfg.tau, valid: mask });
@@ -183,8 +201,8 @@ export function createDrasclrRun(
             complete[i] = false;
             return j;
           });
-          const xl = augment.apply({ image: dataset.batch(scans, source) }, rng).image;
-          return embedUnit(xl, l, false);
+          const xl = augment.apply({ image: dataset.batch(mine, shardOf(source)) }, rng).image;
+          return gather(embedUnit(xl, l, false));
         });
         const valid = mask.logicalAnd(tensor(complete, { dtype: 'bool' }).unsqueeze(1));
         neighbour = drasclrNeighbourLoss(stack(r, 1), k, keys, {

@@ -24,12 +24,12 @@ export function shardItems<T>(items: readonly T[], rank: number, worldSize: numb
   return { local: global.slice(rank * n, (rank + 1) * n), global };
 }
 
-export class DistributedSampler<T> implements Sampler<T> {
+export class DistributedSampler<T, B extends Batch<T> = Batch<T>> implements Sampler<T> {
   readonly name: string;
   readonly seed: number;
 
   constructor(
-    readonly inner: Sampler<T>,
+    readonly inner: Sampler<T> & { epoch(e: number): B[] },
     readonly rank: number,
     readonly worldSize: number,
   ) {
@@ -41,10 +41,11 @@ export class DistributedSampler<T> implements Sampler<T> {
     this.seed = inner.seed;
   }
 
-  epoch(e: number): ShardedBatch<T>[] {
+  epoch(e: number): (B & ShardedBatch<T>)[] {
     return this.inner.epoch(e).map((b) => {
       const { local, global } = shardItems(b.items, this.rank, this.worldSize);
-      return { epoch: b.epoch, index: b.index, items: local, global, rank: this.rank, worldSize: this.worldSize };
+      // other fields of the inner batch (a landmark, its neighbours) are the step's, the same on every rank
+      return { ...b, items: local, global, rank: this.rank, worldSize: this.worldSize } as B & ShardedBatch<T>;
     });
   }
 }

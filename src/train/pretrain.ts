@@ -169,10 +169,7 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
     if (ck.scheduler) sched.loadStateDict({ t: ck.scheduler.t, baseLrs: [...sched.baseLrs] });
     run.loadStateTensors?.(ck.tensors);
     const extra = ck.extra as { epoch: number; step: number; worldSize?: number };
-    if ((extra.worldSize ?? 1) !== worldSize)
-      throw new Error(
-        `pretrain: ${ckptFile} was written by a run on ${extra.worldSize ?? 1} rank(s); resume it with the same number`,
-      );
+    pt.checkResume(ckptFile, extra.worldSize);
     startEpoch = extra.epoch;
     step = extra.step;
     resumedFrom = startEpoch;

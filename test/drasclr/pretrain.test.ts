@@ -103,7 +103,7 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
   const valid = ck.tensors.get('banks.valid')!;
   assert.deepEqual(valid.shape, [4, 8]);
   assert.equal(valid.sum().item(), 4 * 8);
-  assert.deepEqual(ck.extra, { epoch: 2, step: 16, method: 'drasclr' });
+  assert.deepEqual(ck.extra, { epoch: 2, step: 16, method: 'drasclr', worldSize: 1 });
 
   const summary = JSON.parse(readFileSync(path.join(outB, 'summary.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(summary['scans'], { used: 4, skipped: 0 });

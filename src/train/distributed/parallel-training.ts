@@ -6,7 +6,7 @@
  */
 import { tensor, tidy, type nn } from '../../engine/index.js';
 import { DistributedSampler, shardItems } from '../../samplers/distributed.js';
-import type { Sampler } from '../../samplers/sampler.js';
+import type { Batch, Sampler } from '../../samplers/sampler.js';
 import { stepSeed } from '../run-state.js';
 import type { DataParallelContext } from './context.js';
 import { DataParallel } from './data-parallel.js';
@@ -37,9 +37,15 @@ export class ParallelTraining {
     return this.rank === 0;
   }
 
-  /** the rank's shards of `sampler`'s global batches */
-  sampler<T>(sampler: Sampler<T>): Sampler<T> {
-    return this.ctx ? new DistributedSampler(sampler, this.rank, this.worldSize) : sampler;
+  /** the rank's shards of `sampler`'s global batches (other batch fields kept) */
+  sampler<T, B extends Batch<T>>(sampler: Sampler<T> & { epoch(e: number): B[] }): { epoch(e: number): B[] } {
+    return this.ctx ? new DistributedSampler<T, B>(sampler, this.rank, this.worldSize) : sampler;
+  }
+
+  /** refuses to resume `file`, written on `saved` ranks (absent: 1), on another number of ranks */
+  checkResume(file: string, saved: number | undefined): void {
+    if ((saved ?? 1) !== this.worldSize)
+      throw new Error(`${file} was written by a run on ${saved ?? 1} rank(s); resume it with the same number`);
   }
 
   /** this rank's contiguous share of a global batch (padded to a multiple of the world size) */
