@@ -95,9 +95,9 @@ export function openRunFolder(out: string, spec: RunFolderSpec): RunFolder {
  * `out`, `cacheDir` and `checkpointEvery` may change on resume, and so may `epochs` where the schedule does not
  * depend on the total ('constant', 'cosine-restarts': extending such a run gives exactly the longer run's result).
  */
-export function trainingRunSpec(
+export function trainingRunSpec<C extends { out: string; epochs?: number; schedule?: string }>(
   what: string,
-  config: { out: string; epochs?: number; schedule?: string },
+  config: C,
   restart = false,
   keepOnRestart: readonly string[] = [],
 ): RunFolderSpec {
