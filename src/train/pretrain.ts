@@ -78,7 +78,7 @@ function buildScheduler(
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
   const cfg = resolvePretrainConfig(input);
   // made, locked for this run, checked against the run it resumes, config.json written (run-folder.ts)
-  using folder = openRunFolder(cfg.out, trainingRunSpec('pretrain', cfg, options.restart));
+  using folder = openRunFolder(cfg.out, trainingRunSpec('pretrain', cfg, { restart: options.restart }));
   const out = folder.dir;
   const ckptFile = path.join(out, 'checkpoint.safetensors');
   if (options.progress !== 'quiet')

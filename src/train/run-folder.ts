@@ -98,17 +98,16 @@ export function openRunFolder(out: string, spec: RunFolderSpec): RunFolder {
 export function trainingRunSpec<C extends { out: string; epochs?: number; schedule?: string }>(
   what: string,
   config: C,
-  restart = false,
-  keepOnRestart: readonly string[] = [],
+  opts: { restart?: boolean; keepOnRestart?: readonly string[]; alsoMayChange?: readonly string[] } = {},
 ): RunFolderSpec {
   const epochsFree = config.schedule === 'constant' || config.schedule === 'cosine-restarts';
   return {
     what,
     config,
-    mayChange: ['out', 'cacheDir', 'checkpointEvery', ...(epochsFree ? ['epochs'] : [])],
+    mayChange: ['out', 'cacheDir', 'checkpointEvery', ...(epochsFree ? ['epochs'] : []), ...(opts.alsoMayChange ?? [])],
     paths: ['data', 'init', 'pretrainData'],
     resumeFrom: ['checkpoint.safetensors'],
-    restart,
-    keepOnRestart,
+    restart: opts.restart ?? false,
+    keepOnRestart: opts.keepOnRestart ?? [],
   };
 }

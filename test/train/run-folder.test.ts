@@ -105,7 +105,7 @@ test('resume checks: refused naming the fields, a broken config.json is named, -
     () => openRunFolder(dir, trainingRunSpec('pretrain', cfg)),
     new RegExp(`^Error: pretrain: ${join(dir, 'config.json')} is not valid JSON \\(truncated\\?\\): .*--restart`),
   );
-  const f = openRunFolder(dir, trainingRunSpec('pretrain', { ...cfg, lr: 0.05 }, true));
+  const f = openRunFolder(dir, trainingRunSpec('pretrain', { ...cfg, lr: 0.05 }, { restart: true }));
   f.release();
   assert.ok(f.movedTo !== null && f.movedTo.startsWith(join(dir, 'previous')));
   assert.deepEqual(readdirSync(f.movedTo!).sort(), ['checkpoint.safetensors', 'config.json', 'log.jsonl']);
