@@ -26,6 +26,7 @@ import {
   saveGoodCheckpoint,
 } from '../../src/train/state-guard.js';
 import { pretrain } from '../../src/train/pretrain.js';
+import type { PretrainInput } from '../../src/train/config.js';
 import { phantomDataset, smallPhantoms, tempDir } from '../methods/fixtures.js';
 
 function net(): nn.Module {
@@ -90,11 +91,11 @@ test('checkpoints: non-finite state (BatchNorm running_var, optimiser state) is 
   assert.equal(loadCheckpoint(poisoned, { allowNonFinite: true }).model.size, 7);
 });
 
-test('pre-training resumed from a checkpoint with a non-finite running_var is refused', async () => {
+/** a 2-epoch SimCLR run on the small X-ray phantoms (32 px, widths [4, 8]) */
+async function tinyRun(extra: Partial<PretrainInput> = {}) {
   const { xray } = await smallPhantoms();
-  const ds = await phantomDataset('xray');
   const out = tempDir();
-  const input = {
+  const input: PretrainInput = {
     method: 'simclr',
     data: xray,
     out,
@@ -103,7 +104,13 @@ test('pre-training resumed from a checkpoint with a non-finite running_var is re
     batchSize: 8,
     projectionDim: 16,
     encoder: { widths: [4, 8] },
+    ...extra,
   };
+  return { ds: await phantomDataset('xray'), out, input };
+}
+
+test('pre-training resumed from a checkpoint with a non-finite running_var is refused', async () => {
+  const { ds, out, input } = await tinyRun();
   await pretrain(input, { dataset: ds, progress: 'quiet', stopAfterEpochs: 1 });
   const file = join(out, 'checkpoint.safetensors');
   // the checkpoint as an older version could have written it: one BatchNorm running_var became Inf
@@ -118,21 +125,7 @@ test('pre-training resumed from a checkpoint with a non-finite running_var is re
 });
 
 test('an absurd learning rate (1e6) stops pre-training with an error; no encoder or summary is written', async () => {
-  const { xray } = await smallPhantoms();
-  const ds = await phantomDataset('xray');
-  const out = tempDir();
-  const input = {
-    method: 'simclr',
-    data: xray,
-    out,
-    size: 32,
-    epochs: 2,
-    batchSize: 8,
-    projectionDim: 16,
-    encoder: { widths: [4, 8] },
-    lr: 1e6,
-    schedule: 'constant' as const,
-  };
+  const { ds, out, input } = await tinyRun({ lr: 1e6, schedule: 'constant' });
   // the contrastive loss stays finite (normalised embeddings) while the weights explode: the weight guard stops it
   await assert.rejects(
     pretrain(input, { dataset: ds, progress: 'quiet' }),
