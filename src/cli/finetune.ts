@@ -97,7 +97,8 @@ export function register(program: Command): void {
     .option('--train-patients <ids>', 'comma-separated patient ids to train on (default: every labelled patient)', list)
     .option('--val-patients <ids>', "comma-separated validation patients (selection 'best-validation')", list)
     .option('--test-patients <ids>', 'comma-separated patient ids to test on (default: none)', list)
-    .option('--quiet', 'no progress display', false);
+    .option('--quiet', 'no progress display', false)
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
   addDistributedOptions(cmd).action(async (o: Record<string, unknown>) => {
     const code = await launchRanks(o);
     if (code !== null) {
@@ -106,10 +107,11 @@ export function register(program: Command): void {
     }
     const { config, inherited } = resolveFinetuneOptions(o);
     const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-    say(inherited);
-    const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
     const parallel = joinRanks(o);
-    const r = await runFinetune(config, { progress, log: say, parallel });
-    if (!parallel || parallel.rank === 0) process.stdout.write(summary(r));
+    const isMain = !parallel || parallel.rank === 0;
+    if (isMain) say(inherited);
+    const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
+    const r = await runFinetune(config, { progress, log: say, restart: o['restart'] === true, parallel });
+    if (isMain) process.stdout.write(summary(r));
   });
 }

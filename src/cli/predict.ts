@@ -4,12 +4,12 @@
  * preset, the network slice by slice for volumes, the label map resized back to the input's grid (nearest) and
  * written as NIfTI (same geometry as the input) or an 8-bit PNG (2D inputs; values are the class ids).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readImage, writeImage } from '../io/read.js';
 import { loadSegmentationModel, savedInChannels } from '../models/saved.js';
 import { predictImage } from '../eval/predict.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -47,7 +47,7 @@ export function register(program: Command): void {
             `${labels.shape[0]} slices; use .nii.gz`,
         );
       }
-      mkdirSync(dirname(resolve(o.out)), { recursive: true });
+      ensureDir(dirname(resolve(o.out)));
       await writeImage(o.out, labels);
       const counts = new Map<number, number>();
       for (const v of labels.data) counts.set(v, (counts.get(v) ?? 0) + 1);

@@ -11,9 +11,9 @@
  * coordinates, Loc-CondConv locations p), log.jsonl, checkpoint.safetensors, encoder.safetensors (the query network
  * f_q = encoder + head: "blockN.*" the Loc-CondConv encoder, "head.*" the projection head), summary.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint, manualSeed, optim, saveCheckpoint, saveSafetensors, tidy } from '../engine/index.js';
+import { loadCheckpoint, manualSeed, optim, saveSafetensors, tidy } from '../engine/index.js';
 import { loadManifest } from '../io/manifest.js';
 import { formatBytes } from '../queues/landmark-banks.js';
 import { createDrasclrRun, drasclr } from '../methods/drasclr.js';
@@ -24,8 +24,10 @@ import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from './con
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from './prepare.js';
 import { autocastScope } from '../train/precision.js';
 import { describePrecision } from '../train/precision-default.js';
-import type { DataParallelContext } from '../train/distributed/context.js';
+import { onMainFirst, type DataParallelContext } from '../train/distributed/context.js';
 import { ParallelTraining } from '../train/distributed/parallel-training.js';
+import { openRunFolder, trainingRunSpec } from '../train/run-folder.js';
+import { saveGoodCheckpoint } from '../train/state-guard.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -39,6 +41,8 @@ export interface DrasclrPretrainOptions {
    * (the cache is atomic, so they share it) and rank 0 alone writes
    */
   parallel?: DataParallelContext | null;
+  /** start afresh in a folder holding another run (its outputs but cache/ move to previous/<time>/) */
+  restart?: boolean;
 }
 
 export interface DrasclrPretrainResult {
@@ -55,21 +59,8 @@ export interface DrasclrPretrainResult {
   report: PreparationReport;
 }
 
-/** settings a resumed run may change; every other one must match the checkpoint's run */
-const MAY_CHANGE: readonly (keyof DrasclrConfig)[] = ['epochs', 'checkpointEvery', 'cacheDir', 'out', 'precision'];
-
-function checkResumable(out: string, prev: Record<string, unknown>, cfg: DrasclrConfig): void {
-  const keys = new Set([...Object.keys(prev), ...Object.keys(cfg)]);
-  for (const k of keys) {
-    if ((MAY_CHANGE as readonly string[]).includes(k)) continue;
-    const a = JSON.stringify(prev[k]);
-    const b = JSON.stringify((cfg as Record<string, unknown>)[k]);
-    if (a !== b)
-      throw new Error(
-        `pretrain-drasclr: ${out} holds a run with a different ${k} (${a} vs ${b}); ` +
-          'use another --out, or delete the folder to start over',
-      );
-  }
+function writeJsonFile(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 /** Prepares the patches (or reads them from the cache) and pre-trains; resumes from out/checkpoint.safetensors. */
@@ -85,20 +76,23 @@ export async function pretrainDrasclr(
       `pretrain-drasclr: batchSize ${cfg.batchSize} (the global batch) is not a multiple of ${worldSize} ranks`,
     );
   const isMain = !parallel || parallel.rank === 0;
+  // made, locked, checked against the run it resumes, config.json written (src/train/run-folder.ts); by rank 0
+  // alone, before the other ranks look into it
+  using _folder = onMainFirst(parallel, () =>
+    openRunFolder(
+      cfg.out,
+      trainingRunSpec('pretrain-drasclr', cfg, { keepOnRestart: ['cache'], restart: options.restart }),
+    ),
+  );
   const out = path.resolve(cfg.out);
-  mkdirSync(out, { recursive: true });
   const log = !isMain
     ? () => {}
     : (options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`)));
-  // rank 0 alone checks and writes the folder (the others would race its writes)
+  // rank 0 alone writes the folder (the others would race its writes)
   const writeJson = (file: string, value: unknown): void => {
-    if (isMain) writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+    if (isMain) writeJsonFile(file, value);
   };
   const ckptFile = path.join(out, 'checkpoint.safetensors');
-  const configFile = path.join(out, 'config.json');
-  if (isMain && existsSync(ckptFile) && existsSync(configFile))
-    checkResumable(out, JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>, cfg);
-  writeJson(configFile, cfg);
   log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
 
   const manifest = await loadManifest(cfg.data);
@@ -167,7 +161,7 @@ export async function pretrainDrasclr(
   let epochsThisCall = 0;
   const writeCheckpoint = (epoch: number): void => {
     if (!isMain) return;
-    saveCheckpoint(ckptFile, {
+    saveGoodCheckpoint(ckptFile, {
       model: all,
       optimizer: opt,
       scheduler: sched,

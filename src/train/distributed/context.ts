@@ -27,3 +27,18 @@ export function joinFromEnvironment(timeoutMs?: number): DataParallelContext | n
   const d = dist.initProcessGroup(timeoutMs === undefined ? {} : { timeoutMs });
   return { group: d.group, store: d.store, rank: d.rank, worldSize: d.worldSize };
 }
+
+/**
+ * Runs `fn` (opening the run folder: lock, checks, config.json, moving old outputs aside) on rank 0 alone, then lets
+ * the other ranks go on once it is done; in one process it just runs `fn`. The other ranks get null.
+ */
+export function onMainFirst<T>(ctx: DataParallelContext | null | undefined, fn: () => T): T | null {
+  if (!ctx) return fn();
+  const result = ctx.rank === 0 ? fn() : null;
+  try {
+    ctx.group.barrier();
+  } catch (e) {
+    throw new Error(`data-parallel: rank 0 did not open the run folder (see its error): ${(e as Error).message}`);
+  }
+  return result;
+}
