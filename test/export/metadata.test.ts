@@ -55,6 +55,11 @@ test('medcl export: a saved model becomes an ONNX file with opset 17, its io sha
     assert.equal(md.get('medcl.num_classes'), '3');
     assert.deepEqual(JSON.parse(md.get('medcl.classes')!), meta.classes);
     assert.deepEqual(JSON.parse(md.get('medcl.window')!), { kind: 'percentile', low: 1, high: 99, over: 'volume' });
+    assert.deepEqual(JSON.parse(md.get('medcl.preprocessing')!), [
+      { op: 'percentileNormalize', kind: 'percentile', low: 1, high: 99, over: 'volume' },
+      { op: 'resample', spacing: [null, 1.5, 1.5], interpolation: 'linear' },
+      { op: 'padCrop', shape: [null, 32, 32], value: 'the normalised 1st percentile (the background)' },
+    ]);
     assert.deepEqual(JSON.parse(md.get('medcl.input')!).channels, 1);
     assert.equal(JSON.parse(md.get('medcl.model_json')!).size, 32);
     assert.deepEqual(parseOnnxMetadata(md, file), {
