@@ -29,6 +29,10 @@ function run(args: string[]): Promise<string> {
   return captureStdout(() => p.parseAsync(['node', 'medcl', ...args]));
 }
 
+function predictArgs(model: string, input: string, out: string, engine: string): string[] {
+  return ['predict', '--model', model, '--input', input, '--out', out, '--engine', engine];
+}
+
 test('export then predict: the ONNX engine on the .onnx file = the libtorch engine on the saved model', async () => {
   manualSeed(21);
   const model = createModel('unet', { widths: [4, 8], numClasses: 3 });
@@ -52,20 +56,8 @@ test('export then predict: the ONNX engine on the .onnx file = the libtorch engi
   const input = (await loadManifest(data.ct)).items[0]!.image;
   const outOnnx = join(data.dir, 'onnx.nii.gz');
   const outTorch = join(data.dir, 'torch.nii.gz');
-  await run([
-    'predict',
-    '--model',
-    onnxFile,
-    '--input',
-    input,
-    '--out',
-    outOnnx,
-    '--engine',
-    'onnx',
-    '--batch-size',
-    '4',
-  ]);
-  await run(['predict', '--model', dir, '--input', input, '--out', outTorch, '--engine', 'libtorch']);
+  await run([...predictArgs(onnxFile, input, outOnnx, 'onnx'), '--batch-size', '4']);
+  await run(predictArgs(dir, input, outTorch, 'libtorch'));
   const a = await readImage(outOnnx);
   const b = await readImage(outTorch);
   assert.deepEqual(a.shape, b.shape);
@@ -81,21 +73,11 @@ test('export and predict: bad arguments are errors naming them', async () => {
   const onnxFile = join(data.dir, 'model.onnx');
   const input = (await loadManifest(data.ct)).items[0]!.image;
   await assert.rejects(
-    run([
-      'predict',
-      '--model',
-      onnxFile,
-      '--input',
-      input,
-      '--out',
-      join(data.dir, 'o.nii.gz'),
-      '--engine',
-      'libtorch',
-    ]),
+    run(predictArgs(onnxFile, input, join(data.dir, 'o.nii.gz'), 'libtorch')),
     /an ONNX file runs with the onnx engine/,
   );
   await assert.rejects(
-    run(['predict', '--model', onnxFile, '--input', input, '--out', join(data.dir, 'o.nii.gz'), '--engine', 'tf']),
+    run(predictArgs(onnxFile, input, join(data.dir, 'o.nii.gz'), 'tf')),
     /expected one of onnx, libtorch, got "tf"/,
   );
 });
