@@ -20,6 +20,7 @@ import { exportOnnx } from '../../src/export/export-model.js';
 import { OnnxSegmenter } from '../../src/export/onnx-runtime.js';
 import { preprocessForPreset } from '../../src/data/preset-preprocess.js';
 import { createModel } from '../../src/models/registry.js';
+import type { UNet } from '../../src/models/unet.js';
 import { ctSubject } from '../../src/phantoms/ct.js';
 import { PythonSide, machine, median, round, writeResult } from '../lib.js';
 
@@ -46,86 +47,104 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-async function main(): Promise<void> {
+type Runners = Record<Side, () => Promise<number[]>>;
+
+interface Workload {
+  model: UNet;
+  seg: OnnxSegmenter;
+  pys: { default: PythonSide; omp: PythonSide };
+  batches: { b: number; x: Float32Array }[];
+  tmp: string;
+  setup: { torch: string; threads: number };
+}
+
+/** the model, the volume (a CT phantom through the ct-polycl preset), the ONNX session and the PyTorch processes */
+async function prepare(threads: number): Promise<Workload> {
   manualSeed(0);
-  const threads = getNumThreads();
   const tmp = mkdtempSync(path.join(tmpdir(), 'medcl-bench-inference-'));
   const model = createModel('unet', { widths: WIDTHS, numClasses: CLASSES }).eval();
-  const meta = {
-    model: 'unet' as const,
-    options: { widths: WIDTHS },
-    numClasses: CLASSES,
-    preset: 'ct-polycl' as const,
-    size: SIZE,
-  };
-
-  // the volume: a CT phantom windowed and resized by the ct-polycl preset
+  const meta = { model: 'unet' as const, options: {}, numClasses: CLASSES, preset: 'ct-polycl' as const, size: SIZE };
   const ct = ctSubject({ seed: 1, shape: [SLICES, SIZE, SIZE] }, 0).image;
   const vol = Float32Array.from(preprocessForPreset(ct, meta).data);
   const weights = path.join(tmp, 'model.safetensors');
   saveSafetensors(weights, model.stateDict());
   writeFileSync(path.join(tmp, 'volume.f32'), vol);
-
   const here = path.dirname(fileURLToPath(import.meta.url));
   const script = path.resolve(here, '../../../bench/inference/pytorch_inference.py');
   const pys = { default: new PythonSide(script), omp: new PythonSide(script, undefined, { medclOpenMp: true }) };
-  const setupLine = `setup ${JSON.stringify({ weights, volume: path.join(tmp, 'volume.f32'), widths: WIDTHS, classes: CLASSES, size: SIZE, batch: BATCH, threads })}`;
-  const setup = await pys.default.ask<{ torch: string; threads: number }>(setupLine);
-  await pys.omp.ask(setupLine);
+  const cfg = {
+    weights,
+    volume: path.join(tmp, 'volume.f32'),
+    widths: WIDTHS,
+    classes: CLASSES,
+    size: SIZE,
+    batch: BATCH,
+    threads,
+  };
+  const setup = await pys.default.ask<{ torch: string; threads: number }>(`setup ${JSON.stringify(cfg)}`);
+  await pys.omp.ask(`setup ${JSON.stringify(cfg)}`);
   const seg = await OnnxSegmenter.create(exportOnnx(model, { meta }).bytes, { threads });
-
   const n = SIZE * SIZE;
   const batches = Array.from({ length: Math.ceil(SLICES / BATCH) }, (_, i) => {
     const b = Math.min(BATCH, SLICES - i * BATCH);
     return { b, x: vol.subarray(i * BATCH * n, (i * BATCH + b) * n) };
   });
+  return { model, seg, pys, batches, tmp, setup };
+}
+
+async function timed(f: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return (performance.now() - t0) / 1000;
+}
+
+/** one volume pass per side: seconds */
+function makeRunners(w: Workload): Runners {
   const torchPass = (): void => {
-    for (const { b, x } of batches)
+    for (const { b, x } of w.batches) {
       noGrad(() =>
         tidy(() =>
-          model
+          w.model
             .forward(tensor(x, { shape: [b, 1, SIZE, SIZE] }))
             .argmax(1)
             .to({ dtype: 'uint8' })
             .data(),
         ),
       );
+    }
   };
   const onnxPass = async (): Promise<void> => {
-    for (const { b, x } of batches) await seg.labels(x, b);
-  };
-  const timed = async (f: () => unknown): Promise<number> => {
-    const t0 = performance.now();
-    await f();
-    return (performance.now() - t0) / 1000;
+    for (const { b, x } of w.batches) await w.seg.labels(x, b);
   };
   const runners = {
     libtorch: async () => [await timed(torchPass)],
     onnx: async () => [await timed(onnxPass)],
-  } as Record<Side, () => Promise<number[]>>;
+  } as Runners;
   for (const [side, [proc, config]] of Object.entries(TORCH_SIDES)) {
-    runners[side as TorchSide] = async () => (await pys[proc].ask<{ times: number[] }>(`run ${config} 1`)).times;
+    runners[side as TorchSide] = async () => (await w.pys[proc].ask<{ times: number[] }>(`run ${config} 1`)).times;
   }
+  return runners;
+}
 
-  // the same numbers: logits of the first batch in every engine against medcl-libtorch's
-  const first = batches[0]!;
+/** the same numbers: max abs difference of the first batch's logits in every engine from medcl-libtorch's */
+async function agreement(w: Workload): Promise<Record<string, number>> {
+  const first = w.batches[0]!;
   const ref = noGrad(() =>
-    tidy(() => model.forward(tensor(first.x, { shape: [first.b, 1, SIZE, SIZE] })).toFloat32Array()),
+    tidy(() => w.model.forward(tensor(first.x, { shape: [first.b, 1, SIZE, SIZE] })).toFloat32Array()),
   );
-  const agreement: Record<string, number> = { onnx: maxAbsDiff(await seg.logits(first.x, first.b), ref) };
+  const out: Record<string, number> = { onnx: maxAbsDiff(await w.seg.logits(first.x, first.b), ref) };
   for (const c of ['fp32', 'fp32_cl', 'bf16_cl']) {
-    const file = path.join(tmp, `${c}.f32`);
-    await pys.default.ask(`logits ${c} ${file}`);
-    agreement[`pytorch_${c}`] = maxAbsDiff(new Float32Array(readFileSync(file).buffer.slice(0)), ref);
+    const file = path.join(w.tmp, `${c}.f32`);
+    await w.pys.default.ask(`logits ${c} ${file}`);
+    out[`pytorch_${c}`] = maxAbsDiff(new Float32Array(readFileSync(file).buffer.slice(0)), ref);
   }
-  console.log(
-    `max abs logit difference vs medcl-libtorch: ${Object.entries(agreement)
-      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
-      .join(', ')}`,
-  );
+  return out;
+}
 
+/** a warm-up pass each, then ROUNDS interleaved rounds (the side that goes first rotates) */
+async function timeRounds(runners: Runners): Promise<Record<Side, number[]>> {
   const sides = Object.keys(runners) as Side[];
-  for (const s of sides) await runners[s](); // warm-up
+  for (const s of sides) await runners[s]();
   const times = Object.fromEntries(sides.map((s) => [s, [] as number[]])) as Record<Side, number[]>;
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < sides.length; k++) {
@@ -134,33 +153,38 @@ async function main(): Promise<void> {
     }
     console.log(`round ${r + 1}/${ROUNDS}: ${sides.map((s) => `${s} ${times[s].at(-1)!.toFixed(2)} s`).join(', ')}`);
   }
-  pys.default.close();
-  pys.omp.close();
-  await seg.release();
-  rmSync(tmp, { recursive: true, force: true });
+  return times;
+}
 
+function ratios(med: Record<Side, number>, base: number): { libtorch: number; onnx: number } {
+  return { libtorch: base / med.libtorch, onnx: base / med.onnx };
+}
+
+async function main(): Promise<void> {
+  const threads = getNumThreads();
+  const w = await prepare(threads);
+  const agree = await agreement(w);
+  const diffs = Object.entries(agree).map(([k, v]) => `${k} ${v.toExponential(2)}`);
+  console.log(`max abs logit difference vs medcl-libtorch: ${diffs.join(', ')}`);
+  const times = await timeRounds(makeRunners(w));
+  w.pys.default.close();
+  w.pys.omp.close();
+  await w.seg.release();
+  rmSync(w.tmp, { recursive: true, force: true });
+
+  const sides = Object.keys(times) as Side[];
   const med = Object.fromEntries(sides.map((s) => [s, median(times[s])])) as Record<Side, number>;
-  const bestFp32 = FP32_SIDES.reduce((a, b) => (med[b] < med[a] ? b : a));
-  const torchBest = med[bestFp32];
-  const bestBf16 = med.pytorch_omp_bf16_cl;
-  const ratio = (s: 'libtorch' | 'onnx', base: number): number => base / med[s];
-  const results = Object.fromEntries(
-    sides.map((s) => [
-      s,
-      {
-        medianSec: round(med[s], 3),
-        slicesPerSec: round(SLICES / med[s], 2),
-        passes: times[s].map((t) => round(t, 3)),
-      },
-    ]),
-  );
   for (const s of sides)
     console.log(`${s}: ${med[s].toFixed(3)} s per volume (${(SLICES / med[s]).toFixed(1)} slices/s)`);
+  const bestFp32 = FP32_SIDES.reduce((a, b) => (med[b] < med[a] ? b : a));
+  const vsBest = ratios(med, med[bestFp32]);
+  const vsBf16 = ratios(med, med.pytorch_omp_bf16_cl);
+  const r3 = (r: { libtorch: number; onnx: number }) => ({ libtorch: round(r.libtorch, 3), onnx: round(r.onnx, 3) });
   const file = writeResult('inference', {
     benchmark: 'inference',
     date: new Date().toISOString(),
     machine: machine(),
-    pytorch: setup,
+    pytorch: w.setup,
     onnxruntime: (await import('onnxruntime-node')).env.versions,
     config: {
       model: 'unet',
@@ -169,7 +193,7 @@ async function main(): Promise<void> {
       norm: 'batch',
       activation: 'leakyRelu 0.01',
       upsample: 'transposed',
-      memoryFormat: model.encoder.memoryFormat,
+      memoryFormat: w.model.encoder.memoryFormat,
       size: SIZE,
       slices: SLICES,
       batch: BATCH,
@@ -177,37 +201,43 @@ async function main(): Promise<void> {
       threads,
     },
     maxAbsLogitDifferenceVsLibtorch: Object.fromEntries(
-      Object.entries(agreement).map(([k, v]) => [k, Number(v.toExponential(3))]),
+      Object.entries(agree).map(([k, v]) => [k, Number(v.toExponential(3))]),
     ),
-    results,
+    results: Object.fromEntries(
+      sides.map((s) => [
+        s,
+        {
+          medianSec: round(med[s], 3),
+          slicesPerSec: round(SLICES / med[s], 2),
+          passes: times[s].map((t) => round(t, 3)),
+        },
+      ]),
+    ),
     pytorchBestFp32: bestFp32,
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
     ratios: {
-      vsPytorchBestFp32: { libtorch: round(ratio('libtorch', torchBest), 3), onnx: round(ratio('onnx', torchBest), 3) },
-      vsPytorchDefaults: {
-        libtorch: round(ratio('libtorch', med.pytorch_fp32), 3),
-        onnx: round(ratio('onnx', med.pytorch_fp32), 3),
-      },
-      vsPytorchBestBf16: { libtorch: round(ratio('libtorch', bestBf16), 3), onnx: round(ratio('onnx', bestBf16), 3) },
+      vsPytorchBestFp32: r3(vsBest),
+      vsPytorchDefaults: r3(ratios(med, med.pytorch_fp32)),
+      vsPytorchBestBf16: r3(vsBf16),
     },
     target: 'ONNX path >= 2x PyTorch on CPU',
-    notes: [
-      'one pass = all slices of the preprocessed volume (ct-polycl preset) in batches of 8: forward + argmax to uint8 labels; preprocessing excluded (the same code for both medcl engines)',
-      'ratio = PyTorch median seconds / engine median seconds (> 1: the engine is faster); interleaved rounds after one warm-up pass each',
-      'medcl-libtorch: the U-Net in eval mode under noGrad, its memory format as medcl chooses it (config.memoryFormat); ONNX Runtime: CPU provider, graph optimisation "all", sequential, intra-op threads = medcl threads',
-      'PyTorch: torch.inference_mode, eval mode; bf16_cl runs convolutions in bfloat16 (different numbers: see maxAbsLogitDifferenceVsLibtorch) and is not the fp32 comparison of the last line',
-      'pytorch_fp32: PyTorch as installed (libgomp defaults: spinning OpenMP threads); pytorch_omp_*: with the OpenMP wait policy medcl sets for itself (OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000), which matters on a loaded machine; the last line uses the fastest fp32 PyTorch side (pytorchBestFp32)',
-      'ONNX Runtime threads do not spin (allow_spinning 0, as medcl sets it by default)',
-    ],
+    notes: NOTES,
   });
   console.log(`wrote ${file}`);
   console.log(
-    `inference vs pytorch bf16 channels-last: libtorch ${ratio('libtorch', bestBf16).toFixed(2)}x, onnx ${ratio('onnx', bestBf16).toFixed(2)}x`,
+    `inference vs pytorch bf16 channels-last: libtorch ${vsBf16.libtorch.toFixed(2)}x, onnx ${vsBf16.onnx.toFixed(2)}x`,
   );
-  console.log(
-    `inference vs pytorch: libtorch ${ratio('libtorch', torchBest).toFixed(2)}x, onnx ${ratio('onnx', torchBest).toFixed(2)}x`,
-  );
+  console.log(`inference vs pytorch: libtorch ${vsBest.libtorch.toFixed(2)}x, onnx ${vsBest.onnx.toFixed(2)}x`);
 }
+
+const NOTES = [
+  'one pass = all slices of the preprocessed volume (ct-polycl preset) in batches of 8: forward + argmax to uint8 labels; preprocessing excluded (the same code for both medcl engines)',
+  'ratio = PyTorch median seconds / engine median seconds (> 1: the engine is faster); interleaved rounds after one warm-up pass each',
+  'medcl-libtorch: the U-Net in eval mode under noGrad, its memory format as medcl chooses it (config.memoryFormat); ONNX Runtime: CPU provider, graph optimisation "all", sequential, intra-op threads = medcl threads',
+  'PyTorch: torch.inference_mode, eval mode; bf16_cl runs convolutions in bfloat16 (different numbers: see maxAbsLogitDifferenceVsLibtorch) and is not the fp32 comparison of the last line',
+  'pytorch_fp32: PyTorch as installed (libgomp defaults: spinning OpenMP threads); pytorch_omp_*: with the OpenMP wait policy medcl sets for itself (OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000), which matters on a loaded machine; the last line uses the fastest fp32 PyTorch side (pytorchBestFp32)',
+  'ONNX Runtime threads do not spin (allow_spinning 0, as medcl sets it by default)',
+];
 
 main().catch((err: unknown) => {
   console.error(err);
