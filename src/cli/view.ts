@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { readOnnxModelInfo } from '../io/onnx-metadata.js';
+import { readOnnxSummary } from '../io/onnx-metadata.js';
 import { onnxSegmenter, type OnnxSegmenter } from '../data/onnx-segmenter.js';
 import { medclPackageRoot } from '../util/system-info.js';
 
@@ -54,7 +54,7 @@ export function checkViewerModel(file: string): OnnxSegmenter {
   } catch (err) {
     throw new Error(`view: --model ${file}: cannot read (${(err as Error).message})`);
   }
-  const seg = onnxSegmenter(readOnnxModelInfo(bytes, file), file);
+  const seg = onnxSegmenter(readOnnxSummary(bytes, file), file);
   if (seg.inChannels !== 1)
     throw new Error(`view: ${file}: the network takes ${seg.inChannels} channels; the viewer feeds 1 (greyscale)`);
   return seg;

@@ -5,11 +5,12 @@
  * check a model with it before running anything, so a model without medcl's metadata is refused with a message
  * that names the file and the missing key.
  */
-import type { OnnxModelInfo, OnnxValueInfo } from '../io/onnx-metadata.js';
+import type { OnnxModelSummary, OnnxValueInfo } from '../io/onnx-metadata.js';
 import type { SlicePreset } from './preset-preprocess.js';
 
-/** the metadata_props keys `medcl export` writes */
+/** the metadata_props keys `medcl export` writes (src/export/metadata.ts lists them all) */
 export const ONNX_META_KEYS = {
+  kind: 'medcl.kind',
   preset: 'medcl.preset',
   size: 'medcl.size',
   spacing: 'medcl.spacing',
@@ -64,9 +65,12 @@ function classNames(meta: Record<string, string>, numClasses: number, what: stri
   return names as string[];
 }
 
-/** The segmenter that `info` (readOnnxModelInfo) describes; throws with `what` (the file name) on what is missing. */
-export function onnxSegmenter(info: OnnxModelInfo, what = 'model.onnx'): OnnxSegmenter {
+/** The segmenter that `info` (readOnnxSummary) describes; throws with `what` (the file name) on what is missing. */
+export function onnxSegmenter(info: OnnxModelSummary, what = 'model.onnx'): OnnxSegmenter {
   const meta = info.metadata;
+  const kind = meta[ONNX_META_KEYS.kind];
+  if (kind !== undefined && kind !== 'segmentation')
+    throw new Error(`${what}: a medcl ${kind} (metadata ${ONNX_META_KEYS.kind}), not a segmentation network`);
   const presetRaw = meta[ONNX_META_KEYS.preset];
   if (presetRaw === undefined) {
     const keys = Object.keys(meta);

@@ -1,12 +1,13 @@
 /**
  * What a program needs to know about an ONNX model before running it, read straight from the file's protobuf
  * bytes: the `metadata_props` key/value pairs (where `medcl export` records the preprocessing), the opset
- * versions, and the graph's inputs and outputs with their element types and shapes. Pure code (no node imports,
- * no protobuf library): the browser viewer and `medcl view` share it.
+ * versions, and the graph's inputs (initializers listed as inputs left out) and outputs with their element types
+ * and shapes. Pure code (no node imports, no protobuf library; src/export/reader.ts decodes the whole model with
+ * onnx-proto in node): the browser viewer and `medcl view` share it.
  *
  * Only the fields read here are decoded; the rest (initializers, nodes) is skipped by its length, so reading a
  * large model costs one pass over the top-level fields. Field numbers are onnx.proto's (ModelProto: graph 7,
- * opset_import 8, metadata_props 14; GraphProto: input 11, output 12; ValueInfoProto: name 1, type 2; TypeProto:
+ * opset_import 8, metadata_props 14; GraphProto: initializer 5, input 11, output 12; TensorProto: name 8; ValueInfoProto: name 1, type 2; TypeProto:
  * tensor_type 1; Tensor: elem_type 1, shape 2; TensorShapeProto: dim 1; Dimension: dim_value 1, dim_param 2).
  */
 
@@ -18,7 +19,7 @@ export interface OnnxValueInfo {
   shape: (number | string | null)[];
 }
 
-export interface OnnxModelInfo {
+export interface OnnxModelSummary {
   metadata: Record<string, string>;
   /** domain ('' = ai.onnx) -> opset version */
   opsets: Record<string, number>;
@@ -102,8 +103,8 @@ function valueInfo(c: Cursor): OnnxValueInfo {
 }
 
 /** Reads the model description from the bytes of a .onnx file; `what` (the file name) starts every error. */
-export function readOnnxModelInfo(bytes: Uint8Array, what = 'model.onnx'): OnnxModelInfo {
-  const out: OnnxModelInfo = { metadata: {}, opsets: {}, inputs: [], outputs: [] };
+export function readOnnxSummary(bytes: Uint8Array, what = 'model.onnx'): OnnxModelSummary {
+  const out: OnnxModelSummary = { metadata: {}, opsets: {}, inputs: [], outputs: [] };
   let sawGraph = false;
   fields({ buf: bytes, pos: 0, end: bytes.length, what }, (num, wire, sub) => {
     if (wire !== 2) return;
@@ -119,10 +120,13 @@ export function readOnnxModelInfo(bytes: Uint8Array, what = 'model.onnx'): OnnxM
       else out.opsets[key] = Number(value);
     } else if (num === 7) {
       sawGraph = true;
+      const initializers = new Set<string>();
       fields(sub, (n, w, s) => {
         if (w === 2 && n === 11) out.inputs.push(valueInfo(s));
         if (w === 2 && n === 12) out.outputs.push(valueInfo(s));
+        if (w === 2 && n === 5) fields(s, (tn, tw, ts) => tn === 8 && tw === 2 && initializers.add(text(ts)));
       });
+      out.inputs = out.inputs.filter((v) => !initializers.has(v.name));
     }
   });
   if (!sawGraph) throw new Error(`${what}: not an ONNX model (no graph)`);

@@ -5,7 +5,7 @@
  * multi-threaded when the page is cross-origin isolated, as `medcl view` serves it).
  */
 import * as ort from 'onnxruntime-web';
-import { readOnnxModelInfo } from '../../src/io/onnx-metadata.js';
+import { readOnnxSummary } from '../../src/io/onnx-metadata.js';
 import { onnxSegmenter, type OnnxSegmenter } from '../../src/data/onnx-segmenter.js';
 
 export interface LoadedModel {
@@ -19,7 +19,7 @@ export interface LoadedModel {
 
 /** Checks that the bytes are a medcl segmenter the viewer can run; throws naming `name`. */
 export function describeModel(bytes: Uint8Array, name: string): OnnxSegmenter {
-  const seg = onnxSegmenter(readOnnxModelInfo(bytes, name), name);
+  const seg = onnxSegmenter(readOnnxSummary(bytes, name), name);
   if (seg.preset === 'xray')
     throw new Error(
       `${name}: an X-ray model (preset xray, 2D images); the viewer segments CT volumes - use \`medcl predict\` for X-rays`,
