@@ -49,6 +49,8 @@ async function action(state: 'loading' | 'segmenting' | 'saving', run: () => Pro
   } finally {
     busy = false;
     refreshButtons();
+    // actions finished so far, for scripts driving the page (the browser test)
+    document.body.dataset['actions'] = String(Number(document.body.dataset['actions'] ?? 0) + 1);
   }
 }
 
