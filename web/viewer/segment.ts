@@ -91,12 +91,6 @@ export async function segmentVolume(
   }
   onProgress?.({ done: slices, total: slices, phase: 'resample' });
   await yieldToPage();
-  const preprocessedLabels: Image<Uint8Array> = {
-    data: out,
-    shape: pre.shape.slice(),
-    spacing: pre.spacing.slice(),
-    origin: pre.origin.slice(),
-    direction: pre.direction.slice(),
-  };
-  return nearestToGrid(preprocessedLabels, image, { fill: 0 }) as Image<Uint8Array>;
+  // the labels on the preprocessed grid, brought to the input's (voxels cropped away by the preprocessing: 0)
+  return nearestToGrid({ ...pre, data: out }, image, { fill: 0 }) as Image<Uint8Array>;
 }
