@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { register as registerPhantoms } from './phantoms.js';
 import { register as registerDataInspect } from './data-inspect.js';
 import { register as registerPredict } from './predict.js';
+import { register as registerExport } from './export.js';
 import { register as registerEmbed } from './embed.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerExperiment } from './experiment.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerInfo(program);
   registerPredict(program);
+  registerExport(program);
   registerEmbed(program);
   registerPretrain(program);
   registerFinetune(program);

@@ -5,7 +5,7 @@
  * (bilinear, align_corners = false). ASPP's dropout is the identity in inference.
  */
 import type { ASPP, DeepLabV3Plus } from '../models/deeplab.js';
-import { int, type GraphBuilder } from './graph.js';
+import { attrInt, type GraphBuilder } from './graph.js';
 import { emitConv } from './layers.js';
 import { emitConvNormAct } from './emit-unet.js';
 import { emitResNetFeatures } from './emit-resnet.js';
@@ -17,7 +17,7 @@ export function emitASPP(g: GraphBuilder, m: ASPP, x: string): string {
   const pooled = g.op('GlobalAveragePool', [x], `${g.pathOf(m.pooling)}.gap`);
   const p = emitConvNormAct(g, m.pooling, pooled);
   branches.push(broadcastLike(g, p, x, `${g.pathOf(m.pooling)}.broadcast`));
-  const joined = g.op('Concat', branches, `${name}.cat`, [int('axis', 1)]);
+  const joined = g.op('Concat', branches, `${name}.cat`, [attrInt('axis', 1)]);
   return emitConvNormAct(g, m.project, joined);
 }
 
@@ -27,7 +27,7 @@ export function emitDeepLabV3Plus(g: GraphBuilder, m: DeepLabV3Plus, x: string):
   const a = emitASPP(g, m.aspp, highLevel);
   const low = emitConvNormAct(g, m.lowLevelProject, lowLevel);
   const up = resizeBilinearLike(g, a, low, false, `${g.pathOf(m.aspp)}.resize`);
-  let h = g.op('Concat', [low, up], `${g.pathOf(m.decoder)}.cat`, [int('axis', 1)]);
+  let h = g.op('Concat', [low, up], `${g.pathOf(m.decoder)}.cat`, [attrInt('axis', 1)]);
   for (const conv of m.decoder.items) h = emitConvNormAct(g, conv, h);
   const logits = emitConv(g, m.classifier, h);
   return resizeBilinearLike(g, logits, x, false, `${g.pathOf(m.classifier)}.resize`);

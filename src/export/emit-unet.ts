@@ -8,7 +8,7 @@ import { nn } from '../engine/index.js';
 import { ConvNormAct, DoubleConv } from '../models/blocks.js';
 import type { PolyCLUNet } from '../models/polycl-unet.js';
 import type { UNet, UNetEncoder } from '../models/unet.js';
-import { int, type GraphBuilder } from './graph.js';
+import { attrInt, type GraphBuilder } from './graph.js';
 import { emitActivation, emitConv, emitConvTranspose, emitMaxPool, emitNorm, unsupported } from './layers.js';
 import { resizeBilinearLike } from './shape-ops.js';
 
@@ -52,7 +52,7 @@ function emitUpStage(g: GraphBuilder, stage: UpStage, x: string, skip: string): 
   if (stage.up) up = emitConvTranspose(g, stage.up, x);
   else if (stage.reduce) up = resizeBilinearLike(g, emitConv(g, stage.reduce, x), skip, false, `${name}.resize`);
   else throw unsupported(g, stage);
-  const joined = g.op('Concat', [skip, up], `${name}.cat`, [int('axis', 1)]);
+  const joined = g.op('Concat', [skip, up], `${name}.cat`, [attrInt('axis', 1)]);
   return emitDoubleConv(g, stage.conv, joined);
 }
 
@@ -73,7 +73,7 @@ export function emitPolyCLUNet(g: GraphBuilder, m: PolyCLUNet, x: string): strin
   m.decoder.forEach((stage, j) => {
     const name = g.pathOf(stage);
     const up = resizeBilinearLike(g, h, feats[feats.length - 2 - j]!, true, `${name}.resize`);
-    const joined = g.op('Concat', [up, feats[feats.length - 2 - j]!], `${name}.cat`, [int('axis', 1)]);
+    const joined = g.op('Concat', [up, feats[feats.length - 2 - j]!], `${name}.cat`, [attrInt('axis', 1)]);
     h = emitDoubleConv(g, stage.conv, joined);
   });
   return emitConv(g, m.head, h);

@@ -147,18 +147,27 @@ export interface ExportedSavedModel extends ExportedOnnx {
   json: string;
 }
 
+export interface ExportSavedOptions {
+  /** fix the input's height and width to the model's preprocessing size (meta.size) */
+  staticSize?: boolean;
+}
+
 /** Exports a saved segmentation model (src/models/saved.ts: folder, model.json or weights) with its metadata. */
-export function exportSavedModel(target: string, options: { size?: number } = {}): ExportedSavedModel {
+export function exportSavedModel(target: string, options: ExportSavedOptions = {}): ExportedSavedModel {
   const { model, meta, json } = loadSegmentationModel(target);
   try {
-    return { ...exportOnnx(model, { meta, ...options }), meta, json };
+    return { ...exportOnnx(model, { meta, ...(options.staticSize ? { size: meta.size } : {}) }), meta, json };
   } catch (e) {
     throw new Error(`${json}: ${(e as Error).message}`);
   }
 }
 
 /** exportSavedModel, written to `out` */
-export function exportSavedModelFile(target: string, out: string, options: { size?: number } = {}): ExportedSavedModel {
+export function exportSavedModelFile(
+  target: string,
+  out: string,
+  options: ExportSavedOptions = {},
+): ExportedSavedModel {
   const r = exportSavedModel(target, options);
   writeOnnxFile(out, r.bytes);
   return r;

@@ -5,8 +5,8 @@
  *
  * ```ts
  * const g = new GraphBuilder(model);
- * const w = g.weight(conv.weight, 'encoder.stage0.0.conv.weight');
- * const [y] = g.node('Conv', [x, w], 'encoder.stage0.0.conv', [ints('pads', [1, 1, 1, 1])]);
+ * const w = g.weight(conv.weight);   // an initializer named by its state-dict name, marked used
+ * const y = g.op('Conv', [x, w], g.pathOf(conv), [attrInts('pads', [1, 1, 1, 1])]);
  * ```
  */
 import onnxProto from 'onnx-proto';
@@ -22,16 +22,16 @@ export type ModelProto = onnxProto.onnx.IModelProto;
 const AttrType = onnx.AttributeProto.AttributeType;
 const DataType = onnx.TensorProto.DataType;
 
-export function ints(name: string, values: readonly number[]): AttributeProto {
+export function attrInts(name: string, values: readonly number[]): AttributeProto {
   return { name, type: AttrType.INTS, ints: [...values] };
 }
-export function int(name: string, value: number): AttributeProto {
+export function attrInt(name: string, value: number): AttributeProto {
   return { name, type: AttrType.INT, i: value };
 }
-export function float(name: string, value: number): AttributeProto {
+export function attrFloat(name: string, value: number): AttributeProto {
   return { name, type: AttrType.FLOAT, f: value };
 }
-export function str(name: string, value: string): AttributeProto {
+export function attrString(name: string, value: string): AttributeProto {
   return { name, type: AttrType.STRING, s: new TextEncoder().encode(value) };
 }
 

@@ -7,7 +7,7 @@
 import { nn } from '../engine/index.js';
 import type { Activation } from '../models/blocks.js';
 import { batchNormStats, foldBatchNorm } from './bn-fold.js';
-import { float, int, ints, type AttributeProto, type GraphBuilder } from './graph.js';
+import { attrFloat, attrInt, attrInts, type AttributeProto, type GraphBuilder } from './graph.js';
 
 type Size = number | readonly number[];
 
@@ -24,13 +24,13 @@ function convAttributes(conv: nn.Conv2d | nn.ConvTranspose2d): AttributeProto[] 
   const o = conv.opts;
   const [ph, pw] = pair(o.padding, 0);
   const attrs = [
-    ints('kernel_shape', conv.weight.shape.slice(2)),
-    ints('strides', pair(o.stride, 1)),
-    ints('pads', [ph, pw, ph, pw]),
-    ints('dilations', pair(o.dilation, 1)),
-    int('group', o.groups ?? 1),
+    attrInts('kernel_shape', conv.weight.shape.slice(2)),
+    attrInts('strides', pair(o.stride, 1)),
+    attrInts('pads', [ph, pw, ph, pw]),
+    attrInts('dilations', pair(o.dilation, 1)),
+    attrInt('group', o.groups ?? 1),
   ];
-  if (conv instanceof nn.ConvTranspose2d) attrs.push(ints('output_padding', pair(o.outputPadding, 0)));
+  if (conv instanceof nn.ConvTranspose2d) attrs.push(attrInts('output_padding', pair(o.outputPadding, 0)));
   return attrs;
 }
 
@@ -72,7 +72,7 @@ export function emitNorm(g: GraphBuilder, norm: nn.Module, x: string): string {
     const c = norm.numFeatures;
     const scale = norm.weight ? g.weight(norm.weight) : filled(g, `${name}.scale`, c, 1);
     const bias = norm.bias ? g.weight(norm.bias) : filled(g, `${name}.bias`, c, 0);
-    return g.op('InstanceNormalization', [x, scale, bias], name, [float('epsilon', norm.eps)]);
+    return g.op('InstanceNormalization', [x, scale, bias], name, [attrFloat('epsilon', norm.eps)]);
   }
   if (norm instanceof nn.BatchNorm2d) {
     const s = batchNormStats(norm, g.label(norm));
@@ -81,7 +81,7 @@ export function emitNorm(g: GraphBuilder, norm: nn.Module, x: string): string {
     const inputs = [s.weight, s.bias, s.runningMean, s.runningVar].map((v, i) =>
       g.constant(`${name}.${['scale', 'bias', 'mean', 'var'][i]}`, [c], Float32Array.from(v)),
     );
-    return g.op('BatchNormalization', [x, ...inputs], name, [float('epsilon', norm.eps)]);
+    return g.op('BatchNormalization', [x, ...inputs], name, [attrFloat('epsilon', norm.eps)]);
   }
   throw unsupported(g, norm);
 }
@@ -89,19 +89,19 @@ export function emitNorm(g: GraphBuilder, norm: nn.Module, x: string): string {
 /** the activations of src/models/blocks.ts */
 export function emitActivation(g: GraphBuilder, act: Activation, x: string, name: string): string {
   if (act.kind === 'relu') return g.op('Relu', [x], name);
-  if (act.kind === 'leakyRelu') return g.op('LeakyRelu', [x], name, [float('alpha', act.slope)]);
-  return g.op('Elu', [x], name, [float('alpha', act.alpha ?? 1)]);
+  if (act.kind === 'leakyRelu') return g.op('LeakyRelu', [x], name, [attrFloat('alpha', act.slope)]);
+  return g.op('Elu', [x], name, [attrFloat('alpha', act.alpha ?? 1)]);
 }
 
 export function emitMaxPool(g: GraphBuilder, x: string, o: nn.MaxPool2d['opts'], name: string): string {
   const k = pair(o.kernelSize, 1);
   const [ph, pw] = pair(o.padding, 0);
   return g.op('MaxPool', [x], name, [
-    ints('kernel_shape', k),
-    ints('strides', o.stride === undefined ? k : pair(o.stride, 1)),
-    ints('pads', [ph, pw, ph, pw]),
-    ints('dilations', pair(o.dilation, 1)),
-    int('ceil_mode', o.ceilMode ? 1 : 0),
+    attrInts('kernel_shape', k),
+    attrInts('strides', o.stride === undefined ? k : pair(o.stride, 1)),
+    attrInts('pads', [ph, pw, ph, pw]),
+    attrInts('dilations', pair(o.dilation, 1)),
+    attrInt('ceil_mode', o.ceilMode ? 1 : 0),
   ]);
 }
 
@@ -132,8 +132,8 @@ export function emitLayer(g: GraphBuilder, layer: nn.Module, x: string): string 
   if (layer instanceof nn.ConvTranspose2d) return emitConvTranspose(g, layer, x);
   if (layer instanceof nn.BatchNorm2d || layer instanceof nn.InstanceNorm2d) return emitNorm(g, layer, x);
   if (layer instanceof nn.ReLU) return g.op('Relu', [x], name);
-  if (layer instanceof nn.LeakyReLU) return g.op('LeakyRelu', [x], name, [float('alpha', layer.negativeSlope)]);
-  if (layer instanceof nn.ELU) return g.op('Elu', [x], name, [float('alpha', layer.alpha)]);
+  if (layer instanceof nn.LeakyReLU) return g.op('LeakyRelu', [x], name, [attrFloat('alpha', layer.negativeSlope)]);
+  if (layer instanceof nn.ELU) return g.op('Elu', [x], name, [attrFloat('alpha', layer.alpha)]);
   if (layer instanceof nn.Sigmoid) return g.op('Sigmoid', [x], name);
   if (layer instanceof nn.Tanh) return g.op('Tanh', [x], name);
   if (layer instanceof nn.MaxPool2d) return emitMaxPool(g, x, layer.opts, name);
@@ -142,7 +142,7 @@ export function emitLayer(g: GraphBuilder, layer: nn.Module, x: string): string 
     return g.op('GlobalAveragePool', [x], name);
   }
   if (layer instanceof nn.Flatten && layer.startDim === 1 && layer.endDim === -1) {
-    return g.op('Flatten', [x], name, [int('axis', 1)]);
+    return g.op('Flatten', [x], name, [attrInt('axis', 1)]);
   }
   if (layer instanceof nn.Dropout || layer instanceof nn.FeatureDropout || layer instanceof nn.Identity) return x;
   throw unsupported(g, layer);
@@ -153,10 +153,10 @@ function emitAvgPool(g: GraphBuilder, x: string, o: nn.AvgPool2d['opts'], name: 
   const [ph, pw] = pair(o.padding, 0);
   const countIncludePad = (o as { countIncludePad?: boolean }).countIncludePad ?? true;
   return g.op('AveragePool', [x], name, [
-    ints('kernel_shape', k),
-    ints('strides', o.stride === undefined ? k : pair(o.stride, 1)),
-    ints('pads', [ph, pw, ph, pw]),
-    int('ceil_mode', o.ceilMode ? 1 : 0),
-    int('count_include_pad', countIncludePad ? 1 : 0),
+    attrInts('kernel_shape', k),
+    attrInts('strides', o.stride === undefined ? k : pair(o.stride, 1)),
+    attrInts('pads', [ph, pw, ph, pw]),
+    attrInt('ceil_mode', o.ceilMode ? 1 : 0),
+    attrInt('count_include_pad', countIncludePad ? 1 : 0),
   ]);
 }

@@ -11,6 +11,7 @@
  *   medcl.size         image side after preprocessing, e.g. '256'
  *   medcl.spacing      ct-pcl only, when set: in-plane spacing (mm) resampled to before pad/crop to size
  *   medcl.window       JSON: {"kind":"hu","level":40,"width":400} or {"kind":"percentile","low":1,"high":99,"over":"image"|"volume"}
+ *   medcl.preprocessing JSON: the preset's steps in order, each {"op": <medcl function>, ...its arguments}
  *   medcl.num_classes  e.g. '3'
  *   medcl.classes      JSON array of class names, index = label value (when the model has names)
  *   medcl.input        JSON: {"name":"image","layout":"NCHW","channels":1,"dtype":"float32","range":[0,1]}
@@ -37,6 +38,28 @@ export function presetWindow(preset: SegmentationModelMeta['preset']): Intensity
   return { kind: 'percentile', low: 1, high: 99, over: preset === 'xray' ? 'image' : 'volume' };
 }
 
+/** one step of a preset's preprocessing: the medcl function (src/preprocess/) and its arguments */
+export type PreprocessingStep = { op: string } & Record<string, unknown>;
+
+/**
+ * The steps of src/data/preset-preprocess.ts for `meta`, in order (resize2d: bilinear on half-pixel centres,
+ * antialiased when shrinking; padToSquare/padCrop: centred, the odd voxel at the end; volumes: every axial slice).
+ */
+export function presetSteps(meta: Pick<SegmentationModelMeta, 'preset' | 'size' | 'spacing'>): PreprocessingStep[] {
+  const { size } = meta;
+  const resize = { op: 'resize2d', shape: [size, size], interpolation: 'linear', antialias: true };
+  const w = presetWindow(meta.preset);
+  if (meta.preset === 'xray') return [{ op: 'padToSquare', value: 0 }, resize, { op: 'percentileNormalize', ...w }];
+  if (meta.preset === 'ct-polycl') return [{ op: 'ctWindow', level: 40, width: 400 }, resize];
+  const norm = { op: 'percentileNormalize', ...w };
+  if (meta.spacing === undefined) return [norm, resize];
+  return [
+    norm,
+    { op: 'resample', spacing: [null, meta.spacing, meta.spacing], interpolation: 'linear' },
+    { op: 'padCrop', shape: [null, size, size], value: 'the normalised 1st percentile (the background)' },
+  ];
+}
+
 export interface OnnxMetadataInput {
   kind: OnnxModelKind;
   /** the architecture's name (a registry name, or 'resnet' / 'unet-encoder' for a bare encoder) */
@@ -60,6 +83,7 @@ export function onnxMetadata(m: OnnxMetadataInput): [string, string][] {
     out.push(['medcl.preset', meta.preset], ['medcl.size', String(meta.size)]);
     if (meta.spacing !== undefined) out.push(['medcl.spacing', String(meta.spacing)]);
     out.push(['medcl.window', JSON.stringify(presetWindow(meta.preset))]);
+    out.push(['medcl.preprocessing', JSON.stringify(presetSteps(meta))]);
     if (m.kind === 'segmentation') out.push(['medcl.num_classes', String(meta.numClasses)]);
     if (meta.classes) out.push(['medcl.classes', JSON.stringify(meta.classes)]);
   }

@@ -18,9 +18,16 @@ import { readOnnxModelInfo } from './reader.js';
 export interface OnnxSessionOptions {
   /** intra-op threads (default: medcl's, getNumThreads()) */
   threads?: number;
+  /** let idle intra-op threads spin (ONNX Runtime's default; default here: false, see createOnnxSession) */
+  spinning?: boolean;
 }
 
-/** An ONNX Runtime session on the CPU: full graph optimisation, sequential execution, medcl's thread count. */
+/**
+ * An ONNX Runtime session on the CPU: full graph optimisation, sequential execution, medcl's thread count. Idle
+ * threads sleep instead of spinning unless asked, as medcl's own OpenMP threads do (src/engine/native.ts): on a
+ * shared machine spinning threads starve the working ones (a U-Net batch measured 2.3-2.9 s passive vs 2.9-3.6 s
+ * spinning at load average 17 on 2 cores).
+ */
 export async function createOnnxSession(
   model: Uint8Array,
   options: OnnxSessionOptions = {},
@@ -32,6 +39,7 @@ export async function createOnnxSession(
     executionMode: 'sequential',
     intraOpNumThreads: options.threads ?? getNumThreads(),
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   });
 }
 

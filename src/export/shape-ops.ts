@@ -3,7 +3,7 @@
  * image size its architecture accepts: bilinear resizing to another map's height and width (F.interpolate with
  * `size`), and broadcasting a 1×1 map over another map's height and width.
  */
-import { int, str, type GraphBuilder } from './graph.js';
+import { attrInt, attrString, type GraphBuilder } from './graph.js';
 
 /**
  * Bilinear resize of `x` (N, C, h, w) to the height and width of `like`, as F.interpolate(x, { size, mode:
@@ -17,12 +17,12 @@ export function resizeBilinearLike(
   alignCorners: boolean,
   name: string,
 ): string {
-  const nc = g.op('Shape', [x], `${name}/nc`, [int('start', 0), int('end', 2)]);
-  const hw = g.op('Shape', [like], `${name}/hw`, [int('start', 2), int('end', 4)]);
-  const sizes = g.op('Concat', [nc, hw], `${name}/sizes`, [int('axis', 0)]);
+  const nc = g.op('Shape', [x], `${name}/nc`, [attrInt('start', 0), attrInt('end', 2)]);
+  const hw = g.op('Shape', [like], `${name}/hw`, [attrInt('start', 2), attrInt('end', 4)]);
+  const sizes = g.op('Concat', [nc, hw], `${name}/sizes`, [attrInt('axis', 0)]);
   return g.op('Resize', [x, '', '', sizes], name, [
-    str('mode', 'linear'),
-    str('coordinate_transformation_mode', alignCorners ? 'align_corners' : 'pytorch_half_pixel'),
+    attrString('mode', 'linear'),
+    attrString('coordinate_transformation_mode', alignCorners ? 'align_corners' : 'pytorch_half_pixel'),
   ]);
 }
 
@@ -32,7 +32,7 @@ export function resizeBilinearLike(
  */
 export function broadcastLike(g: GraphBuilder, x: string, like: string, name: string): string {
   const ones = g.int64s(`${name}/ones`, [1, 1]);
-  const hw = g.op('Shape', [like], `${name}/hw`, [int('start', 2), int('end', 4)]);
-  const shape = g.op('Concat', [ones, hw], `${name}/shape`, [int('axis', 0)]);
+  const hw = g.op('Shape', [like], `${name}/hw`, [attrInt('start', 2), attrInt('end', 4)]);
+  const shape = g.op('Concat', [ones, hw], `${name}/shape`, [attrInt('axis', 0)]);
   return g.op('Expand', [x, shape], name);
 }
