@@ -22,6 +22,7 @@ import { register as registerConfig } from './config.js';
 import { register as registerInfo } from './info.js';
 import { register as registerFinetune } from './finetune.js';
 import { register as registerEvaluate } from './evaluate.js';
+import { register as registerView } from './view.js';
 import { medclVersion } from '../util/system-info.js';
 
 export function buildProgram(): Command {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPretrainDrasclr(program);
   registerEvaluateDrasclr(program);
+  registerView(program);
   return program;
 }
 
