@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../src/train/distributed/launch.js';
-import { smallChest, writeChestSet } from './helpers.js';
+import { tinyDrasclrInput } from './helpers.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ddp-worker.js');
 
@@ -31,28 +31,7 @@ async function run(ranks: number, input: Record<string, unknown>) {
 test('pretrainDrasclr on 2 ranks: completes, one global loss per step on every rank, rank 0 writes', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-ddp-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const data = await writeChestSet(dir, [
-    { id: 'a1', patient: 'pa', spec: smallChest() },
-    { id: 'b2', patient: 'pb', spec: smallChest([1.06, 0.96, 1.04], [2, -1, 2]) },
-    { id: 'c3', patient: 'pc', spec: smallChest([0.96, 1.04, 0.97], [-2, 1, -1]) },
-    { id: 'd4', patient: 'pd', spec: smallChest([1.03, 1.0, 0.95], [1, 1, -2]) },
-  ]);
-  const base = {
-    data,
-    cacheDir: path.join(dir, 'cache'),
-    epochs: 2,
-    batchSize: 2,
-    queueSize: 8,
-    neighbours: 2,
-    seed: 5,
-    layers: [
-      { out: 8, stride: 2 },
-      { out: 16, stride: 2 },
-      { out: 32, stride: 2 },
-    ],
-    headHidden: 32,
-    projectionDim: 32,
-  };
+  const base = await tinyDrasclrInput(dir, ['pa', 'pb', 'pc', 'pd']);
   // one process first: it prepares the patches into the shared cache, which the ranks then read
   const [one] = await run(1, { ...base, out: path.join(dir, 'one') });
   const out = path.join(dir, 'two');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadCheckpoint, loadSafetensors } from '../../src/engine/index.js';
 import { pretrainDrasclr } from '../../src/drasclr/pretrain.js';
-import { smallChest, writeChestSet } from './helpers.js';
+import { tinyDrasclrInput } from './helpers.js';
 
 function readLog(out: string): Record<string, number>[] {
   return readFileSync(path.join(out, 'log.jsonl'), 'utf8')
@@ -24,28 +24,7 @@ function readLog(out: string): Record<string, number>[] {
 test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-pre-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const data = await writeChestSet(dir, [
-    { id: 'a1', patient: 'pa', spec: smallChest() },
-    { id: 'b2', patient: 'pb', spec: smallChest([1.06, 0.96, 1.04], [2, -1, 2]) },
-    { id: 'c3', patient: 'pc', spec: smallChest([0.96, 1.04, 0.97], [-2, 1, -1]) },
-    { id: 'd4', patient: 'pa', spec: smallChest([1.03, 1.0, 0.95], [1, 1, -2]) },
-  ]);
-  const base = {
-    data,
-    cacheDir: path.join(dir, 'cache'),
-    epochs: 2,
-    batchSize: 2,
-    queueSize: 8,
-    neighbours: 2,
-    seed: 5,
-    layers: [
-      { out: 8, stride: 2 },
-      { out: 16, stride: 2 },
-      { out: 32, stride: 2 },
-    ],
-    headHidden: 32,
-    projectionDim: 32,
-  };
+  const base = await tinyDrasclrInput(dir);
   const quiet = { progress: 'quiet' as const };
   const outA = path.join(dir, 'a');
   const outB = path.join(dir, 'b');
