@@ -49,7 +49,7 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
 /** One file: a 2D image when it has one frame, a volume when it has several. */
 export async function readDicomFile(path: string, options: VolumeOptions = {}): Promise<Image> {
   const file = await parseDicomFile(path);
-  if (file.frames.length === 1) return assembleSlice(file);
+  if (file.frames.length === 1) return assembleSlice(file, options);
   return assembleVolume([file], path, options);
 }
 
