@@ -140,7 +140,7 @@ test('a series whose slices disagree on PixelSpacing is an error naming both fil
     const sp = (v: string): El => ({ tag: 0x00280030, vr: 'DS', value: v });
     const a = slice(dir, 'a.dcm', 0, [sp('0.8\\0.8')]);
     slice(dir, 'b.dcm', 2, [sp('0.8\\0.8')]);
-    const c = slice(dir, 'c.dcm', 4, [sp('0.9\\0.8')]);
+    slice(dir, 'c.dcm', 4, [sp('0.9\\0.8')]);
     await rejectsNaming(
       dir,
       /slices disagree on PixelSpacing \(0028,0030\): \[0\.8, 0\.8\] in .*a\.dcm, \[0\.9, 0\.8\] in .*c\.dcm/,
