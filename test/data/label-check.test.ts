@@ -1,7 +1,7 @@
 // Label ids against the manifest's classes, on a data set built from files written here: a label map holding a value
 // beyond `classes` is found before any training, naming the file and the value.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
