@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { readItk } from '../../src/io/itk.js';
-import { ITK_DATA, tempDir, testFile } from './fixtures.js';
+import { ITK_DATA, rejectsNaming, tempDir, testFile } from './fixtures.js';
 
 const PIXELS = Uint8Array.from({ length: 64 * 64 }, (_, i) => (i * 37 + (i >> 6) * 11) % 251);
 
@@ -26,13 +26,10 @@ function mha(fields: Record<string, string>, data: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(text.join('') + 'ElementDataFile = LOCAL\n', 'latin1'), data]);
 }
 
-async function rejectsNaming(path: string, re: RegExp): Promise<void> {
+/** rejects naming the file, and leaves the exit code alone (a failed ITK pipeline sets it) */
+async function rejects(path: string, re: RegExp): Promise<void> {
   const exitCode = process.exitCode;
-  await assert.rejects(readItk(path), (e: Error) => {
-    assert.ok(e.message.includes(path), `names ${path}: ${e.message}`);
-    assert.match(e.message, re);
-    return true;
-  });
+  await rejectsNaming(readItk(path), path, re);
   assert.equal(process.exitCode, exitCode, 'the exit code is left alone');
 }
 
@@ -41,21 +38,21 @@ test('MHA: CompressedData = True on raw data, or flipped bytes in the zlib strea
   try {
     const raw = join(dir, 'raw.mha');
     writeFileSync(raw, mha({ CompressedData: 'True', CompressedDataSize: '4096' }, PIXELS));
-    await rejectsNaming(raw, /CompressedData = True, but the pixel data is not a valid zlib\/gzip stream/);
+    await rejects(raw, /CompressedData = True, but the pixel data is not a valid zlib\/gzip stream/);
     // ITK reads even a valid stream as zeros when CompressedDataSize is missing
     const nosize = join(dir, 'nosize.mha');
     writeFileSync(nosize, mha({ CompressedData: 'True' }, deflateSync(PIXELS)));
-    await rejectsNaming(nosize, /CompressedData = True with ElementDataFile = LOCAL needs CompressedDataSize/);
+    await rejects(nosize, /CompressedData = True with ElementDataFile = LOCAL needs CompressedDataSize/);
     const z = deflateSync(PIXELS);
     for (const at of [20, 21, 30]) z[at] ^= 0x5a;
     const flipped = join(dir, 'flipped.mha');
     writeFileSync(flipped, mha({ CompressedData: 'True', CompressedDataSize: String(z.length) }, z));
-    await rejectsNaming(flipped, /CompressedData = True, but the pixel data is not a valid zlib\/gzip stream/);
+    await rejects(flipped, /CompressedData = True, but the pixel data is not a valid zlib\/gzip stream/);
     // a valid stream of the wrong length
     const short = join(dir, 'short.mha');
     const zs = deflateSync(PIXELS.subarray(0, 1000));
     writeFileSync(short, mha({ CompressedData: 'True', CompressedDataSize: String(zs.length) }, zs));
-    await rejectsNaming(short, /decompresses to 1000 bytes, DimSize 64 64 .* = 4096/);
+    await rejects(short, /decompresses to 1000 bytes, DimSize 64 64 .* = 4096/);
     // the good stream reads (the check does not get in the way)
     const good = join(dir, 'good.mha');
     const zg = deflateSync(PIXELS);
@@ -73,17 +70,17 @@ test('MHA: DimSize against the bytes present (too many: fails before ITK allocat
     const big = join(dir, 'big.mha');
     writeFileSync(big, mha({ DimSize: '1000 1000 1000', NDims: '3', ElementSpacing: '1 1 1' }, PIXELS));
     const t0 = performance.now();
-    await rejectsNaming(
+    await rejects(
       big,
       /truncated \(or a wrong header\): DimSize 1000 1000 1000 .* = 1000000000 bytes, the file has 4096/,
     );
     assert.ok(performance.now() - t0 < 1000, 'fails fast');
     const small = join(dir, 'small.mha');
     writeFileSync(small, mha({ DimSize: '32 32' }, PIXELS));
-    await rejectsNaming(small, /DimSize 32 32 .* = 1024 bytes, but the file has 4096 bytes of data/);
+    await rejects(small, /DimSize 32 32 .* = 1024 bytes, but the file has 4096 bytes of data/);
     const dims = join(dir, 'dims.mha');
     writeFileSync(dims, mha({ DimSize: '64 0' }, PIXELS));
-    await rejectsNaming(dims, /DimSize = "64 0": expected 2 whole numbers >= 1/);
+    await rejects(dims, /DimSize = "64 0": expected 2 whole numbers >= 1/);
   } finally {
     cleanup();
   }
@@ -95,11 +92,11 @@ test('MHA: ElementSpacing NaN, Inf, 0, negative or text is an error naming the f
     for (const [k, v] of ['nan 1', 'inf 1', '0 1', '1 -1', 'abc 1', '1'].entries()) {
       const p = join(dir, `s${k}.mha`);
       writeFileSync(p, mha({ ElementSpacing: v }, PIXELS));
-      await rejectsNaming(p, new RegExp(`ElementSpacing = "${v}": expected 2 finite numbers > 0`));
+      await rejects(p, new RegExp(`ElementSpacing = "${v}": expected 2 finite numbers > 0`));
     }
     const p = join(dir, 'offset.mha');
     writeFileSync(p, mha({ Offset: '0 nan' }, PIXELS));
-    await rejectsNaming(p, /Offset = "0 nan": expected 2 finite numbers/);
+    await rejects(p, /Offset = "0 nan": expected 2 finite numbers/);
   } finally {
     cleanup();
   }
@@ -133,7 +130,7 @@ test('NRRD: a corrupt gzip stream, sizes disagreeing with the bytes, invalid spa
     for (const [name, bytes, re] of cases) {
       const p = join(dir, name);
       writeFileSync(p, bytes);
-      await rejectsNaming(p, re);
+      await rejects(p, re);
     }
     // a valid gzip stream reads, every voxel
     const ok = join(dir, 'ok.nrrd');
