@@ -3,3 +3,4 @@ export * from './slice-dataset.js';
 export * from './preset-preprocess.js';
 export * from './inspect.js';
 export * from './left-right.js';
+export * from './label-check.js';
