@@ -1,16 +1,18 @@
 /**
  * One DICOM file parsed with dicom-parser: the attributes the readers need (pixel format, per-frame geometry and
- * rescale) and access to each frame's (possibly compressed) bytes. No pixel decoding here.
+ * rescale) and access to each frame's (possibly compressed) bytes. No pixel decoding here. No file access either
+ * (dicom.ts reads the files): the browser viewer bundles this module.
  */
-import { readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { constants as bufferConstants } from 'node:buffer';
 import { ImageIoError, wrapError } from '../errors.js';
 import { FORMAT, type FrameInfo, T, numberOfFrames, readFrameAttrs, tagName } from './attrs.js';
 import { type TransferSyntax, transferSyntax } from './codecs.js';
 
 export { FORMAT, type FrameInfo } from './attrs.js';
+
+/** The largest array buffer Node 20 allocates (buffer.constants.MAX_LENGTH; not imported: browsers bundle this file) */
+const MAX_DECODED_BYTES = 2 ** 32;
 
 /** The file is not a DICOM image (no DICM prefix, or no pixel data): a series reader may skip it. */
 export class NotAnImageError extends ImageIoError {}
@@ -40,8 +42,10 @@ export interface DicomFile {
   frames: FrameInfo[];
 }
 
-function parseBytes(buf: Buffer, path: string): DataSet {
-  const hasPrefix = buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM';
+function parseBytes(buf: Uint8Array, path: string): DataSet {
+  // "DICM" at byte 128
+  const hasPrefix =
+    buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
   if (hasPrefix) {
     try {
       return dicomParser.parseDicom(buf);
@@ -57,18 +61,6 @@ function parseBytes(buf: Buffer, path: string): DataSet {
     // not a raw data set either
   }
   throw new NotAnImageError(FORMAT, path, 'not a DICOM file (no "DICM" at byte 128 and not a raw data set)');
-}
-
-/** Parses a file; throws an ImageIoError naming the file when it is not a usable DICOM image. */
-export async function parseDicomFile(path: string): Promise<DicomFile> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (err) {
-    throw wrapError(FORMAT, path, 'cannot read file', err);
-  }
-  if (buf.length === 0) throw new ImageIoError(FORMAT, path, 'empty file');
-  return parseDicomBuffer(buf, path);
 }
 
 /**
@@ -115,11 +107,11 @@ function checkPixelDataSize(ds: DataSet, f: PixelFormat, nFrames: number, ts: Tr
       path,
       `${tagName(T.pixelData)} has ${fragments} fragment(s), too few for NumberOfFrames ${nFrames} (each frame needs one at least)`,
     );
-  if (need > bufferConstants.MAX_LENGTH)
+  if (need > MAX_DECODED_BYTES)
     throw new ImageIoError(
       FORMAT,
       path,
-      `${declared} = ${need} bytes of decoded pixels, more than one buffer can hold (${bufferConstants.MAX_LENGTH})`,
+      `${declared} = ${need} bytes of decoded pixels, more than one buffer can hold (${MAX_DECODED_BYTES})`,
     );
 }
 
@@ -176,7 +168,8 @@ function frameInfos(ds: DataSet, nFrames: number, path: string): FrameInfo[] {
   return frames;
 }
 
-export function parseDicomBuffer(buf: Buffer, path: string): DicomFile {
+/** Parses the bytes of a file; throws an ImageIoError naming `path` when it is not a usable DICOM image. */
+export function parseDicomBuffer(buf: Uint8Array, path: string): DicomFile {
   const ds = parseBytes(buf, path);
   if (!ds.elements[T.pixelData]) throw new NotAnImageError(FORMAT, path, 'no pixel data (7FE0,0010): not an image');
   const tsUid = (ds.string(T.transferSyntax) ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
