@@ -21,7 +21,7 @@ import { register as registerConfig } from './config.js';
 import { register as registerInfo } from './info.js';
 import { register as registerFinetune } from './finetune.js';
 import { register as registerEvaluate } from './evaluate.js';
-import { medclVersion } from '../util/system-info.js';
+import { medclVersion } from '../engine/system-info.js';
 
 export function buildProgram(): Command {
   const program = new Command();

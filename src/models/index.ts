@@ -14,3 +14,4 @@ export * from './backbones.js';
 export * from './registry.js';
 export * from './encoder-loading.js';
 export * from './saved.js';
+export * from './tensor-module.js';
