@@ -5,5 +5,6 @@ export * from './inspect.js';
 export * from './left-right.js';
 export * from './landmark-patches.js';
 export * from './landmark-prepare.js';
+export * from './landmark-scan.js';
 export * from './patch-labels.js';
 export * from './volume-info.js';

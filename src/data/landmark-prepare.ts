@@ -12,50 +12,25 @@
  * by the scan's and the atlas's files and every setting that changes them; and the atlas's lung mask. A second run
  * (or a resumed one) reads patches without decoding or registering anything.
  */
-import { basename } from 'node:path';
 import type { Image } from '../io/image.js';
 import type { Manifest, ManifestItem } from '../io/manifest.js';
-import { readImage } from '../io/read.js';
 import { PreprocessCache } from '../preprocess/cache.js';
-import { identityAffine, type AffineTransform3, type Vec3 } from '../io/geometry.js';
-import { landmarkGrid, mapLandmarks, type LandmarkGrid } from '../preprocess/landmarks.js';
-import {
-  LandmarkPatchDataset,
-  extractPatch,
-  patchPlacement,
-  type PatchPadding,
-  type ScanPatches,
-} from './landmark-patches.js';
-import { lungMaskOf, preprocessScan, type DrasclrPreprocessOptions } from '../preprocess/drasclr.js';
-import { downsampleMask, registerLungMasks } from '../preprocess/registration.js';
+import type { AffineTransform3, Vec3 } from '../io/geometry.js';
+import { landmarkGrid, type LandmarkGrid } from '../preprocess/landmarks.js';
+import { LandmarkPatchDataset, type ScanPatches } from './landmark-patches.js';
+import { lungMaskOf, type DrasclrPreprocessOptions } from '../preprocess/drasclr.js';
+import { downsampleMask } from '../preprocess/registration.js';
 import { resample } from '../preprocess/resample.js';
-
-/** bump when the meaning of a cached entry changes */
-const CACHE_VERSION = 'drasclr-prepare-1';
-
-/**
- * The settings of a preparation: DrasCLR's config (src/methods/drasclr-config.ts, where each field's default and
- * meaning is documented) has them all.
- */
-export interface PatchPreparationSettings {
-  items?: readonly number[];
-  atlas?: number | string;
-  spacing: number;
-  huMin: number;
-  huMax: number;
-  lungLabels?: readonly number[];
-  airThreshold: number;
-  registrationSpacing: number;
-  registrationResolutions: number;
-  registrationIterations?: number;
-  minDice: number;
-  patchSize: number;
-  step: number;
-  minLungFraction: number;
-  minInsideFraction: number;
-  padding: PatchPadding;
-  padValue: number;
-}
+import {
+  CACHE_VERSION,
+  findAtlas,
+  prepareScan,
+  readScan,
+  scanId,
+  sourcesOf,
+  type PatchPreparationSettings,
+  type ScanContext,
+} from './landmark-scan.js';
 
 export interface ScanReport {
   /** manifest item index */
@@ -106,12 +81,7 @@ export interface PrepareOptions {
   log?: (line: string) => void;
 }
 
-/** the scan id: the image's file name without its extension(s) */
-export function scanId(item: Pick<ManifestItem, 'image'>): string {
-  return basename(item.image).replace(/\.(nii\.gz|nii|mha|mhd|nrrd|nhdr|dcm|hdr|hdr\.gz)$/i, '');
-}
-
-function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOptions {
+export function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOptions {
   return {
     spacing: cfg.spacing,
     huMin: cfg.huMin,
@@ -121,127 +91,78 @@ function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOpti
   };
 }
 
-function sourcesOf(item: ManifestItem): string[] {
-  return item.label ? [item.image, item.label] : [item.image];
-}
-
-async function readScan(item: ManifestItem): Promise<{ image: Image; label?: Image }> {
-  const image = await readImage(item.image);
-  const label = item.label ? await readImage(item.label) : undefined;
-  return label ? { image, label } : { image };
-}
-
-/** Resolves `atlas` (item index, patient id or image file name) among `items`. */
-function findAtlas(items: readonly ManifestItem[], atlas: number | string): ManifestItem {
-  if (typeof atlas === 'number' || /^\d+$/.test(atlas)) {
-    const idx = Number(atlas);
-    const hit = items.find((i) => i.index === idx);
-    if (!hit) throw new Error(`atlas: manifest item ${idx} is not among the scans used (${items.length} items)`);
-    return hit;
-  }
-  const byName = items.filter((i) => scanId(i) === atlas || basename(i.image) === atlas);
-  const hits = byName.length > 0 ? byName : items.filter((i) => i.patient === atlas);
-  if (hits.length === 0) throw new Error(`atlas: no scan with image name or patient id "${atlas}"`);
-  if (hits.length > 1)
-    throw new Error(
-      `atlas: "${atlas}" matches ${hits.length} scans (items ${hits.map((h) => h.index).join(', ')}); give an item index`,
-    );
-  return hits[0]!;
-}
-
-/** The record stored next to a scan's patches: [format, dice, A (9), t (3), c (3), L, slots (L)]. */
-function encodeRecord(dice: number, t: AffineTransform3, slots: Int32Array): Image<Float64Array> {
-  const data = new Float64Array(18 + slots.length);
-  data.set([1, dice, ...t.matrix, ...t.translation, ...t.center, slots.length]);
-  data.set(slots, 18);
-  return { data, shape: [data.length], spacing: [1], origin: [0], direction: [1] };
-}
-
-function decodeRecord(
-  img: Image,
-  landmarks: number,
-): { dice: number; transform: AffineTransform3; slots: Int32Array } | null {
-  const d = img.data;
-  if (d[0] !== 1 || d[17] !== landmarks || d.length !== 18 + landmarks) return null;
-  const v = Array.from(d);
-  return {
-    dice: v[1]!,
-    transform: { matrix: v.slice(2, 11), translation: v.slice(11, 14) as Vec3, center: v.slice(14, 17) as Vec3 },
-    slots: Int32Array.from(v.slice(18)),
-  };
-}
-
-function patchesImage(patches: Float32Array, count: number, d: number): Image<Float32Array> {
-  const eye4 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-  return { data: patches, shape: [count, d, d, d], spacing: [1, 1, 1, 1], origin: [0, 0, 0, 0], direction: eye4 };
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function prepareLandmarkPatches(
-  manifest: Manifest,
-  cfg: PatchPreparationSettings,
-  options: PrepareOptions,
-): Promise<PreparedData> {
-  const t0 = performance.now();
-  const log = options.log ?? (() => {});
-  const cache = new PreprocessCache(options.cacheDir);
-  const prep = preprocessOptions(cfg);
-  const reports: ScanReport[] = [];
-  const skip = (item: ManifestItem, reason: string): void => {
-    reports.push({
-      item: item.index,
-      id: scanId(item),
-      patient: item.patient,
-      image: item.image,
-      status: 'skipped',
-      reason,
-      warnings: [],
-    });
-    log(`skipped ${scanId(item)} (item ${item.index}): ${reason}`);
-  };
+/** A preparation's running state: its settings, cache, log, and the report of every scan so far. */
+interface Preparation {
+  cfg: PatchPreparationSettings;
+  prep: DrasclrPreprocessOptions;
+  cache: PreprocessCache;
+  log: (line: string) => void;
+  reports: ScanReport[];
+}
 
-  // the scans: the chosen items, 3D only
+function skip(p: Preparation, item: ManifestItem, reason: string): void {
+  p.reports.push({
+    item: item.index,
+    id: scanId(item),
+    patient: item.patient,
+    image: item.image,
+    status: 'skipped',
+    reason,
+    warnings: [],
+  });
+  p.log(`skipped ${scanId(item)} (item ${item.index}): ${reason}`);
+}
+
+/** The chosen items (`items`, default all); those that are not 3D volumes are skipped. */
+function selectScans(p: Preparation, manifest: Manifest): { items: ManifestItem[]; scans: ManifestItem[] } {
   let items = manifest.items;
-  if (cfg.items) {
-    const bad = cfg.items.filter((i) => i >= manifest.items.length);
+  if (p.cfg.items) {
+    const bad = p.cfg.items.filter((i) => i >= manifest.items.length);
     if (bad.length) throw new Error(`items: ${bad.join(', ')} outside the manifest's ${manifest.items.length} items`);
-    items = cfg.items.map((i) => manifest.items[i]!);
+    items = p.cfg.items.map((i) => manifest.items[i]!);
   }
   const scans: ManifestItem[] = [];
   for (const item of items) {
-    if (item.kind !== '3d') skip(item, `not a 3D volume (kind ${item.kind})`);
+    if (item.kind !== '3d') skip(p, item, `not a 3D volume (kind ${item.kind})`);
     else scans.push(item);
   }
   if (scans.length === 0) throw new Error(`${manifest.source}: no 3D scans to pre-train on`);
+  return { items, scans };
+}
 
-  // the atlas and its landmark grid
+/** The atlas (`atlas`, else the first scan with a usable lung mask) and its lung mask (cached). */
+async function chooseAtlas(
+  p: Preparation,
+  scans: readonly ManifestItem[],
+  source: string,
+): Promise<{ atlas: ManifestItem; atlasLung: Image }> {
+  const { cfg, prep } = p;
   const lungConfig = { version: CACHE_VERSION, part: 'lung', ...prep };
-  const atlasLungOf = async (item: ManifestItem): Promise<Image> =>
-    (
-      await cache.getOrCompute(sourcesOf(item), lungConfig, async () => {
-        const { image, label } = await readScan(item);
-        const hu = resample(image, { spacing: cfg.spacing });
-        return lungMaskOf(hu, label, prep).lung;
-      })
-    ).image;
-  let atlas: ManifestItem | null = null;
-  let atlasLung: Image | null = null;
   const candidates = cfg.atlas !== undefined ? [findAtlas(scans, cfg.atlas)] : scans;
   for (const item of candidates) {
     try {
-      atlasLung = await atlasLungOf(item);
-      atlas = item;
-      break;
+      const cached = await p.cache.getOrCompute(sourcesOf(item), lungConfig, async () => {
+        const { image, label } = await readScan(item);
+        const hu = resample(image, { spacing: cfg.spacing });
+        return lungMaskOf(hu, label, prep).lung;
+      });
+      return { atlas: item, atlasLung: cached.image };
     } catch (err) {
       if (cfg.atlas !== undefined)
         throw new Error(`atlas ${scanId(item)} (item ${item.index}) is unusable: ${errorMessage(err)}`);
-      skip(item, errorMessage(err));
+      skip(p, item, errorMessage(err));
     }
   }
-  if (!atlas || !atlasLung) throw new Error(`${manifest.source}: no scan has a usable lung mask to serve as the atlas`);
+  throw new Error(`${source}: no scan has a usable lung mask to serve as the atlas`);
+}
+
+/** The landmark grid on the atlas's lung; an atlas without any landmark is fatal. */
+function atlasGrid(p: Preparation, atlas: ManifestItem, atlasLung: Image): LandmarkGrid {
+  const { cfg } = p;
   const grid = landmarkGrid(atlasLung, {
     patchSize: cfg.patchSize,
     step: cfg.step,
@@ -252,149 +173,102 @@ export async function prepareLandmarkPatches(
       `atlas ${scanId(atlas)}: no ${cfg.patchSize}³ patch holds a lung fraction >= ${cfg.minLungFraction}: ` +
         'lower minLungFraction or patchSize',
     );
-  log(
+  p.log(
     `atlas ${scanId(atlas)} (item ${atlas.index}): ${grid.landmarks.length} landmarks ` +
       `(grid ${grid.gridSize.join('×')}, lung coverage ${(grid.coverage * 100).toFixed(1)}%)`,
   );
-  const atlasFixed = downsampleMask(atlasLung, cfg.registrationSpacing);
-  const L = grid.landmarks.length;
-  const d = cfg.patchSize;
-  const vol = d ** 3;
+  return grid;
+}
 
-  const entryConfig = {
-    version: CACHE_VERSION,
-    ...prep,
-    atlas: sourcesOf(atlas),
-    registration: {
-      spacing: cfg.registrationSpacing,
-      resolutions: cfg.registrationResolutions,
-      iterations: cfg.registrationIterations ?? null,
-      minDice: cfg.minDice,
-    },
-    grid: { patchSize: d, step: cfg.step, minLungFraction: cfg.minLungFraction },
-    patches: { minInsideFraction: cfg.minInsideFraction, padding: cfg.padding, padValue: cfg.padValue },
-  };
-
-  const used: ScanPatches[] = [];
-  for (const item of scans.filter((s) => reports.every((r) => r.item !== s.index))) {
-    const id = scanId(item);
-    const isAtlas = item === atlas;
-    // the atlas's sources are in the key already; the scan's own role matters too
-    const keySources = [...sourcesOf(item), ...sourcesOf(atlas)];
-    try {
-      const recordKey = await cache.key(keySources, { ...entryConfig, part: 'record', isAtlas });
-      const patchKey = await cache.key(keySources, { ...entryConfig, part: 'patches', isAtlas });
-      const rec = await cache.read(recordKey);
-      const pat = rec.status === 'hit' ? await cache.read(patchKey) : { status: 'miss' as const };
-      const decoded = rec.status === 'hit' ? decodeRecord(rec.image!, L) : null;
-      let scan: ScanPatches;
-      let transform: AffineTransform3;
-      let status: 'hit' | 'miss';
-      if (decoded && pat.status === 'hit' && pat.image!.data instanceof Float32Array) {
-        scan = {
-          id,
-          patient: item.patient,
-          item: item.index,
-          dice: decoded.dice,
-          slots: decoded.slots,
-          patches: pat.image!.data,
-        };
-        transform = decoded.transform;
-        status = 'hit';
-        if (scan.patches.length !== decoded.slots.filter((s) => s >= 0).length * vol)
-          throw new Error('cached patches do not match the cached record (delete the cache folder)');
-      } else {
-        const { image, label } = await readScan(item);
-        const pre = preprocessScan(image, label, prep);
-        let dice = 1;
-        transform = identityAffine();
-        if (!isAtlas) {
-          const reg = await registerLungMasks(atlasLung, pre.lung, {
-            atlasFixed,
-            spacing: cfg.registrationSpacing,
-            resolutions: cfg.registrationResolutions,
-            iterations: cfg.registrationIterations,
-            minDice: cfg.minDice,
-          });
-          dice = reg.dice;
-          transform = reg.transform;
-        }
-        const centres = mapLandmarks(grid.landmarks, transform, pre.image);
-        const slots = new Int32Array(L).fill(-1);
-        const placements = centres.map((c) => patchPlacement(c, pre.image.shape, d));
-        let count = 0;
-        placements.forEach((p, l) => {
-          if (p.insideFraction >= cfg.minInsideFraction) slots[l] = count++;
-        });
-        if (count === 0)
-          throw new Error(
-            `no landmark patch lies inside the scan (at least ${cfg.minInsideFraction} of each ${d}³ patch must): ` +
-              'check the registration and the scan range',
-          );
-        const patches = new Float32Array(count * vol);
-        placements.forEach((p, l) => {
-          if (slots[l]! >= 0) extractPatch(pre.image, p.start, d, patches, slots[l]! * vol, cfg.padding, cfg.padValue);
-        });
-        await cache.write(recordKey, encodeRecord(dice, transform, slots));
-        await cache.write(patchKey, patchesImage(patches, count, d));
-        scan = { id, patient: item.patient, item: item.index, dice, slots, patches };
-        status = 'miss';
-      }
-      const dropped: number[] = [];
-      scan.slots.forEach((s, l) => {
-        if (s < 0) dropped.push(l);
-      });
-      const warnings: string[] = [];
-      if (dropped.length > 0) {
-        const w =
-          `${dropped.length} of ${L} landmarks dropped: their patch falls outside the scan ` +
-          `(landmarks ${dropped.slice(0, 20).join(', ')}${dropped.length > 20 ? ', ...' : ''})`;
-        warnings.push(w);
-        log(`warning: ${id}: ${w}`);
-      }
-      reports.push({
-        item: item.index,
-        id,
-        patient: item.patient,
-        image: item.image,
-        status: 'used',
-        dice: scan.dice,
-        landmarks: L - dropped.length,
-        dropped,
-        cache: status,
-        transform,
-        warnings,
-      });
-      log(
-        `${id}: ${isAtlas ? 'atlas' : `Dice ${scan.dice.toFixed(3)}`}, ${L - dropped.length}/${L} patches (${status === 'hit' ? 'cached' : 'computed'})`,
-      );
-      used.push(scan);
-    } catch (err) {
-      skip(item, errorMessage(err));
-    }
+/** The report of a used scan, with a warning for the landmarks its patches miss. */
+function usedReport(p: Preparation, item: ManifestItem, done: Awaited<ReturnType<typeof prepareScan>>): ScanReport {
+  const { scan, transform, cache, landmarks: L } = done;
+  const dropped: number[] = [];
+  scan.slots.forEach((s, l) => {
+    if (s < 0) dropped.push(l);
+  });
+  const warnings: string[] = [];
+  if (dropped.length > 0) {
+    const w =
+      `${dropped.length} of ${L} landmarks dropped: their patch falls outside the scan ` +
+      `(landmarks ${dropped.slice(0, 20).join(', ')}${dropped.length > 20 ? ', ...' : ''})`;
+    warnings.push(w);
+    p.log(`warning: ${scan.id}: ${w}`);
   }
-  reports.sort((a, b) => a.item - b.item);
-  const skipped = reports.filter((r) => r.status === 'skipped');
+  const where = done.isAtlas ? 'atlas' : `Dice ${scan.dice.toFixed(3)}`;
+  p.log(`${scan.id}: ${where}, ${L - dropped.length}/${L} patches (${cache === 'hit' ? 'cached' : 'computed'})`);
+  return {
+    item: item.index,
+    id: scan.id,
+    patient: item.patient,
+    image: item.image,
+    status: 'used',
+    dice: scan.dice,
+    landmarks: L - dropped.length,
+    dropped,
+    cache,
+    transform,
+    warnings,
+  };
+}
+
+/**
+ * The data set of the used scans (in manifest order), without the landmarks fewer than two scans have: those can
+ * never get a negative.
+ */
+function finalDataset(
+  p: Preparation,
+  grid: LandmarkGrid,
+  used: ScanPatches[],
+  items: readonly ManifestItem[],
+): { dataset: LandmarkPatchDataset; unusedLandmarks: number[] } {
+  const skipped = p.reports.filter((r) => r.status === 'skipped');
   if (used.length < 2) {
     throw new Error(
       `only ${used.length} usable scan(s) of ${items.length}: contrastive pre-training needs at least 2.` +
         (skipped.length ? `\n  skipped:\n  ${skipped.map((r) => `${r.id}: ${r.reason}`).join('\n  ')}` : ''),
     );
   }
-  // scans in manifest order
   used.sort((a, b) => a.item - b.item);
-  const full = new LandmarkPatchDataset(grid.landmarks, d, used);
-  // a landmark that fewer than two scans have can never get a negative: leave it out of training
+  const full = new LandmarkPatchDataset(grid.landmarks, p.cfg.patchSize, used);
   const trainable = grid.landmarks.filter((l) => full.scansWith(l.index).length >= 2).map((l) => l.index);
   const unusedLandmarks = grid.landmarks.filter((l) => full.scansWith(l.index).length < 2).map((l) => l.index);
   if (trainable.length === 0) throw new Error('no landmark has a patch in two or more scans: nothing to contrast');
   if (unusedLandmarks.length > 0)
-    log(
+    p.log(
       `warning: ${unusedLandmarks.length} landmarks are left out (a patch in fewer than 2 scans): ` +
         unusedLandmarks.slice(0, 20).join(', ') +
         (unusedLandmarks.length > 20 ? ', ...' : ''),
     );
-  const dataset = unusedLandmarks.length > 0 ? full.restrictLandmarks(trainable) : full;
+  return { dataset: unusedLandmarks.length > 0 ? full.restrictLandmarks(trainable) : full, unusedLandmarks };
+}
+
+/** Prepares the landmark patches of `manifest` (see the file's comment). */
+export async function prepareLandmarkPatches(
+  manifest: Manifest,
+  cfg: PatchPreparationSettings,
+  options: PrepareOptions,
+): Promise<PreparedData> {
+  const t0 = performance.now();
+  const cache = new PreprocessCache(options.cacheDir);
+  const p: Preparation = { cfg, prep: preprocessOptions(cfg), cache, log: options.log ?? (() => {}), reports: [] };
+  const { items, scans } = selectScans(p, manifest);
+  const { atlas, atlasLung } = await chooseAtlas(p, scans, manifest.source);
+  const grid = atlasGrid(p, atlas, atlasLung);
+  const atlasFixed = downsampleMask(atlasLung, cfg.registrationSpacing);
+  const ctx: ScanContext = { cfg, prep: p.prep, cache, atlas, atlasLung, atlasFixed, grid };
+  const used: ScanPatches[] = [];
+  for (const item of scans.filter((s) => p.reports.every((r) => r.item !== s.index))) {
+    try {
+      const done = await prepareScan(ctx, item);
+      p.reports.push(usedReport(p, item, done));
+      used.push(done.scan);
+    } catch (err) {
+      skip(p, item, errorMessage(err));
+    }
+  }
+  p.reports.sort((a, b) => a.item - b.item);
+  const { dataset, unusedLandmarks } = finalDataset(p, grid, used, items);
   return {
     dataset,
     grid,
@@ -405,8 +279,8 @@ export async function prepareLandmarkPatches(
       gridSize: grid.gridSize,
       coverage: grid.coverage,
       used: used.length,
-      skipped: skipped.length,
-      scans: reports,
+      skipped: p.reports.filter((r) => r.status === 'skipped').length,
+      scans: p.reports,
       seconds: (performance.now() - t0) / 1000,
     },
   };

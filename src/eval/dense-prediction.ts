@@ -38,7 +38,7 @@ import { extractPatch, patchPlacement, type PatchPadding } from '../data/landmar
 import type { PreparationReport } from '../data/landmark-prepare.js';
 import { preprocessScan } from '../preprocess/drasclr.js';
 import { lesionIndicator } from '../data/patch-labels.js';
-import type { PatchClassifier } from './patch-classifier.js';
+import type { PatchClassifier } from '../models/patch-classifier.js';
 
 /** The voxel grid of a volume (an Image without its data). */
 export type GridGeometry = Pick<Image, 'shape' | 'spacing' | 'origin' | 'direction'>;

@@ -32,7 +32,8 @@
  * and sd null. The sd is the population standard deviation over the used folds (ddof 0, numpy's default, as
  * crossValidatedR2). Fewer patients than folds is an error.
  */
-import { checkSplitsMatch, kFold, type Splits } from './protocol/kfold.js';
+import type { Splits } from './protocol/kfold.js';
+import { patientFolds } from './protocol/patient-folds.js';
 import { fitCox, toSurvival } from './readout/cox.js';
 import { harrellConcordance, timeQuantiles, unoConcordance } from './readout/concordance.js';
 import type { Matrix } from './readout/design.js';
@@ -304,25 +305,11 @@ export function evaluateOutcomes(
   const quantileOf = options.quantileOf ?? 'events';
 
   // ---- folds over patients
-  const distinct = [...new Set(outcomes.patients)];
-  let splits: Splits;
-  if (options.splits) {
-    splits = options.splits;
-    checkSplitsMatch(splits, distinct, `${what}: options.splits`);
-  } else {
-    const k = options.folds ?? 5;
-    if (!Number.isInteger(k) || k < 2) throw new Error(`${what}: options.folds must be an integer >= 2, got ${k}`);
-    if (distinct.length < k) {
-      throw new Error(
-        `${what}: ${distinct.length} patient${distinct.length === 1 ? '' : 's'} (${rows} rows) cannot fill ${k} ` +
-          `folds: cross-validation over patients needs at least one patient per fold; use fewer folds`,
-      );
-    }
-    splits = kFold(distinct, { k, seed: options.seed ?? 0 });
-  }
-  const foldOfPatient = new Map<string, number>();
-  splits.folds.forEach((ids, f) => ids.forEach((id) => foldOfPatient.set(id, f)));
-  const foldOf = Int32Array.from(outcomes.patients, (p) => foldOfPatient.get(p)!);
+  const { splits, foldOf } = patientFolds(
+    outcomes.patients,
+    { k: options.folds, seed: options.seed, splits: options.splits },
+    what,
+  );
   const folds: OutcomeFold[] = splits.folds.map((ids, f) => {
     const testRows: number[] = [];
     const trainRows: number[] = [];
@@ -343,7 +330,7 @@ export function evaluateOutcomes(
   return {
     rows,
     dim,
-    patients: distinct.length,
+    patients: new Set(outcomes.patients).size,
     k: splits.k,
     seed: splits.seed,
     foldOf,

@@ -19,12 +19,9 @@ import type { DrasclrEncoder } from '../models/drasclr-encoder.js';
 import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport, type OutcomeSpec } from '../eval/outcomes.js';
 import { evaluateScanOutcomes, randomDrasclrEncoder } from '../eval/scan-outcomes.js';
 import { labelledPatches, loadPatchLabels, type PatchLabels } from '../data/patch-labels.js';
-import {
-  finetunePatchClassifierCV,
-  patchLinearReadout,
-  type PatchCVResult,
-  type PatchFinetuneCVResult,
-} from '../eval/patch-classifier.js';
+import type { PatchCVResult } from '../eval/patch-cv.js';
+import { patchLinearReadout } from '../eval/patch-linear-readout.js';
+import { finetunePatchClassifierCV, type PatchFinetuneCVResult } from '../eval/patch-finetune-cv.js';
 import { densePredictItem, patchClassifierWindows, writeDensePrediction } from '../eval/dense-prediction.js';
 import { loadDrasclrRun, prepareRunData } from '../train/run-encoder.js';
 
@@ -43,7 +40,7 @@ export interface EvaluateDrasclrOptions {
   /** patch classification: label values that are lesion (phantoms: [3]) and the positive-patch rule */
   lesionLabels?: number[];
   minLesionFraction?: number;
-  /** full fine-tuning settings (src/eval/patch-classifier.ts defaults otherwise) */
+  /** full fine-tuning settings (src/eval/patch-finetune.ts defaults otherwise) */
   finetune?: { epochs?: number; lr?: number; batchSize?: number; labelFraction?: number };
   /** skip patch classification and dense prediction (e.g. data without lesion labels) */
   patches?: boolean;

@@ -15,3 +15,4 @@ export * from './registry.js';
 export * from './encoder-loading.js';
 export * from './saved.js';
 export * from './tensor-module.js';
+export * from './patch-classifier.js';

@@ -4,8 +4,9 @@
  * data set of the items used, fine-tunes (finetune.ts: log.jsonl, checkpoint.safetensors, model/ for `medcl
  * predict`; a rerun resumes from the checkpoint) and writes `<out>/results.json` with Dice (and HD95) per test case.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkResumable } from './run-folder.js';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { finetune, type FinetuneResult } from './finetune.js';
@@ -41,19 +42,6 @@ const RUN_IDENTITY: (keyof FinetuneRunConfig)[] = [
   'trainPatients',
   'valPatients',
 ];
-
-function checkResumable(out: string, cfg: FinetuneRunConfig): void {
-  const file = path.join(out, 'config.json');
-  if (!existsSync(path.join(out, 'checkpoint.safetensors')) || !existsSync(file)) return;
-  const prev = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  for (const k of RUN_IDENTITY) {
-    if (JSON.stringify(prev[k]) !== JSON.stringify(cfg[k]))
-      throw new Error(
-        `finetune: ${out} holds a run with a different ${k} (${JSON.stringify(prev[k])} vs ` +
-          `${JSON.stringify(cfg[k])}); use another --out, or delete the folder to start over`,
-      );
-  }
-}
 
 function idsOf(ds: SliceDataset, part: PartSelection): number[] {
   const items = new Set(part.items);
@@ -98,7 +86,7 @@ export async function runFinetune(
   const log = options.log ?? (() => {});
   const out = path.resolve(cfg.out);
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);
-  checkResumable(out, cfg);
+  checkResumable('finetune', out, cfg, () => RUN_IDENTITY);
   const manifest = await loadManifest(cfg.data);
   const split = splitByPatients(manifest, cfg);
   for (const n of split.notes) log(n);

@@ -10,28 +10,37 @@ export function writeJson(file: string, value: unknown): void {
 }
 
 /**
- * Creates `out` and writes `config` as its config.json. When `out` already holds a checkpoint and a config, the
- * settings `mustMatch` lists (given the previous config) must be equal, else the error names the first that is not.
+ * When `out` holds a checkpoint and a config, the settings `mustMatch` lists (given the previous config) must be equal
+ * to `config`'s, else the error names the first that is not.
  */
+export function checkResumable(
+  who: string,
+  out: string,
+  config: object,
+  mustMatch: (previous: Record<string, unknown>) => readonly string[],
+): void {
+  const configFile = path.join(out, 'config.json');
+  if (!existsSync(path.join(out, 'checkpoint.safetensors')) || !existsSync(configFile)) return;
+  const prev = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  for (const k of mustMatch(prev)) {
+    const a = JSON.stringify(prev[k]);
+    const b = JSON.stringify((config as Record<string, unknown>)[k]);
+    if (a !== b)
+      throw new Error(
+        `${who}: ${out} holds a run with a different ${k} (${a} vs ${b}); ` +
+          'use another --out, or delete the folder to start over',
+      );
+  }
+}
+
+/** Checks that `out` may be (re)used (checkResumable), creates it and writes `config` as its config.json. */
 export function openRunFolder(
   who: string,
   out: string,
   config: object,
   mustMatch: (previous: Record<string, unknown>) => readonly string[],
 ): void {
+  checkResumable(who, out, config, mustMatch);
   mkdirSync(out, { recursive: true });
-  const configFile = path.join(out, 'config.json');
-  if (existsSync(path.join(out, 'checkpoint.safetensors')) && existsSync(configFile)) {
-    const prev = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-    for (const k of mustMatch(prev)) {
-      const a = JSON.stringify(prev[k]);
-      const b = JSON.stringify((config as Record<string, unknown>)[k]);
-      if (a !== b)
-        throw new Error(
-          `${who}: ${out} holds a run with a different ${k} (${a} vs ${b}); ` +
-            'use another --out, or delete the folder to start over',
-        );
-    }
-  }
-  writeJson(configFile, config);
+  writeJson(path.join(out, 'config.json'), config);
 }

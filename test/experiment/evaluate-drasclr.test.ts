@@ -1,7 +1,7 @@
 /**
  * `evaluateDrasclrRun` end to end on tiny lung CT phantoms (a 1-epoch run): outcome readouts, patch classification
  * (linear readout, full fine-tuning) for the pre-trained and the random-init encoder, dense prediction of a fold-0
- * test scan written as NIfTI on the run's isotropic grid. The statistics are tested in test/eval/ (outcomes, patch-classifier, dense-prediction).
+ * test scan written as NIfTI on the run's isotropic grid. The statistics are tested in test/eval/ (outcomes, patch-linear-readout, patch-finetune-cv, dense-prediction).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

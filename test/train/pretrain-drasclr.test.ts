@@ -73,6 +73,15 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
     logB.map((r) => [r['step'], r['landmark'], r['loss']]),
   );
   for (const r of logB) assert.ok(Number.isFinite(r['loss']!) && r['loss']! >= 0);
+  // each record holds the lr its step used: the cosine schedule (no warm-up, lr 0.01 by default) at t = step - 1
+  for (const r of logB) {
+    const want = (0.01 * (1 + Math.cos((Math.PI * (r['step']! - 1)) / 16))) / 2;
+    assert.ok(Math.abs(r['lr']! - want) <= 1e-12, `step ${r['step']}: lr ${r['lr']} vs ${want}`);
+  }
+  assert.deepEqual(
+    logA.map((r) => r['lr']),
+    logB.map((r) => r['lr']),
+  );
   // every landmark is visited each epoch, and the landmark changes across batches
   for (const e of [0, 1])
     assert.deepEqual([...new Set(logB.filter((r) => r['epoch'] === e).map((r) => r['landmark']))].sort(), [0, 1, 2, 3]);
