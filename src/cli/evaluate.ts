@@ -3,13 +3,14 @@
  * [--json]`: Dice and HD95 per class per case of predicted label maps against references, files paired by name
  * (src/eval/evaluate-folders.ts); prints a summary per class and writes a per-case CSV.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { flagNames, parseOptions } from './options.js';
 import { textTable } from './text-table.js';
 import { casesCsv, evaluateFolders, type FolderEvaluation, type Stat } from '../eval/evaluate-folders.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 const optionsSchema = z.strictObject({
   pred: z.string().min(1),
@@ -73,7 +74,7 @@ export function register(program: Command): void {
         ...(o.classes !== undefined ? { numClasses: o.classes } : {}),
       });
       if (o.out) {
-        mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+        ensureDir(path.dirname(path.resolve(o.out)));
         writeFileSync(o.out, casesCsv(e));
       }
       process.stdout.write(o.json ? JSON.stringify(e, null, 2) + '\n' : formatEvaluation(e));

@@ -17,7 +17,8 @@ export function register(program: Command): void {
       'experiment config JSON (src/experiment/config.ts; with "kind": "drasclr-ablation", src/experiment/drasclr-ablation.ts)',
     )
     .option('--out <dir>', 'output folder (overrides the config)')
-    .action(async (o: { config: string; out?: string }) => {
+    .option('--restart', 'start afresh: move the folder’s previous outputs to previous/<time>/ (docs/reliability.md)')
+    .action(async (o: { config: string; out?: string; restart?: boolean }) => {
       const cfg = readJsonFile(o.config, 'experiment config');
       const input = { ...cfg, ...(o.out ? { out: o.out } : {}) };
       if (cfg['kind'] === 'drasclr-ablation') {
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         process.stdout.write(`table: ${path.join(a.out, 'ablation.md')}\n`);
         return;
       }
-      const r = await runExperiment(input as never);
+      const r = await runExperiment(input as never, { restart: o.restart === true });
       process.stdout.write(`report: ${r.report}\n`);
     });
 }

@@ -97,12 +97,13 @@ export function register(program: Command): void {
     .option('--val-patients <ids>', "comma-separated validation patients (selection 'best-validation')", list)
     .option('--test-patients <ids>', 'comma-separated patient ids to test on (default: none)', list)
     .option('--quiet', 'no progress display', false)
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)')
     .action(async (o: Record<string, unknown>) => {
       const { config, inherited } = resolveFinetuneOptions(o);
       const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
       say(inherited);
       const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
-      const r = await runFinetune(config, { progress, log: say });
+      const r = await runFinetune(config, { progress, log: say, restart: o['restart'] === true });
       process.stdout.write(summary(r));
     });
 }

@@ -50,11 +50,12 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'batch size', int)
     .option('--lr <x>', 'learning rate', num)
     .option('--seed <n>', 'random seed', int)
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)')
     .option(
       '--precision <p>',
       'fp32 (default) | bf16-mixed | auto (bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere)',
     )
-    .action(async (o: Record<string, string | number | undefined>) => {
+    .action(async (o: Record<string, string | number | boolean | undefined>) => {
       const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
       const cli: Record<string, unknown> = {
         method: o['method'],
@@ -77,13 +78,13 @@ export function register(program: Command): void {
               `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
             );
         const { method: _method, ...rest } = { ...fromFile, ...cli };
-        const d = await pretrainDrasclr(rest as never);
+        const d = await pretrainDrasclr(rest as never, { restart: o['restart'] === true });
         process.stdout.write(
           `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
         );
         return;
       }
-      const r = await pretrain({ ...fromFile, ...cli } as never);
+      const r = await pretrain({ ...fromFile, ...cli } as never, { restart: o['restart'] === true });
       process.stdout.write(
         `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +
           `final loss ${r.losses.at(-1)?.toFixed(4) ?? '-'}\nencoder: ${r.encoder}\ncheckpoint: ${r.checkpoint}\n`,

@@ -19,7 +19,7 @@ import { formatBytes } from '../queues/landmark-banks.js';
 import { createDrasclrRun, drasclr } from '../methods/drasclr.js';
 import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
 import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
-import { openRunFolder, writeJson } from './run-folder.js';
+import { openRunFolder, trainingRunSpec, writeJson } from './run-folder.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -28,6 +28,8 @@ export interface DrasclrPretrainOptions {
   log?: (line: string) => void;
   /** stop (after checkpointing) once this many epochs are done in this call: simulates a kill for resume tests */
   stopAfterEpochs?: number;
+  /** start afresh in a folder holding another run (its outputs but cache/ move to previous/<time>/) */
+  restart?: boolean;
 }
 
 export interface DrasclrPretrainResult extends PretrainLoopResult {
@@ -35,9 +37,6 @@ export interface DrasclrPretrainResult extends PretrainLoopResult {
   config: DrasclrConfig;
   report: PreparationReport;
 }
-
-/** settings a resumed run may change; every other one must match the checkpoint's run */
-const MAY_CHANGE: readonly string[] = ['epochs', 'checkpointEvery', 'cacheDir', 'out', 'precision'];
 
 /** Prepares the patches, writes scans.json and landmarks.json, and says what is in memory. */
 async function preparePatches(cfg: DrasclrConfig, out: string, log: (line: string) => void): Promise<PreparedData> {
@@ -82,11 +81,13 @@ export async function pretrainDrasclr(
   options: DrasclrPretrainOptions = {},
 ): Promise<DrasclrPretrainResult> {
   const cfg = parseDrasclrConfig(input);
-  const out = path.resolve(cfg.out);
-  const log = options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`));
-  openRunFolder('pretrain-drasclr', out, cfg, (prev) =>
-    [...new Set([...Object.keys(prev), ...Object.keys(cfg)])].filter((k) => !MAY_CHANGE.includes(k)),
+  // made, locked, checked against the run it resumes, config.json written (src/train/run-folder.ts)
+  using folder = openRunFolder(
+    cfg.out,
+    trainingRunSpec('pretrain-drasclr', cfg, { keepOnRestart: ['cache'], restart: options.restart }),
   );
+  const out = folder.dir;
+  const log = options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`));
   log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
   const { dataset, report } = await preparePatches(cfg, out, log);
 

@@ -10,15 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  loadCheckpoint,
-  manualSeed,
-  optim,
-  saveCheckpoint,
-  saveSafetensors,
-  tidy,
-  type Tensor,
-} from '../engine/index.js';
+import { loadCheckpoint, manualSeed, optim, saveSafetensors, tidy, type Tensor } from '../engine/index.js';
 import { autocastScope, type Precision } from '../engine/precision.js';
 import type { MethodRun } from '../methods/method.js';
 import type { Batch } from '../samplers/sampler.js';
@@ -26,6 +18,7 @@ import { Rng } from '../util/rng.js';
 import { ModuleBundle, JsonlLog, checkedLoss, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { writeJson } from './run-folder.js';
+import { saveGoodCheckpoint } from './state-guard.js';
 
 /** The settings the loop reads; the 2D and the DrasCLR configs both have them (DrasCLR: SGD, cosine). */
 export interface LoopSettings {
@@ -126,7 +119,7 @@ function resume<B extends Batch<unknown>>(s: LoopState<B>): void {
 }
 
 function writeCheckpoint<B extends Batch<unknown>>(s: LoopState<B>, epoch: number): void {
-  saveCheckpoint(s.ckptFile, {
+  saveGoodCheckpoint(s.ckptFile, {
     model: s.all,
     optimizer: s.opt,
     scheduler: s.sched,

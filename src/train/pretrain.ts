@@ -15,7 +15,7 @@ import type { MethodRun } from '../methods/method.js';
 import type { PretrainConfig, PretrainInput } from '../methods/config.js';
 import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
-import { openRunFolder } from './run-folder.js';
+import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { describePrecision } from '../engine/precision-default.js';
 
 export interface PretrainOptions {
@@ -25,6 +25,8 @@ export interface PretrainOptions {
   stopAfterEpochs?: number;
   /** a data set already built for this config (tests, experiments): skips reading the manifest */
   dataset?: SliceDataset;
+  /** start afresh in a folder holding another run: its outputs are moved to previous/<time>/ (run-folder.ts) */
+  restart?: boolean;
 }
 
 export interface PretrainResult extends PretrainLoopResult {
@@ -32,23 +34,12 @@ export interface PretrainResult extends PretrainLoopResult {
   config: PretrainConfig;
 }
 
-const RESUME_KEYS: (keyof PretrainConfig)[] = [
-  'method',
-  'data',
-  'preset',
-  'size',
-  'batchSize',
-  'seed',
-  'backbone',
-  'encoder',
-  'projectionDim',
-];
-
 /** Pre-trains a 2D method on the slices of `input.data`; resumes from out/checkpoint.safetensors. */
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
   const cfg = resolvePretrainConfig(input);
-  const out = path.resolve(cfg.out);
-  openRunFolder('pretrain', out, cfg, () => RESUME_KEYS);
+  // made, locked for this run, checked against the run it resumes, config.json written (run-folder.ts)
+  using folder = openRunFolder(cfg.out, trainingRunSpec('pretrain', cfg, { restart: options.restart }));
+  const out = folder.dir;
   if (options.progress !== 'quiet')
     process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
 

@@ -25,6 +25,7 @@ export const LAYERS = [
   'losses',
   'queues',
   'models',
+  'export',
   'eval/metrics',
   'methods',
   'train',
