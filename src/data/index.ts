@@ -3,6 +3,7 @@ export * from './slice-dataset.js';
 export * from './preset-preprocess.js';
 export * from './inspect.js';
 export * from './left-right.js';
+export * from './label-check.js';
 export * from './landmark-patches.js';
 export * from './landmark-prepare.js';
 export * from './landmark-scan.js';
