@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pretrain } from '../train/pretrain.js';
-import { METHODS } from '../methods/registry.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
+import { SLICE_METHODS as METHODS } from '../methods/registry.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 
 function int(v: string): number {
   const n = Number(v);

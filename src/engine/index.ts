@@ -25,3 +25,6 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
 export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';
+export * from './precision.js';
+export * from './precision-default.js';
+export * from './system-info.js';

@@ -2,10 +2,11 @@
 import { nn, cat, type Tensor } from '../engine/index.js';
 import { buildBackboneEncoder, type Backbone, type BackboneEncoder } from '../models/backbones.js';
 import { MLPHead } from '../models/heads.js';
-import type { PretrainConfig } from '../train/config.js';
+import type { TensorModule } from '../models/tensor-module.js';
+import type { PretrainConfig } from './config.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { SampleMeta } from '../relations/meta.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
@@ -36,11 +37,6 @@ export function requireBackbone(
     `${method}: backbone '${cfg.backbone}' is not supported (${why}); set the pre-training config's backbone ` +
       `to '${supported[0]}'`,
   );
-}
-
-/** A module whose forward maps one tensor to one tensor. */
-export interface TensorModule extends nn.Module {
-  forward(x: Tensor): Tensor;
 }
 
 /** Encoder + 2-layer MLP head (SimCLR / MoCo-v2 style), giving unit-norm embeddings. */

@@ -3,11 +3,11 @@
  * (the definition's `summary`), the paper defaults its definition states, and the main settings of the config a run
  * gets when nothing is overridden (resolvePretrainConfig / parseDrasclrConfig with placeholder data and out).
  */
-import { METHODS } from './registry.js';
+import { METHODS, SLICE_METHODS } from './registry.js';
 import { drasclr } from './drasclr.js';
 import type { MethodDefinition } from './method.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
-import { parseDrasclrConfig } from '../drasclr/config.js';
+import { resolvePretrainConfig } from './resolve-config.js';
+import { parseDrasclrConfig } from './drasclr-config.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -67,7 +67,10 @@ function describeDrasclr(): MethodDescription {
 
 /** Every method `medcl pretrain --method` takes, in registry order, DrasCLR last. */
 export function describeMethods(): MethodDescription[] {
-  return [...METHODS.map(describe2d), describeDrasclr()];
+  return METHODS.map((m) => {
+    const slice = SLICE_METHODS.find((d) => d === m);
+    return slice ? describe2d(slice) : describeDrasclr();
+  });
 }
 
 /** `{ epochs: 200, lr: 0.1 }` → `epochs=200, lr=0.1` */

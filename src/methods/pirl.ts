@@ -9,7 +9,7 @@ import { RandomSampler } from '../samplers/random.js';
 import { MemoryBank } from '../queues/memory-bank.js';
 import { pirlLoss } from '../losses/pirl.js';
 import { jigsawTiles } from '../losses/jigsaw.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import type { MethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { batchIds } from './multi-positive.js';

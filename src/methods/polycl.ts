@@ -11,7 +11,7 @@ import { PolyclTripletSampler, type PolyclMode, type Triplet } from '../samplers
 import { tripletContrastiveLoss } from '../losses/triplet.js';
 import { polyclEncoder } from '../models/polycl-unet.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
 import { Projector, requireBackbone } from './common.js';
 

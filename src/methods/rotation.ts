@@ -8,7 +8,7 @@ import { rotationBatch, rotationLoss, ROTATION_CLASSES } from '../losses/rotatio
 import type { MethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import { batchIds } from './multi-positive.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 

@@ -35,3 +35,9 @@ export {
   CLTCI,
   type PclDataset,
 } from './presets.js';
+export * from './components.js';
+export * from './lung-mask.js';
+export * from './registration.js';
+export * from './landmarks.js';
+export * from './landmark-coordinates.js';
+export * from './drasclr.js';

@@ -3,8 +3,8 @@
  * batch 10, 200 epochs, cosine, cross-entropy); the other papers' recipes are in finetune-recipes.ts.
  */
 import { z } from 'zod';
-import { encoderSchema } from './config.js';
-import { precisionField } from './precision-default.js';
+import { encoderSchema } from '../methods/config.js';
+import { precisionField } from '../engine/precision-default.js';
 
 export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
 export type FinetuneAugment = (typeof FINETUNE_AUGMENTS)[number];
@@ -27,7 +27,7 @@ export const finetuneSchema = z
     weightDecay: z.number().min(0).default(0),
     loss: z.enum(['ce', 'dice', 'dice-ce']).default('ce'),
     /**
-     * joint image + label augmentation (src/train/augment.ts): 'cltci' rotation, translation, scale, intensity and a
+     * joint image + label augmentation (src/transforms/augment.ts): 'cltci' rotation, translation, scale, intensity and a
      * flip that swaps the manifest's left/right classes; 'pcl' translation, rotation, scale only; 'polycl' and 'none'
      * no augmentation (PolyCL fine-tunes without). `true` / `false` (old configs) mean 'cltci' / 'none'.
      */
@@ -57,7 +57,7 @@ export const finetuneSchema = z
     /** also compute HD95 on the test set (mm with a physical spacing, else pixels: CaseResult.hd95Unit) */
     hausdorff: z.boolean().default(true),
     seed: z.number().int().min(0).default(0),
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
+    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/engine/precision-default.ts) */
     precision: precisionField,
   })
   .strict();

@@ -12,12 +12,12 @@ import { Command } from 'commander';
 import { register as registerMethods } from '../../src/cli/methods.js';
 import { register as registerConfig, DATA_PLACEHOLDER, OUT_PLACEHOLDER } from '../../src/cli/config.js';
 import { register as registerInfo } from '../../src/cli/info.js';
-import { METHODS } from '../../src/methods/registry.js';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
-import { pretrainSchema } from '../../src/train/config.js';
+import { SLICE_METHODS as METHODS } from '../../src/methods/registry.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
+import { pretrainSchema } from '../../src/methods/config.js';
 import { finetuneRunSchema } from '../../src/train/finetune-run-config.js';
 import { cudaDeviceCount, getNumThreads, torchVersion } from '../../src/engine/index.js';
-import { parseCpuinfo } from '../../src/util/system-info.js';
+import { parseCpuinfo } from '../../src/engine/system-info.js';
 import { captureStdout } from './fixtures.js';
 
 function program(): Command {
