@@ -16,6 +16,7 @@ import { encoderSchema } from '../train/config.js';
 import { segmentationModelFor, type Backbone } from '../models/backbones.js';
 import { POLYCL_DROPOUT, POLYCL_SLOPE, POLYCL_WIDTHS } from '../models/polycl-unet.js';
 import type { ExperimentConfig } from './config.js';
+import { issueLines } from '../util/parse-config.js';
 
 export type EncoderSettings = ReturnType<typeof encoderSchema.parse>;
 export type SegmentationModelName = 'unet' | 'deeplabv3plus' | 'polycl-unet';
@@ -98,10 +99,7 @@ function resolveEncoder(cfg: ExperimentConfig, polycl: boolean): EncoderSettings
     ? { widths: [...POLYCL_WIDTHS], norm: 'instance', slope: POLYCL_SLOPE, dropout: POLYCL_DROPOUT }
     : {};
   const r = encoderSchema.safeParse({ ...base, ...user });
-  if (!r.success)
-    throw new Error(
-      `experiment: encoder: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!r.success) throw new Error(`experiment: encoder: ${issueLines(r.error.issues).join('; ')}`);
   if (polycl && (r.data.norm !== 'instance' || r.data.slope !== POLYCL_SLOPE))
     throw new Error(
       `experiment: encoder: PolyCL's U-Net uses norm 'instance' and LeakyReLU slope ${POLYCL_SLOPE}; the config sets ` +

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { precisionField } from './precision-default.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const encoderSchema = z
   .object({
@@ -76,17 +77,13 @@ export const pretrainSchema = z
     /** restrict pre-training to these manifest items (protocols pass the training folds) */
     items: z.array(z.number().int().min(0)).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ title: 'pre-training configuration' });
 
 export type PretrainConfig = z.infer<typeof pretrainSchema>;
 export type PretrainInput = z.input<typeof pretrainSchema>;
 
 /** Validates a config; every problem is listed with its field. */
 export function parsePretrainConfig(input: unknown, source = 'config'): PretrainConfig {
-  const r = pretrainSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid pre-training configuration:\n${lines.join('\n')}`);
-  }
-  return r.data;
+  return parseConfig(pretrainSchema, input, source);
 }
