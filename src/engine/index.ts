@@ -20,6 +20,7 @@ export * from './creation.js';
 export * from './random.js';
 export { noGrad, enableGrad, isGradEnabled, grad } from './autograd.js';
 export * from './runtime.js';
+export * from './hardware.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -3,7 +3,7 @@
  * be re-run. Defaults are the papers' numbers (docs/methods.md §2); each method overrides what its paper says.
  */
 import { z } from 'zod';
-import { precisionField } from './precision-default.js';
+import { precisionField } from './precision.js';
 import { parseConfig } from '../util/parse-config.js';
 
 export const encoderSchema = z
@@ -70,7 +70,10 @@ export const pretrainSchema = z
     seed: z.number().int().min(0).default(0),
     /** write a checkpoint every N epochs (and at the end) */
     checkpointEvery: z.number().int().positive().default(1),
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
+    /**
+     * 'fp32' (the default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto'; kept as said here and resolved when
+     * the run starts (src/train/precision.ts), whose config.json holds the precision used
+     */
     precision: precisionField,
     /** on-disk cache of preprocessed volumes (default: <system temp>/medcl-cache) */
     cacheDir: z.string().optional(),

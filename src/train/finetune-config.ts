@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { encoderSchema } from './config.js';
-import { precisionField } from './precision-default.js';
+import { precisionField } from './precision.js';
 import { parseConfig } from '../util/parse-config.js';
 
 export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
@@ -59,7 +59,10 @@ export const finetuneFields = z
     /** also compute HD95 on the test set (mm with a physical spacing, else pixels: CaseResult.hd95Unit) */
     hausdorff: z.boolean().default(true),
     seed: z.number().int().min(0).default(0),
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
+    /**
+     * 'fp32' (the default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto'; kept as said here and resolved when
+     * the run starts (src/train/precision.ts), whose config.json holds the precision used
+     */
     precision: precisionField,
   })
   .strict();

@@ -11,7 +11,6 @@ export * from './finetune-selection.js';
 export * from './finetune-checkpoint.js';
 export * from './augment.js';
 export * from './precision.js';
-export * from './precision-default.js';
 export * from './progress.js';
 export * from './run-encoder.js';
 export * from './run-state.js';

@@ -27,8 +27,7 @@ import type { MethodRun } from '../methods/method.js';
 import { parsePretrainConfig, type PretrainConfig, type PretrainInput } from './config.js';
 import { ModuleBundle, JsonlLog, checkedLoss, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
-import { autocastScope } from './precision.js';
-import { describePrecision } from './precision-default.js';
+import { autocastScope, describePrecision, withResolvedPrecision } from './precision.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -92,7 +91,7 @@ const RESUME_KEYS: (keyof PretrainConfig)[] = [
 ];
 
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
-  const cfg = resolvePretrainConfig(input);
+  const cfg = withResolvedPrecision(resolvePretrainConfig(input));
   const out = path.resolve(cfg.out);
   mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.safetensors');

@@ -17,7 +17,7 @@ import { resolvePretrainConfig } from '../../src/train/pretrain.js';
 import { pretrainSchema } from '../../src/train/config.js';
 import { finetuneRunSchema } from '../../src/train/finetune-run-config.js';
 import { cudaDeviceCount, getNumThreads, torchVersion } from '../../src/engine/index.js';
-import { parseCpuinfo } from '../../src/util/system-info.js';
+import { parseCpuinfo } from '../../src/engine/index.js';
 import { captureStdout } from './fixtures.js';
 
 function program(): Command {
