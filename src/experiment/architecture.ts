@@ -16,6 +16,7 @@ import { encoderSchema } from '../train/config.js';
 import { segmentationModelFor, type Backbone } from '../models/backbones.js';
 import { POLYCL_DROPOUT, POLYCL_SLOPE, POLYCL_WIDTHS } from '../models/polycl-unet.js';
 import type { ExperimentConfig } from './config.js';
+import { isPolyclMethod } from '../methods/registry.js';
 import { issueLines } from '../util/parse-config.js';
 
 export type EncoderSettings = ReturnType<typeof encoderSchema.parse>;
@@ -32,15 +33,7 @@ export interface Architecture {
   description: string;
 }
 
-/**
- * The methods whose encoder is PolyCL's U-Net (src/methods/polycl.ts). The method definitions carry no capability
- * that says so, hence this one list.
- */
-const POLYCL_METHODS: ReadonlySet<string> = new Set(['polycl-s', 'polycl-o']);
-
-export function isPolyclMethod(method: string): boolean {
-  return POLYCL_METHODS.has(method);
-}
+export { isPolyclMethod };
 
 const MODELS: readonly string[] = ['unet', 'deeplabv3plus', 'polycl-unet'];
 

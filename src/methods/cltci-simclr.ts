@@ -12,6 +12,9 @@ import { multiPositiveRun } from './multi-positive.js';
  */
 export const cltciSimclr: MethodDefinition = {
   name: 'cltci-simclr',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'images of the same patient over time',
   paper:
     'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +

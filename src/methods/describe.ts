@@ -23,6 +23,8 @@ export interface MethodDescription {
   defaults: Record<string, unknown>;
   /** the main settings a run without overrides uses (resolved config) */
   keySettings: Record<string, SettingValue>;
+  /** 2D methods: the encoder it pre-trains, the backbones it accepts, its paper's fine-tuning recipe */
+  capabilities?: Pick<MethodDefinition, 'encoder' | 'backbones' | 'finetuneRecipe'>;
 }
 
 /** settings every 2D method has, shown first */
@@ -48,7 +50,8 @@ function describe2d(m: MethodDefinition): MethodDescription {
     else if (['string', 'number', 'boolean'].includes(typeof all[k])) keySettings[k] = all[k] as SettingValue;
   }
   const defaults = JSON.parse(JSON.stringify(m.defaults)) as Record<string, unknown>;
-  return { name: m.name, paper: m.paper, summary: m.summary, input: '2d', defaults, keySettings };
+  const capabilities = { encoder: m.encoder, backbones: [...m.backbones], finetuneRecipe: m.finetuneRecipe };
+  return { name: m.name, paper: m.paper, summary: m.summary, input: '2d', defaults, keySettings, capabilities };
 }
 
 function describeDrasclr(): MethodDescription {

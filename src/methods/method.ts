@@ -8,6 +8,7 @@ import type { Batch, Sampler } from '../samplers/sampler.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { PretrainConfig } from '../train/config.js';
 import type { Rng } from '../util/rng.js';
+import type { Backbone } from '../models/backbones.js';
 
 export interface StepOutput {
   loss: Tensor;
@@ -41,6 +42,15 @@ export interface MethodContext {
   config: PretrainConfig;
 }
 
+/** a paper's fine-tuning recipe (src/train/finetune-recipes.ts) */
+export type FinetuneRecipeName = 'cltci' | 'pcl' | 'polycl';
+
+/**
+ * The encoder f a method pre-trains: 'backbone' = the config's `backbone` (buildEncoder: the U-Net encoder or
+ * DeepLabV3+'s ResNet-50); 'polycl-unet' = PolyCL's U-Net encoder, which fine-tuning builds as model 'polycl-unet'.
+ */
+export type MethodEncoder = 'backbone' | 'polycl-unet';
+
 export interface MethodDefinition {
   name: string;
   /** one line: what makes this method's positives */
@@ -55,4 +65,10 @@ export interface MethodDefinition {
    */
   derivedDefaults?(input: Partial<PretrainConfig>): Partial<PretrainConfig>;
   create(ctx: MethodContext): MethodRun;
+  /** the encoder it pre-trains (runs loading its weights, fine-tuning and experiments build the same) */
+  encoder: MethodEncoder;
+  /** the config `backbone`s it can pre-train (the first is the one to suggest) */
+  backbones: readonly Backbone[];
+  /** the fine-tuning recipe of the paper that evaluates it */
+  finetuneRecipe: FinetuneRecipeName;
 }

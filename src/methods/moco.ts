@@ -76,6 +76,9 @@ function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
 
 export const moco: MethodDefinition = {
   name: 'moco',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'two augmentations of the same image, negatives from a momentum-encoded queue',
   paper: 'MoCo: He, Fan, Wu, Xie & Girshick, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {
@@ -93,6 +96,9 @@ export const moco: MethodDefinition = {
 
 export const cltciMoco: MethodDefinition = {
   name: 'cltci-moco',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'same patient: own key + queued keys of the same patient are positives',
   paper:
     'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +

@@ -27,6 +27,9 @@ const pclRecipe = {
  */
 export const pcl: MethodDefinition = {
   name: 'pcl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'pcl',
   summary: 'slices at nearby relative positions, across volumes',
   paper:
     'PCL: Zeng, Wu, Hu, Xu, Yuan, Huang, Zhuang, Hu & Shi, "Positional Contrastive Learning for Volumetric ' +
@@ -42,6 +45,9 @@ export const pcl: MethodDefinition = {
 /** GCL, PCL's baseline: each volume split into 4 equal z-partitions; same partition id (across volumes) = positive. */
 export const gcl: MethodDefinition = {
   name: 'gcl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'pcl',
   summary: 'slices in the same z-partition (of 4), across volumes',
   paper:
     'GCL (global contrastive loss): Chaitanya, Erdil, Karani & Konukoglu, NeurIPS 2020; a baseline of PCL ' +

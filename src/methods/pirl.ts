@@ -36,6 +36,9 @@ class PirlHeads extends nn.Module {
 
 export const pirl: MethodDefinition = {
   name: 'pirl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'an image and its jigsaw-shuffled tiles share a memory-bank representation',
   paper: 'PIRL: Misra & van der Maaten, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {

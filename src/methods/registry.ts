@@ -21,6 +21,11 @@ export const METHODS: readonly MethodDefinition[] = [
   pirl,
 ];
 
+/** True for a registered method that pre-trains PolyCL's U-Net (its definition's `encoder` field). */
+export function isPolyclMethod(name: string): boolean {
+  return METHODS.find((d) => d.name === name)?.encoder === 'polycl-unet';
+}
+
 export function getMethod(name: string): MethodDefinition {
   const m = METHODS.find((d) => d.name === name);
   if (!m) throw new Error(`unknown method "${name}"; available: ${METHODS.map((d) => d.name).join(', ')}`);

@@ -14,6 +14,9 @@ import { normalizeEmbeddings } from '../losses/float32.js';
 
 export const rotation: MethodDefinition = {
   name: 'rotation',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'predict the rotation (0/90/180/270°) of an image',
   paper: 'Rotation prediction: Gidaris, Singh & Komodakis, ICLR 2018; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: { batchSize: 32, lr: 0.1, weightDecay: 1e-5, warmupEpochs: 10, augment: 'cltci' },

@@ -1,8 +1,8 @@
 /**
  * The encoder f of a finished pre-training run (src/train/pretrain.ts writes `config.json` and
  * `encoder.safetensors` into its output folder), rebuilt with the run's architecture and its weights loaded, in eval
- * mode: PolyCL methods use PolyCL's encoder (polyclEncoder), every other method the config's U-Net encoder
- * (buildEncoder), as the methods themselves do.
+ * mode: the encoder the run's method pre-trains (its definition's `encoder` field: methodEncoder), as the method
+ * itself builds it.
  *
  * ```ts
  * const { encoder, config } = loadRunEncoder('runs/pcl');
@@ -12,8 +12,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSafetensors } from '../engine/index.js';
-import { buildEncoder } from '../methods/common.js';
-import { polyclEncoder } from '../models/polycl-unet.js';
+import { methodEncoder } from '../methods/common.js';
+import { getMethod } from '../methods/registry.js';
 import type { BackboneEncoder } from '../models/backbones.js';
 import { parsePretrainConfig, type PretrainConfig } from './config.js';
 
@@ -25,9 +25,6 @@ export interface RunEncoder {
   configFile: string;
   weightsFile: string;
 }
-
-/** the methods whose encoder is PolyCL's (src/methods/polycl.ts) */
-const POLYCL_METHODS = new Set(['polycl-s', 'polycl-o']);
 
 /** Rebuilds a run's encoder from `dir/config.json` and `dir/encoder.safetensors`; failures name the file. */
 export function loadRunEncoder(dir: string): RunEncoder {
@@ -41,9 +38,7 @@ export function loadRunEncoder(dir: string): RunEncoder {
     throw new Error(`run: ${configFile}: cannot read the run's config: ${(e as Error).message}`);
   }
   const config = parsePretrainConfig(raw, configFile);
-  const encoder = POLYCL_METHODS.has(config.method)
-    ? polyclEncoder({ widths: config.encoder.widths, dropout: config.encoder.dropout })
-    : buildEncoder(config);
+  const encoder = methodEncoder(getMethod(config.method), config);
   const { tensors } = loadSafetensors(weightsFile);
   try {
     encoder.loadStateDict(tensors);
