@@ -10,7 +10,17 @@
  * - `ct-polycl`: window level 40 / width 400 HU to [0, 1], slices resized to `size`² (PolyCL §3.1).
  */
 import type { Image } from '../io/image.js';
-import { ctWindow, padCrop, padToSquare, percentileNormalize, resample, resize2d } from '../preprocess/index.js';
+import {
+  CLTCI,
+  ctWindow,
+  padCrop,
+  padToSquare,
+  PCL_PERCENTILES,
+  percentileNormalize,
+  POLYCL,
+  resample,
+  resize2d,
+} from '../preprocess/index.js';
 import type { SlicePreset } from './slice-dataset.js';
 
 export interface PresetPreprocessOptions {
@@ -29,17 +39,17 @@ export function preprocessForPreset(image: Image, options: PresetPreprocessOptio
   if (preset === 'xray') {
     if (image.shape.length !== 2)
       throw new Error(`preprocess: ${what}: preset xray expects a 2D image, got shape ${image.shape.join('x')}`);
-    const sq = padToSquare(image, { value: 0 });
-    return percentileNormalize(resize2d(sq, { shape: [size, size] }), { low: 1, high: 99 }).image;
+    const sq = padToSquare(image, { value: CLTCI.padValue });
+    return percentileNormalize(resize2d(sq, { shape: [size, size] }), PCL_PERCENTILES).image;
   }
   if (image.shape.length !== 3)
     throw new Error(`preprocess: ${what}: preset ${preset} expects a 3D volume, got shape ${image.shape.join('x')}`);
   if (preset === 'ct-pcl') {
-    const { image: norm, background } = percentileNormalize(image, { low: 1, high: 99 });
+    const { image: norm, background } = percentileNormalize(image, PCL_PERCENTILES);
     if (options.spacing === undefined) return resize2d(norm, { shape: [size, size] });
     const rs = resample(norm, { spacing: [null, options.spacing, options.spacing] });
     return padCrop(rs, { shape: [rs.shape[0]!, size, size], value: background });
   }
-  if (preset === 'ct-polycl') return resize2d(ctWindow(image, { level: 40, width: 400 }), { shape: [size, size] });
+  if (preset === 'ct-polycl') return resize2d(ctWindow(image, POLYCL), { shape: [size, size] });
   throw new Error(`preprocess: unknown preset ${JSON.stringify(preset)} (expected xray, ct-pcl or ct-polycl)`);
 }

@@ -2,6 +2,7 @@ import { AcrossVolumesSampler } from '../samplers/across-volumes.js';
 import { positionRelation, samePartitionRelation } from '../relations/index.js';
 import type { MethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
+import { GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
 /**
  * PCL's pre-training recipe (Zeng et al., MICCAI 2021, §4.1): "200 epochs. SGD is used as the optimizer and the
@@ -34,7 +35,7 @@ export const pcl: MethodDefinition = {
   paper:
     'PCL: Zeng, Wu, Hu, Xu, Yuan, Huang, Zhuang, Hu & Shi, "Positional Contrastive Learning for Volumetric ' +
     'Medical Image Segmentation", MICCAI 2021',
-  defaults: { ...pclRecipe, positionThreshold: 0.1 },
+  defaults: { ...pclRecipe, positionThreshold: PCL_POSITION_THRESHOLD.ct },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });
@@ -52,7 +53,7 @@ export const gcl: MethodDefinition = {
   paper:
     'GCL (global contrastive loss): Chaitanya, Erdil, Karani & Konukoglu, NeurIPS 2020; a baseline of PCL ' +
     '(Zeng et al., MICCAI 2021)',
-  defaults: { ...pclRecipe, partitions: 4 },
+  defaults: { ...pclRecipe, partitions: GCL_PARTITIONS },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { precisionField } from './precision.js';
 import { parseConfig } from '../util/parse-config.js';
+import { CLTCI, GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
 export const encoderSchema = z
   .object({
@@ -26,7 +27,7 @@ export const pretrainSchema = z
     out: z.string().min(1),
     preset: z.enum(['xray', 'ct-pcl', 'ct-polycl']).default('xray'),
     /** image side after preprocessing (CL-TCI, PolyCL: 256) */
-    size: z.number().int().min(16).default(256),
+    size: z.number().int().min(16).default(CLTCI.size),
     /** ct-pcl in-plane spacing (mm) before padding to `size` */
     spacing: z.number().positive().optional(),
     epochs: z.number().int().positive().default(500),
@@ -51,9 +52,9 @@ export const pretrainSchema = z
     /** MoCo key-encoder momentum */
     ema: z.number().min(0).max(1).default(0.999),
     /** PCL position threshold (0.1 CT, 0.35 MRI) */
-    positionThreshold: z.number().positive().default(0.1),
+    positionThreshold: z.number().positive().default(PCL_POSITION_THRESHOLD.ct),
     /** GCL partitions per volume */
-    partitions: z.number().int().min(2).default(4),
+    partitions: z.number().int().min(2).default(GCL_PARTITIONS),
     /** CL-TCI-SimCLR: images per patient in a batch (batch = patientsPerBatch * imagesPerPatient) */
     imagesPerPatient: z.number().int().min(2).default(2),
     /**

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { finetuneChecks, finetuneFields, type FinetuneInput } from './finetune-config.js';
 import { parseConfig } from '../util/parse-config.js';
+import { CLTCI } from '../preprocess/presets.js';
 import { FINETUNE_RECIPES, type FinetuneRecipeName } from './finetune-recipes.js';
 
 export const FINETUNE_RUN_PRESETS = ['xray', 'ct-pcl', 'ct-polycl'] as const;
@@ -41,7 +42,7 @@ export const finetuneRunSchema = finetuneFields
     /** preprocessing (src/data/slice-dataset.ts); default: the pre-training run's, else 'xray' */
     preset: z.enum(FINETUNE_RUN_PRESETS).default('xray'),
     /** image side after preprocessing */
-    size: z.number().int().min(16).default(256),
+    size: z.number().int().min(16).default(CLTCI.size),
     /** ct-pcl: in-plane spacing (mm) before padding to `size` */
     spacing: z.number().positive().optional(),
     /** a paper's fine-tuning recipe under the other settings (informational once resolved) */
