@@ -9,7 +9,8 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
 import { textTable } from './text-table.js';
-import { casesCsv, evaluateFolders, type FolderEvaluation, type Stat } from '../eval/evaluate-folders.js';
+import { casesCsv, evaluateFolders, type FolderEvaluation } from '../eval/evaluate-folders.js';
+import type { ValueSummary } from '../eval/metrics/stats.js';
 
 export const evaluateOptionsSchema = z.strictObject({
   pred: z.string().min(1),
@@ -24,7 +25,7 @@ export const evaluateOptionsSchema = z.strictObject({
   json: z.boolean().default(false),
 });
 
-function fmt(s: Stat, digits: number): string {
+function fmt(s: ValueSummary, digits: number): string {
   if (s.mean === null) return '-';
   return `${s.mean.toFixed(digits)} ± ${(s.std ?? 0).toFixed(digits)}`;
 }
