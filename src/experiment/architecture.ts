@@ -92,7 +92,7 @@ function resolveEncoder(cfg: ExperimentConfig, polycl: boolean): EncoderSettings
     ? { widths: [...POLYCL_WIDTHS], norm: 'instance', slope: POLYCL_SLOPE, dropout: POLYCL_DROPOUT }
     : {};
   const r = encoderSchema.safeParse({ ...base, ...user });
-  if (!r.success) throw new Error(`experiment: encoder: ${issueLines(r.error.issues).join('; ')}`);
+  if (!r.success) throw new Error(`experiment: encoder: ${issueLines(r.error.issues, {}, 'dotted').join('; ')}`);
   if (polycl && (r.data.norm !== 'instance' || r.data.slope !== POLYCL_SLOPE))
     throw new Error(
       `experiment: encoder: PolyCL's U-Net uses norm 'instance' and LeakyReLU slope ${POLYCL_SLOPE}; the config sets ` +

@@ -100,7 +100,7 @@ export type SegmentationModelMetaInput = z.input<typeof segmentationModelMetaSch
 export function parseSegmentationModelMeta(input: unknown, source: string): SegmentationModelMeta {
   const r = segmentationModelMetaSchema.safeParse(input);
   if (!r.success) {
-    const lines = issueLines(r.error.issues).map((l) => `  ${l}`);
+    const lines = issueLines(r.error.issues, {}, 'dotted').map((l) => `  ${l}`);
     throw new Error(`${source}: invalid segmentation model description:\n${lines.join('\n')}`);
   }
   return r.data;

@@ -21,21 +21,28 @@ export type FieldNames = Readonly<Record<string, string>>;
 /** Where a config came from: a file (or a word such as 'config'), or a heading and a name for each field. */
 export type ConfigSource = string | { heading: string; fields: FieldNames };
 
-/** `['encoder', 'widths', 0]` → `encoder.widths[0]`; the empty path → `(root)` */
-export function fieldPath(path: readonly PropertyKey[]): string {
+/**
+ * How a path is written: 'brackets' `encoder.widths[0]` (command-line options), 'dotted' `encoder.widths.0` (a config
+ * file's fields, as every config error has always named them).
+ */
+export type PathStyle = 'brackets' | 'dotted';
+
+/** `['encoder', 'widths', 0]` → `encoder.widths[0]` (or `encoder.widths.0`); the empty path → `(root)` */
+export function fieldPath(path: readonly PropertyKey[], style: PathStyle = 'brackets'): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  for (const p of path)
+    out += typeof p === 'number' && style === 'brackets' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out || '(root)';
 }
 
 /** Where a problem is: the top-level field's name in `fields` (a flag, a file's field), else the field path. */
-function whereOf(path: readonly PropertyKey[], fields: FieldNames): string {
+function whereOf(path: readonly PropertyKey[], fields: FieldNames, style: PathStyle): string {
   const head = path[0];
   if (typeof head === 'string' && Object.hasOwn(fields, head)) {
-    const rest = fieldPath(path.slice(1));
+    const rest = fieldPath(path.slice(1), style);
     return rest === '(root)' ? fields[head]! : `${fields[head]!} ${rest}`;
   }
-  return fieldPath(path);
+  return fieldPath(path, style);
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {
@@ -44,11 +51,15 @@ function messageOf(issue: z.core.$ZodIssue): string {
 }
 
 /** One line per problem: `where: message` (an unknown key: `where: unknown field`; the whole input: `message`). */
-export function issueLines(issues: readonly z.core.$ZodIssue[], fields: FieldNames = {}): string[] {
+export function issueLines(
+  issues: readonly z.core.$ZodIssue[],
+  fields: FieldNames = {},
+  style: PathStyle = 'brackets',
+): string[] {
   return issues.map((i) => {
     if (i.code === 'unrecognized_keys')
-      return `${i.keys.map((k) => whereOf([...i.path, k], fields)).join(', ')}: unknown field`;
-    return i.path.length === 0 ? messageOf(i) : `${whereOf(i.path, fields)}: ${messageOf(i)}`;
+      return `${i.keys.map((k) => whereOf([...i.path, k], fields, style)).join(', ')}: unknown field`;
+    return i.path.length === 0 ? messageOf(i) : `${whereOf(i.path, fields, style)}: ${messageOf(i)}`;
   });
 }
 
@@ -60,7 +71,8 @@ export function configTitle(schema: z.ZodType): string {
 
 /**
  * Parses `input` with `schema`; on failure throws one Error that lists every problem: `invalid <title>:` and a line
- * `<source>: <field>: <message>` each, or, for a merged source, `<heading>:` and a line per field named by `fields`.
+ * `<source>: <field>: <message>` each (`encoder.widths.1`), or, for a merged source, `<heading>:` and a line per field
+ * named by `fields` (`--widths [1]`, `encoder.widths[1]`).
  */
 export function parseConfig<S extends z.ZodType>(
   schema: S,
@@ -70,7 +82,7 @@ export function parseConfig<S extends z.ZodType>(
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   if (typeof source === 'string') {
-    const lines = issueLines(r.error.issues).map((l) => `  ${source}: ${l}`);
+    const lines = issueLines(r.error.issues, {}, 'dotted').map((l) => `  ${source}: ${l}`);
     throw new Error(`invalid ${configTitle(schema)}:\n${lines.join('\n')}`);
   }
   const lines = issueLines(r.error.issues, source.fields).map((l) => `  ${l}`);

@@ -15,8 +15,9 @@ const schema = z
   })
   .meta({ title: 'toy configuration' });
 
-test('fieldPath: dots between keys, brackets around indices, (root) for the empty path', () => {
+test('fieldPath: dots between keys, brackets around indices (or dots), (root) for the empty path', () => {
   assert.equal(fieldPath(['encoder', 'widths', 1]), 'encoder.widths[1]');
+  assert.equal(fieldPath(['encoder', 'widths', 1], 'dotted'), 'encoder.widths.1');
   assert.equal(fieldPath([0, 'a']), '[0].a');
   assert.equal(fieldPath([]), '(root)');
 });
@@ -38,7 +39,7 @@ test('parseConfig: one error naming the schema title, the source and every field
       assert.ok(lines.includes('  runs/a/config.json: name: required'), e.message);
       assert.ok(lines.includes('  runs/a/config.json: encoder.depth: unknown field'), e.message);
       assert.ok(
-        lines.some((l) => l.startsWith('  runs/a/config.json: encoder.widths[1]: ')),
+        lines.some((l) => l.startsWith('  runs/a/config.json: encoder.widths.1: ')),
         e.message,
       );
       assert.ok(
