@@ -53,10 +53,15 @@ export class PythonSide {
   private pending: ((line: string) => void)[] = [];
   private stderr = '';
 
-  constructor(script: string, python = process.env['MEDCL_PYTHON'] ?? '/usr/bin/python3') {
+  /** `opts.medclOpenMp`: keep the OpenMP wait policy medcl set for itself (a second reference; default: drop it) */
+  constructor(
+    script: string,
+    python = process.env['MEDCL_PYTHON'] ?? '/usr/bin/python3',
+    opts: { medclOpenMp?: boolean } = {},
+  ) {
     // PyTorch runs with its own defaults: drop the OpenMP settings medcl made for itself at load
     const env = { ...process.env };
-    for (const k of envSetByMedcl) delete env[k];
+    if (!opts.medclOpenMp) for (const k of envSetByMedcl) delete env[k];
     this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout });

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what medcl needs from Debian/Ubuntu that a fresh machine may lack: libtorch (PyTorch's C++ library),
-# a C++ toolchain for the addon, python3 (node-gyp), and the packages whose real medical images the tests read.
+# a C++ toolchain for the addon, python3 (node-gyp), the packages whose real medical images the tests read, and
+# Chromium (the browser test of `medcl view` drives /usr/bin/chromium; medcl itself does not need it).
 # Uses sudo when not root. Does nothing for packages already installed.
 set -eu
 SUDO=""
@@ -10,6 +11,7 @@ need=""
 command -v g++ >/dev/null 2>&1 || need="$need g++"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+[ -x /usr/bin/chromium ] || need="$need chromium"
 if [ -n "$need" ]; then
   echo "install-system-deps: installing$need" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -8,7 +8,7 @@
  * Each area is also a subpath with its own names (`medcl/engine`, `medcl/io`, `medcl/preprocess`,
  * `medcl/transforms`, `medcl/relations`, `medcl/samplers`, `medcl/losses`, `medcl/queues`, `medcl/models`,
  * `medcl/methods`, `medcl/train`, `medcl/eval`, `medcl/report`, `medcl/experiment`, `medcl/data`, `medcl/phantoms`,
- * `medcl/drasclr`). Where two areas use one name for different things, this index exports one under the bare name
+ * `medcl/export`, `medcl/drasclr`). Where two areas use one name for different things, this index exports one under the bare name
  * and the other under a qualified name (both keep their bare names on their subpaths):
  *
  * | bare name here                                     | the other one                                             |
@@ -35,6 +35,7 @@ export * from './report/index.js';
 export * from './experiment/index.js';
 export * from './data/index.js';
 export * from './phantoms/index.js';
+export * from './export/index.js';
 export { Rng } from './util/rng.js';
 
 // The same thing exported by two areas: one binding.

@@ -5,7 +5,6 @@
  * sample: id, item, patient, slice, position, e0..eD-1) and optionally a t-SNE plot (PNG, or SVG for a .svg path)
  * coloured by patient or by slice position (default: position for volumes, patient for 2D images).
  */
-import { mkdirSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
 import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
 import { intOption, numberOption } from './parse.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */
 export function csvField(s: string): string {
@@ -34,7 +34,7 @@ function positionOf(ds: SliceDataset, id: number): number {
 
 /** Writes the embeddings as CSV, in blocks of rows (float32 values with 9 significant digits: exact round trip). */
 export async function writeEmbeddingsCsv(file: string, ds: SliceDataset, e: Embeddings): Promise<void> {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  ensureDir(path.dirname(path.resolve(file)));
   const fh = await open(file, 'w');
   try {
     const header = ['id', 'item', 'patient', 'slice', 'position', ...Array.from({ length: e.dim }, (_, k) => `e${k}`)];
@@ -148,7 +148,7 @@ async function writeTsne(file: string, ds: SliceDataset, e: Embeddings, o: Embed
       : { categories: ids.map((id) => ds.samples[id]!.patient), colourLabel: 'patient' }),
   });
   if (/\.svg$/i.test(file)) {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    ensureDir(path.dirname(path.resolve(file)));
     await writeFile(file, svg);
   } else await svgToPng(svg, file);
   return file;

@@ -3,7 +3,7 @@
  * [--json]`: Dice and HD95 per class per case of predicted label maps against references, files paired by name
  * (src/eval/evaluate-folders.ts); prints a summary per class and writes a per-case CSV.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './option
 import { textTable } from './text-table.js';
 import { casesCsv, evaluateFolders, type FolderEvaluation } from '../eval/evaluate-folders.js';
 import type { ValueSummary } from '../eval/metrics/stats.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 export const evaluateOptionsSchema = z.strictObject({
   pred: z.string().min(1),
@@ -82,7 +83,7 @@ export function register(program: Command): void {
       ...(o.classes !== undefined ? { numClasses: o.classes } : {}),
     });
     if (o.out) {
-      mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+      ensureDir(path.dirname(path.resolve(o.out)));
       writeFileSync(o.out, casesCsv(e));
     }
     process.stdout.write(o.json ? JSON.stringify(e, null, 2) + '\n' : formatEvaluation(e));

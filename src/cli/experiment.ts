@@ -17,12 +17,13 @@ export function register(program: Command): void {
     .requiredOption(
       '--config <file>',
       'experiment config JSON (`medcl config --schema experiment`; with "kind": "drasclr-ablation", the DrasCLR ablation)',
-    );
+    )
+    .option('--restart', 'start afresh: move the folder’s previous outputs to previous/<time>/ (docs/reliability.md)');
   // the fields an option may set over the file (the file is validated whole by the runner, before any work)
   const fields = addSchemaOptions(command, experimentSchema, {
     out: { description: 'output folder (overrides the config)', value: '<dir>' },
   });
-  command.action(async (o: { config: string; out?: string }) => {
+  command.action(async (o: { config: string; out?: string; restart?: boolean }) => {
     const cfg = readJsonFile(o.config, 'experiment config');
     const input = { ...cfg, ...pickOptions(o, fields) };
     if (cfg['kind'] === 'drasclr-ablation') {
@@ -30,7 +31,7 @@ export function register(program: Command): void {
       process.stdout.write(`table: ${path.join(a.out, 'ablation.md')}\n`);
       return;
     }
-    const r = await runExperiment(input as never);
+    const r = await runExperiment(input as never, { restart: o.restart === true });
     process.stdout.write(`report: ${r.report}\n`);
   });
 }

@@ -86,12 +86,15 @@ export function register(program: Command): void {
     .description('fine-tune a segmentation network from a pre-trained encoder; writes model/ and results.json')
     .option('--config <file>', 'JSON file with any run setting (`medcl config --schema finetune-run`)');
   addSchemaOptions(command, finetuneRunSchema, OPTIONS);
-  command.option('--quiet', 'no progress display', false).action(async (o: Record<string, unknown>) => {
-    const { config, inherited } = resolveFinetuneOptions(o);
-    const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-    say(inherited);
-    const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
-    const r = await runFinetune(config, { progress, log: say });
-    process.stdout.write(summary(r));
-  });
+  command
+    .option('--quiet', 'no progress display', false)
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)')
+    .action(async (o: Record<string, unknown>) => {
+      const { config, inherited } = resolveFinetuneOptions(o);
+      const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
+      say(inherited);
+      const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';
+      const r = await runFinetune(config, { progress, log: say, restart: o['restart'] === true });
+      process.stdout.write(summary(r));
+    });
 }

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { register as registerPhantoms } from './phantoms.js';
 import { register as registerDataInspect } from './data-inspect.js';
 import { register as registerPredict } from './predict.js';
+import { register as registerExport } from './export.js';
 import { register as registerEmbed } from './embed.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerExperiment } from './experiment.js';
@@ -21,6 +22,7 @@ import { register as registerConfig } from './config.js';
 import { register as registerInfo } from './info.js';
 import { register as registerFinetune } from './finetune.js';
 import { register as registerEvaluate } from './evaluate.js';
+import { register as registerView } from './view.js';
 import { medclVersion } from '../util/system-info.js';
 
 export function buildProgram(): Command {
@@ -36,6 +38,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerInfo(program);
   registerPredict(program);
+  registerExport(program);
   registerEmbed(program);
   registerPretrain(program);
   registerFinetune(program);
@@ -44,6 +47,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPretrainDrasclr(program);
   registerEvaluateDrasclr(program);
+  registerView(program);
   return program;
 }
 

@@ -1,16 +1,16 @@
 /**
  * `medcl predict --model <folder|model.json|weights.safetensors> --input scan.nii.gz|image.png --out labels.nii.gz|.png`:
- * segments one image with a saved fine-tuned network (src/models/saved.ts): the preprocessing of the network's
- * preset, the network slice by slice for volumes, the label map resized back to the input's grid (nearest) and
- * written as NIfTI (same geometry as the input) or an 8-bit PNG (2D inputs; values are the class ids).
+ * segments one image with a saved fine-tuned network (src/models/saved.ts) or an exported .onnx: the preprocessing
+ * of the network's preset, the network on batches of slices for volumes (`--engine onnx`: ONNX Runtime, or
+ * `libtorch`: medcl's own forward; src/eval/predict-engine.ts), the label map resized back to the input's grid
+ * (nearest) and written as NIfTI (same geometry as the input) or an 8-bit PNG (2D inputs; values are the class ids).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { readImage, writeImage } from '../io/read.js';
-import { loadSegmentationModel, savedInChannels } from '../models/saved.js';
-import { predictImage } from '../eval/predict.js';
+import { DEFAULT_PREDICT_ENGINE, loadPredictor, PREDICT_ENGINES } from '../eval/predict-engine.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
 import { intOption } from './parse.js';
 
@@ -19,6 +19,11 @@ export const predictOptionsSchema = z.strictObject({
   input: z.string().min(1),
   out: z.string().min(1),
   batchSize: intOption(1).default(8),
+  engine: z
+    .enum(PREDICT_ENGINES, {
+      error: (iss) => `expected one of ${PREDICT_ENGINES.join(', ')}, got "${String(iss.input)}"`,
+    })
+    .default(DEFAULT_PREDICT_ENGINE),
 });
 
 export function register(program: Command): void {
@@ -27,7 +32,8 @@ export function register(program: Command): void {
     .description('segment an image or volume with a fine-tuned network (model.json + model.safetensors)');
   const fields = addSchemaOptions(command, predictOptionsSchema, {
     model: {
-      description: 'the saved model: its folder, its model.json, or its .safetensors weights',
+      description:
+        'the saved model: its folder, its model.json, or its .safetensors weights; or an exported .onnx (--engine onnx)',
       value: '<path>',
       required: true,
     },
@@ -42,29 +48,36 @@ export function register(program: Command): void {
       required: true,
     },
     batchSize: 'slices per forward pass',
+    engine: {
+      description: 'inference engine: onnx (ONNX Runtime) or libtorch (the default is the faster measured)',
+      value: '<name>',
+    },
   });
   command.action(async (raw: Record<string, unknown>) => {
     const o = parseOptions(predictOptionsSchema, pickOptions(raw, fields), 'predict', flagNames(fields));
     if (!/\.(nii|nii\.gz|png)$/i.test(o.out))
       throw new Error(`predict: --out ${o.out}: expected a .nii, .nii.gz or .png file`);
-    const { model, meta, json } = loadSegmentationModel(o.model);
-    if (savedInChannels(meta) !== 1)
-      throw new Error(`predict: ${json}: the network takes ${savedInChannels(meta)} channels; only 1 is supported`);
+    const predictor = await loadPredictor(o.model, o.engine);
     const image = await readImage(o.input);
-    const { labels } = predictImage(model, meta, image, { batchSize: o.batchSize });
+    let labels;
+    try {
+      ({ labels } = await predictor.predict(image, { batchSize: o.batchSize }));
+    } finally {
+      await predictor.release();
+    }
     if (/\.png$/i.test(o.out) && labels.shape.length === 3 && labels.shape[0] !== 1) {
       throw new Error(
         `predict: --out ${o.out}: a PNG holds one 2D image, the input ${o.input} is a volume of ` +
           `${labels.shape[0]} slices; use .nii.gz`,
       );
     }
-    mkdirSync(dirname(resolve(o.out)), { recursive: true });
+    ensureDir(dirname(resolve(o.out)));
     await writeImage(o.out, labels);
     const counts = new Map<number, number>();
     for (const v of labels.data) counts.set(v, (counts.get(v) ?? 0) + 1);
     const present = [...counts.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([v, c]) => `${meta.classes?.[v] ?? v}: ${c}`)
+      .map(([v, c]) => `${predictor.classes?.[v] ?? v}: ${c}`)
       .join(', ');
     process.stdout.write(`${o.out}: ${labels.shape.join('x')} labels (${present})\n`);
   });

@@ -27,6 +27,7 @@ interface Opts {
   cacheDir?: string;
   checkpointEvery?: number;
   quiet?: boolean;
+  restart?: boolean;
 }
 
 export function register(program: Command): void {
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'cache of lung masks, registrations and patches (default: OUT/cache)')
     .option('--checkpoint-every <n>', 'write a checkpoint every N epochs (and at the end)', int)
     .option('--quiet', 'no progress output', false)
+    .option('--restart', 'start afresh: move the folder’s previous run (but cache/) to previous/<time>/')
     .action(async (o: Opts) => {
       const input: DrasclrInput = { data: o.data, out: o.out };
       if (o.epochs !== undefined) input.epochs = o.epochs;
@@ -68,7 +70,10 @@ export function register(program: Command): void {
       if (o.seed !== undefined) input.seed = o.seed;
       if (o.cacheDir !== undefined) input.cacheDir = o.cacheDir;
       if (o.checkpointEvery !== undefined) input.checkpointEvery = o.checkpointEvery;
-      const r = await pretrainDrasclr(input, o.quiet ? { progress: 'quiet' } : {});
+      const r = await pretrainDrasclr(input, {
+        ...(o.quiet ? { progress: 'quiet' } : {}),
+        restart: o.restart === true,
+      });
       process.stdout.write(
         `${r.report.used} scans used, ${r.report.skipped} skipped; ${r.steps} steps; encoder -> ${r.encoder}\n`,
       );

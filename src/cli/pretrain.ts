@@ -65,7 +65,8 @@ export function register(program: Command): void {
     .description(
       `contrastive pre-training of an encoder (methods: ${[...METHODS.map((m) => m.name), 'drasclr'].join(', ')}; drasclr takes a 3D lung CT manifest, more options in pretrain-drasclr)`,
     )
-    .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)');
+    .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)')
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
   addSchemaOptions(command, pretrainSchema, OPTIONS);
   command.action(async (o: Record<string, unknown>) => {
     const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
@@ -78,13 +79,13 @@ export function register(program: Command): void {
             `pretrain --method drasclr: --${k} does not apply (use --spacing/--patch-size of pretrain-drasclr)`,
           );
       const { method: _method, ...rest } = { ...fromFile, ...cli };
-      const d = await pretrainDrasclr(rest as never);
+      const d = await pretrainDrasclr(rest as never, { restart: o['restart'] === true });
       process.stdout.write(
         `${d.report.used} scans used, ${d.report.skipped} skipped; ${d.steps} steps; encoder -> ${d.encoder}\n`,
       );
       return;
     }
-    const r = await pretrain({ ...fromFile, ...cli } as never);
+    const r = await pretrain({ ...fromFile, ...cli } as never, { restart: o['restart'] === true });
     process.stdout.write(
       `${r.resumedFrom !== null ? `resumed from epoch ${r.resumedFrom}; ` : ''}${r.epochsDone} epochs, ${r.steps} steps; ` +
         `final loss ${r.losses.at(-1)?.toFixed(4) ?? '-'}\nencoder: ${r.encoder}\ncheckpoint: ${r.checkpoint}\n`,

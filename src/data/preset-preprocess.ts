@@ -10,18 +10,18 @@
  * - `ct-polycl`: window level 40 / width 400 HU to [0, 1], slices resized to `size`² (PolyCL §3.1).
  */
 import type { Image } from '../io/image.js';
-import {
-  CLTCI,
-  ctWindow,
-  padCrop,
-  padToSquare,
-  PCL_PERCENTILES,
-  percentileNormalize,
-  POLYCL,
-  resample,
-  resize2d,
-} from '../preprocess/index.js';
-import type { SlicePreset } from './slice-dataset.js';
+// each step from its own module, not the preprocess index (which also holds the node-only cache): this file is
+// pure and the browser viewer (web/viewer/) bundles it, so that it preprocesses exactly as `medcl predict`
+import { ctWindow } from '../preprocess/ctWindow.js';
+import { padCrop } from '../preprocess/padCrop.js';
+import { padToSquare } from '../preprocess/padToSquare.js';
+import { percentileNormalize } from '../preprocess/percentileNormalize.js';
+import { resample } from '../preprocess/resample.js';
+import { resize2d } from '../preprocess/resize2d.js';
+import { CLTCI, PCL_PERCENTILES, POLYCL } from '../preprocess/presets.js';
+
+/** the preprocessing presets (src/data/slice-dataset.ts documents them) */
+export type SlicePreset = 'xray' | 'ct-pcl' | 'ct-polycl';
 
 export interface PresetPreprocessOptions {
   preset: SlicePreset;

@@ -19,7 +19,9 @@ import type { VolumeInfo } from '../samplers/slices.js';
 import { defaultOrganClass, prepare, sameGrid, toUint8Labels, type Prepared } from './slice-prepare.js';
 import { tensor, type Tensor } from '../engine/index.js';
 
-export type SlicePreset = 'xray' | 'ct-pcl' | 'ct-polycl';
+import type { SlicePreset } from './preset-preprocess.js';
+
+export type { SlicePreset };
 
 export interface SliceDatasetOptions {
   preset: SlicePreset;

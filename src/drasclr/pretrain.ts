@@ -11,9 +11,9 @@
  * coordinates, Loc-CondConv locations p), log.jsonl, checkpoint.safetensors, encoder.safetensors (the query network
  * f_q = encoder + head: "blockN.*" the Loc-CondConv encoder, "head.*" the projection head), summary.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint, manualSeed, optim, saveCheckpoint, saveSafetensors, tidy } from '../engine/index.js';
+import { loadCheckpoint, manualSeed, optim, saveSafetensors, tidy } from '../engine/index.js';
 import { loadManifest } from '../io/manifest.js';
 import { formatBytes } from '../queues/landmark-banks.js';
 import { createDrasclrRun, drasclr } from '../methods/drasclr.js';
@@ -24,6 +24,8 @@ import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from './con
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from './prepare.js';
 import { autocastScope } from '../train/precision.js';
 import { describePrecision } from '../train/precision-default.js';
+import { openRunFolder, trainingRunSpec } from '../train/run-folder.js';
+import { saveGoodCheckpoint } from '../train/state-guard.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -32,6 +34,8 @@ export interface DrasclrPretrainOptions {
   log?: (line: string) => void;
   /** stop (after checkpointing) once this many epochs are done in this call: simulates a kill for resume tests */
   stopAfterEpochs?: number;
+  /** start afresh in a folder holding another run (its outputs but cache/ move to previous/<time>/) */
+  restart?: boolean;
 }
 
 export interface DrasclrPretrainResult {
@@ -48,23 +52,6 @@ export interface DrasclrPretrainResult {
   report: PreparationReport;
 }
 
-/** settings a resumed run may change; every other one must match the checkpoint's run */
-const MAY_CHANGE: readonly (keyof DrasclrConfig)[] = ['epochs', 'checkpointEvery', 'cacheDir', 'out', 'precision'];
-
-function checkResumable(out: string, prev: Record<string, unknown>, cfg: DrasclrConfig): void {
-  const keys = new Set([...Object.keys(prev), ...Object.keys(cfg)]);
-  for (const k of keys) {
-    if ((MAY_CHANGE as readonly string[]).includes(k)) continue;
-    const a = JSON.stringify(prev[k]);
-    const b = JSON.stringify((cfg as Record<string, unknown>)[k]);
-    if (a !== b)
-      throw new Error(
-        `pretrain-drasclr: ${out} holds a run with a different ${k} (${a} vs ${b}); ` +
-          'use another --out, or delete the folder to start over',
-      );
-  }
-}
-
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
@@ -75,14 +62,14 @@ export async function pretrainDrasclr(
   options: DrasclrPretrainOptions = {},
 ): Promise<DrasclrPretrainResult> {
   const cfg = parseDrasclrConfig(input);
-  const out = path.resolve(cfg.out);
-  mkdirSync(out, { recursive: true });
+  // made, locked, checked against the run it resumes, config.json written (src/train/run-folder.ts)
+  using folder = openRunFolder(
+    cfg.out,
+    trainingRunSpec('pretrain-drasclr', cfg, { keepOnRestart: ['cache'], restart: options.restart }),
+  );
+  const out = folder.dir;
   const log = options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`));
   const ckptFile = path.join(out, 'checkpoint.safetensors');
-  const configFile = path.join(out, 'config.json');
-  if (existsSync(ckptFile) && existsSync(configFile))
-    checkResumable(out, JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>, cfg);
-  writeJson(configFile, cfg);
   log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
 
   const manifest = await loadManifest(cfg.data);
@@ -145,7 +132,7 @@ export async function pretrainDrasclr(
   let lastCheckpoint: string | null = existsSync(ckptFile) ? ckptFile : null;
   let epochsThisCall = 0;
   const writeCheckpoint = (epoch: number): void => {
-    saveCheckpoint(ckptFile, {
+    saveGoodCheckpoint(ckptFile, {
       model: all,
       optimizer: opt,
       scheduler: sched,

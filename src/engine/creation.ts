@@ -2,6 +2,7 @@
 import { N } from './native.js';
 import { type DType, dtypeOfTypedArray, itemSize } from './dtype.js';
 import { Tensor } from './tensor.js';
+import { checkFinite, checkInt, checkShape } from './check-args.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -80,11 +81,11 @@ export function tensor(
     const own = dtypeOfTypedArray(data);
     dtype = opts.dtype ?? own;
     const n = data.byteLength / itemSize(own);
-    shape = opts.shape ? [...opts.shape] : [n];
+    shape = opts.shape ? checkShape('tensor', opts.shape) : [n];
     view =
       dtype === own ? data : toTypedArray(Array.from(data as unknown as ArrayLike<number | bigint>, Number), dtype);
   } else {
-    shape = opts.shape ? [...opts.shape] : inferShape(data);
+    shape = opts.shape ? checkShape('tensor', opts.shape) : inferShape(data);
     const flat: number[] = [];
     if (opts.shape) {
       if (!Array.isArray(data)) flat.push(typeof data === 'boolean' ? Number(data) : data);
@@ -110,7 +111,8 @@ export function tensor(
 }
 
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(N.full([...shape], value, opts.dtype ?? null, opts.device ?? null)), opts);
+  const s = checkShape('full', shape);
+  return finish(new Tensor(N.full(s, value, opts.dtype ?? null, opts.device ?? null)), opts);
 }
 
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
@@ -123,7 +125,7 @@ export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor
 
 /** Uninitialised memory (fastest; contents are arbitrary). */
 export function empty(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(N.empty([...shape], opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(new Tensor(N.empty(checkShape('empty', shape), opts.dtype ?? null, opts.device ?? null)), opts);
 }
 
 export function zerosLike(t: Tensor, opts: { dtype?: DType } = {}): Tensor {
@@ -144,16 +146,26 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
     end = start;
     start = 0;
   }
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const)
+    checkFinite('arange', name, v);
+  if (step === 0) throw new RangeError('arange: step must not be 0');
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
   return finish(new Tensor(N.arange(start, end, step, dtype, opts.device ?? null)), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  checkFinite('linspace', 'start', start);
+  checkFinite('linspace', 'end', end);
+  steps = checkInt('linspace', 'steps', steps, 0);
   return finish(new Tensor(N.linspace(start, end, steps, opts.dtype ?? null, opts.device ?? null)), opts);
 }
 
 export function eye(n: number, opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(N.eye(n, opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(new Tensor(N.eye(checkInt('eye', 'n', n, 0), opts.dtype ?? null, opts.device ?? null)), opts);
 }
 
 /** where(cond, a, b): elements of a where cond, else of b. */
@@ -165,7 +177,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return new Tensor(
     N.cat(
       tensors.map((t) => t.handle),
-      dim,
+      checkInt('cat', 'dim', dim),
     ),
   );
 }
@@ -174,7 +186,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return new Tensor(
     N.stack(
       tensors.map((t) => t.handle),
-      dim,
+      checkInt('stack', 'dim', dim),
     ),
   );
 }

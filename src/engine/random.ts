@@ -5,9 +5,11 @@
 import { N, type GeneratorHandle } from './native.js';
 import type { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
+import { checkInt, checkSeed, checkShape } from './check-args.js';
 
+/** Seeds libtorch's default generators; `seed` is an integer in [0, 2^53). */
 export function manualSeed(seed: number): void {
-  N.manualSeed(seed);
+  N.manualSeed(checkSeed('manualSeed', seed));
 }
 
 export class Generator {
@@ -15,7 +17,7 @@ export class Generator {
   readonly device: string;
   constructor(seed: number, device = 'cpu') {
     this.device = device;
-    this.handle = N.createGenerator(seed, device) as GeneratorHandle;
+    this.handle = N.createGenerator(checkSeed('Generator', seed), device) as GeneratorHandle;
   }
   /** the full state as a uint8 tensor (save it in a checkpoint) */
   getState(): Tensor {
@@ -34,24 +36,44 @@ export interface RandomOptions {
 
 /** uniform in [0, 1) */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return new Tensor(N.rand([...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+  return new Tensor(
+    N.rand(checkShape('rand', shape), opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+  );
 }
 
 /** standard normal */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return new Tensor(N.randn([...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+  return new Tensor(
+    N.randn(checkShape('randn', shape), opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+  );
 }
 
 /** integers in [low, high) */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  checkInt('randint', 'low', low);
+  checkInt('randint', `high (low is ${low})`, high, low + 1);
   return new Tensor(
-    N.randint(low, high, [...shape], opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+    N.randint(
+      low,
+      high,
+      checkShape('randint', shape),
+      opts.generator?.handle ?? null,
+      opts.dtype ?? null,
+      opts.device ?? null,
+    ),
   );
 }
 
 /** a random permutation of 0..n-1 (int64) */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
-  return new Tensor(N.randperm(n, opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null));
+  return new Tensor(
+    N.randperm(
+      checkInt('randperm', 'n', n, 0),
+      opts.generator?.handle ?? null,
+      opts.dtype ?? null,
+      opts.device ?? null,
+    ),
+  );
 }
 
 /** 0/1 draws with probabilities p */
@@ -60,5 +82,12 @@ export function bernoulli(p: Tensor, generator?: Generator): Tensor {
 }
 
 export function multinomial(probs: Tensor, numSamples: number, replacement = false, generator?: Generator): Tensor {
-  return new Tensor(N.multinomial(probs.handle, numSamples, replacement, generator?.handle ?? null));
+  return new Tensor(
+    N.multinomial(
+      probs.handle,
+      checkInt('multinomial', 'numSamples', numSamples, 1),
+      replacement,
+      generator?.handle ?? null,
+    ),
+  );
 }

@@ -10,6 +10,7 @@
 import { N, type Handle } from './native.js';
 import { type DType, type TypedArray, typedArrayFor } from './dtype.js';
 import { track, type Disposable } from './scope.js';
+import { checkDim, checkInt, checkInts, checkOptInt, checkShape } from './check-args.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | number;
@@ -19,9 +20,9 @@ function h(x: TensorOrScalar): Handle | number {
   return typeof x === 'number' ? x : x.handle;
 }
 
-function dimsArg(dims: number | readonly number[] | undefined): number[] | null {
+function dimsArg(dims: number | readonly number[] | undefined, op = 'reduction'): number[] | null {
   if (dims === undefined) return null;
-  return typeof dims === 'number' ? [dims] : [...dims];
+  return checkInts(op, 'dims', Array.isArray(dims) ? [...dims] : dims);
 }
 
 export class Tensor implements Disposable {
@@ -57,6 +58,7 @@ export class Tensor implements Disposable {
   }
   size(dim: number): number {
     const s = this.shape;
+    if (!Number.isSafeInteger(dim)) throw new RangeError(`size: dim must be an integer, got ${dim}`);
     const d = dim < 0 ? s.length + dim : dim;
     if (d < 0 || d >= s.length) throw new RangeError(`size: dim ${dim} out of range for shape [${s.join(', ')}]`);
     return s[d]!;
@@ -409,13 +411,13 @@ export class Tensor implements Disposable {
   }
   /** Writes rows of `src` at `index` along `dim`, in place. */
   indexCopy_(dim: number, index: Tensor, src: Tensor): this {
-    N.indexCopy_(this.handle, dim, index.handle, src.handle);
+    N.indexCopy_(this.handle, checkInt('indexCopy_', 'dim', dim), index.handle, src.handle);
     return this;
   }
 
   // ---- reductions ----
   private red(name: string, dims?: number | readonly number[], keepdim = false): Tensor {
-    return new Tensor(N.reduce(name, this.handle, dimsArg(dims), keepdim));
+    return new Tensor(N.reduce(name, this.handle, dimsArg(dims, name), keepdim));
   }
   sum(dims?: number | readonly number[], keepdim = false): Tensor {
     return this.red('sum', dims, keepdim);
@@ -437,18 +439,18 @@ export class Tensor implements Disposable {
     return this.red('amin');
   }
   maxDim(dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.maxDim(this.handle, dim, keepdim) as [Handle, Handle];
+    const [v, i] = N.maxDim(this.handle, checkInt('maxDim', 'dim', dim), keepdim) as [Handle, Handle];
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   minDim(dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.minDim(this.handle, dim, keepdim) as [Handle, Handle];
+    const [v, i] = N.minDim(this.handle, checkInt('minDim', 'dim', dim), keepdim) as [Handle, Handle];
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   argmax(dim?: number, keepdim = false): Tensor {
-    return new Tensor(N.argmax(this.handle, dim ?? null, keepdim));
+    return new Tensor(N.argmax(this.handle, checkOptInt('argmax', 'dim', dim), keepdim));
   }
   argmin(dim?: number, keepdim = false): Tensor {
-    return new Tensor(N.argmin(this.handle, dim ?? null, keepdim));
+    return new Tensor(N.argmin(this.handle, checkOptInt('argmin', 'dim', dim), keepdim));
   }
   logsumexp(dims?: number | readonly number[], keepdim = false): Tensor {
     return this.red('logsumexp', dims, keepdim);
@@ -461,24 +463,27 @@ export class Tensor implements Disposable {
   }
   /** Variance with Bessel's correction by default (correction = 1), like PyTorch. */
   var(dims?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return new Tensor(N.varStd('var', this.handle, dimsArg(dims), opts.correction ?? 1, opts.keepdim ?? false));
+    return new Tensor(N.varStd('var', this.handle, dimsArg(dims, 'var'), opts.correction ?? 1, opts.keepdim ?? false));
   }
   std(dims?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return new Tensor(N.varStd('std', this.handle, dimsArg(dims), opts.correction ?? 1, opts.keepdim ?? false));
+    return new Tensor(N.varStd('std', this.handle, dimsArg(dims, 'std'), opts.correction ?? 1, opts.keepdim ?? false));
   }
   norm(p = 2, dims?: number | readonly number[], keepdim = false): Tensor {
-    const d = dims === undefined && keepdim ? this.shape.map((_, i) => i) : dimsArg(dims);
+    const d = dims === undefined && keepdim ? this.shape.map((_, i) => i) : dimsArg(dims, 'norm');
     return new Tensor(N.norm(this.handle, p, d, keepdim));
   }
   cumsum(dim: number): Tensor {
-    return new Tensor(N.cumsum(this.handle, dim));
+    return new Tensor(N.cumsum(this.handle, checkInt('cumsum', 'dim', dim)));
   }
   sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.sort(this.handle, dim, descending) as [Handle, Handle];
+    const [v, i] = N.sort(this.handle, checkInt('sort', 'dim', dim), descending) as [Handle, Handle];
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   topk(k: number, dim = -1, largest = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.topk(this.handle, k, dim, largest) as [Handle, Handle];
+    const [v, i] = N.topk(this.handle, checkInt('topk', 'k', k, 0), checkInt('topk', 'dim', dim), largest) as [
+      Handle,
+      Handle,
+    ];
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
 
@@ -495,61 +500,81 @@ export class Tensor implements Disposable {
   }
 
   // ---- shape and indexing ----
+  /** A new shape with the same elements; one entry may be -1 (inferred). */
   reshape(...shape: number[]): Tensor {
-    return new Tensor(N.reshape(this.handle, shape));
+    return new Tensor(N.reshape(this.handle, checkShape('reshape', shape, 'one')));
   }
   view(...shape: number[]): Tensor {
-    return new Tensor(N.view(this.handle, shape));
+    return new Tensor(N.view(this.handle, checkShape('view', shape, 'one')));
   }
   permute(...dims: number[]): Tensor {
-    return new Tensor(N.permute(this.handle, dims));
+    return new Tensor(N.permute(this.handle, checkInts('permute', 'dims', dims)));
   }
   transpose(d0: number, d1: number): Tensor {
-    return new Tensor(N.transpose(this.handle, d0, d1));
+    return new Tensor(N.transpose(this.handle, checkInt('transpose', 'd0', d0), checkInt('transpose', 'd1', d1)));
   }
   squeeze(dim?: number): Tensor {
-    return new Tensor(N.squeeze(this.handle, dim ?? null));
+    return new Tensor(N.squeeze(this.handle, checkOptInt('squeeze', 'dim', dim)));
   }
   unsqueeze(dim: number): Tensor {
-    return new Tensor(N.unsqueeze(this.handle, dim));
+    return new Tensor(N.unsqueeze(this.handle, checkInt('unsqueeze', 'dim', dim)));
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    return new Tensor(N.flatten(this.handle, startDim, endDim));
+    const op = 'flatten';
+    return new Tensor(N.flatten(this.handle, checkInt(op, 'startDim', startDim), checkInt(op, 'endDim', endDim)));
   }
+  /** Broadcasts to `shape` (-1 keeps a dimension's size). */
   expand(...shape: number[]): Tensor {
-    return new Tensor(N.expand(this.handle, shape));
+    return new Tensor(N.expand(this.handle, checkShape('expand', shape, 'any')));
   }
   expandAs(other: Tensor): Tensor {
     return this.expand(...other.shape);
   }
   repeat(...times: number[]): Tensor {
-    return new Tensor(N.repeat(this.handle, times));
+    return new Tensor(N.repeat(this.handle, checkInts('repeat', 'times', times, 0)));
   }
-  /** A view of elements start..end (exclusive) with a step along `dim`; negative indices count from the end. */
+  /**
+   * A view of elements start..end (exclusive) with a step along `dim`; negative indices count from the end. As in
+   * Python slicing, bounds beyond the ends are clamped (`narrow` is the checked form).
+   */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return new Tensor(N.slice(this.handle, dim, start ?? null, end ?? null, step));
+    const op = 'slice';
+    const d = checkDim(op, 'dim', dim, this.ndim);
+    const [s, e] = [checkOptInt(op, 'start', start), checkOptInt(op, 'end', end)];
+    return new Tensor(N.slice(this.handle, d, s, e, checkInt(op, 'step', step, 1)));
   }
+  /** Elements start..start+length-1 along `dim` (a view); the range must lie inside the dimension. */
   narrow(dim: number, start: number, length: number): Tensor {
-    return this.slice(dim, start, start + length);
+    const op = 'narrow';
+    const d = checkDim(op, 'dim', dim, this.ndim);
+    const n = this.shape[d] ?? 1;
+    const s = checkInt(op, 'start', start, -n, n);
+    const from = s < 0 ? s + n : s;
+    checkInt(op, `length (start ${from}, dimension ${d} of size ${n})`, length, 0, n - from);
+    return new Tensor(N.slice(this.handle, d, from, from + length, 1));
   }
   /** Removes `dim` by taking one index (a view). */
   select(dim: number, index: number): Tensor {
-    return new Tensor(N.select(this.handle, dim, index));
+    const d = checkDim('select', 'dim', dim, this.ndim);
+    const n = this.shape[d] ?? 1;
+    return new Tensor(
+      N.select(this.handle, d, checkInt('select', `index (dimension ${d} of size ${n})`, index, -n, n - 1)),
+    );
   }
   indexSelect(dim: number, index: Tensor): Tensor {
-    return new Tensor(N.indexSelect(this.handle, dim, index.handle));
+    return new Tensor(N.indexSelect(this.handle, checkInt('indexSelect', 'dim', dim), index.handle));
   }
   gather(dim: number, index: Tensor): Tensor {
-    return new Tensor(N.gather(this.handle, dim, index.handle));
+    return new Tensor(N.gather(this.handle, checkInt('gather', 'dim', dim), index.handle));
   }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return new Tensor(N.scatter(this.handle, dim, index.handle, h(src)));
+    return new Tensor(N.scatter(this.handle, checkInt('scatter', 'dim', dim), index.handle, h(src)));
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(N.scatterAdd(this.handle, dim, index.handle, src.handle));
+    return new Tensor(N.scatterAdd(this.handle, checkInt('scatterAdd', 'dim', dim), index.handle, src.handle));
   }
   indexAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return new Tensor(N.indexAdd(this.handle, dim, index.handle, src.handle));
+    return new Tensor(N.indexAdd(this.handle, checkInt('indexAdd', 'dim', dim), index.handle, src.handle));
   }
   maskedSelect(mask: Tensor): Tensor {
     return new Tensor(N.maskedSelect(this.handle, mask.handle));
@@ -558,28 +583,35 @@ export class Tensor implements Disposable {
     return new Tensor(N.maskedScatter(this.handle, mask.handle, src.handle));
   }
   split(sizeOrSizes: number | number[], dim = 0): Tensor[] {
-    return (N.split(this.handle, sizeOrSizes, dim) as Handle[]).map((x) => new Tensor(x));
+    const sizes =
+      typeof sizeOrSizes === 'number'
+        ? checkInt('split', 'size', sizeOrSizes, 0)
+        : checkInts('split', 'sizes', sizeOrSizes, 0);
+    return (N.split(this.handle, sizes, checkInt('split', 'dim', dim)) as Handle[]).map((x) => new Tensor(x));
   }
   chunk(chunks: number, dim = 0): Tensor[] {
-    return (N.chunk(this.handle, chunks, dim) as Handle[]).map((x) => new Tensor(x));
+    return (
+      N.chunk(this.handle, checkInt('chunk', 'chunks', chunks, 1), checkInt('chunk', 'dim', dim)) as Handle[]
+    ).map((x) => new Tensor(x));
   }
   unbind(dim = 0): Tensor[] {
-    return (N.unbind(this.handle, dim) as Handle[]).map((x) => new Tensor(x));
+    return (N.unbind(this.handle, checkInt('unbind', 'dim', dim)) as Handle[]).map((x) => new Tensor(x));
   }
   flip(...dims: number[]): Tensor {
-    return new Tensor(N.flip(this.handle, dims));
+    return new Tensor(N.flip(this.handle, checkInts('flip', 'dims', dims)));
   }
   roll(shifts: number | number[], dims: number | number[]): Tensor {
-    return new Tensor(N.roll(this.handle, shifts, dims));
+    return new Tensor(N.roll(this.handle, checkInts('roll', 'shifts', shifts), checkInts('roll', 'dims', dims)));
   }
   tril(diagonal = 0): Tensor {
-    return new Tensor(N.tril(this.handle, diagonal));
+    return new Tensor(N.tril(this.handle, checkInt('tril', 'diagonal', diagonal)));
   }
   triu(diagonal = 0): Tensor {
-    return new Tensor(N.triu(this.handle, diagonal));
+    return new Tensor(N.triu(this.handle, checkInt('triu', 'diagonal', diagonal)));
   }
   diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
-    return new Tensor(N.diagonal(this.handle, offset, dim1, dim2));
+    const [o, a, b] = checkInts('diagonal', 'offset, dim1, dim2', [offset, dim1, dim2]);
+    return new Tensor(N.diagonal(this.handle, o, a, b));
   }
 
   toString(): string {

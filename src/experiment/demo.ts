@@ -6,7 +6,7 @@
  * Sizes are cut down from the papers' (64×64 images, a 4-stage U-Net 16..128, tens of epochs instead of hundreds)
  * so the whole demo runs in about 10 minutes on 2 CPU cores; `scale: 'tiny'` is for tests.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePhantoms } from '../phantoms/write.js';
 import { runExperiment, type CellRecord, type ExperimentResult } from './experiment.js';
@@ -15,6 +15,7 @@ import { summarize, tableToMarkdown } from '../report/table.js';
 import { linePlotSvg, seriesFromTable, svgToPng } from '../report/plot.js';
 import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
 import { demoLungCtPhantoms, runDrasclrDemo } from './demo-drasclr.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** the default demo's parts: the 2D experiments; 'lungct' (DrasCLR) is added with `--datasets xray,ct,lungct` */
 export const DEFAULT_DEMO_DATASETS: ('xray' | 'ct' | 'lungct')[] = ['xray', 'ct'];
@@ -122,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // DrasCLR's part is opt-in: at demo scale its readouts are not yet better than the trivial predictor and chance
   const datasets = options.datasets ?? DEFAULT_DEMO_DATASETS;
   const kinds = datasets.filter((k): k is 'xray' | 'ct' => k !== 'lungct');
-  mkdirSync(out, { recursive: true });
+  ensureDir(out);
   const dataDir = path.join(out, 'data');
   log(`demo: writing phantoms to ${dataDir}`);
   await writePhantoms({

@@ -9,7 +9,7 @@
  * variant pre-trains into OUT/variants/<name>/ (resumable: a finished variant is not trained again) and all share
  * one preparation cache (OUT/cache), so scans are registered once. Outputs: OUT/ablation.md, OUT/ablation.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../util/parse-config.js';
@@ -19,6 +19,7 @@ import { pretrainDrasclr } from '../drasclr/pretrain.js';
 import { loadDrasclrRun, prepareRunData } from '../drasclr/run.js';
 import { evaluateScanOutcomes, randomDrasclrEncoder } from '../drasclr/evaluate-outcomes.js';
 import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../drasclr/downstream/outcomes.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 const conditioning = z.enum(DRASCLR_CONDITIONINGS as unknown as [DrasclrConditioning, ...DrasclrConditioning[]]);
 
@@ -163,7 +164,7 @@ export async function runDrasclrAblation(
   const cfg = parseDrasclrAblationConfig(input);
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = path.resolve(cfg.out);
-  mkdirSync(path.join(out, 'variants'), { recursive: true });
+  ensureDir(path.join(out, 'variants'));
   writeFileSync(path.join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   const cacheDir = path.join(out, 'cache');
   const variants = ablationVariants(cfg);
@@ -198,7 +199,7 @@ export async function runDrasclrAblation(
       folds: cfg.folds,
       seed: cfg.seed,
     });
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     writeFileSync(path.join(dir, 'outcomes.md'), formatOutcomeReport(report));
     rows.push({ ...v, report, seconds });
     log(

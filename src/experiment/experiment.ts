@@ -12,7 +12,7 @@
  * dice-vs-m.svg/.png, verdict.md, verdict.json, overlays/*.png, tsne-*.png, report.html, summary.txt.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadManifest } from '../io/manifest.js';
@@ -29,6 +29,9 @@ import { PretrainRuns, pretrainImageItems, pretrainShared, type EncoderRun } fro
 import { runCell, type CellContext } from './cells.js';
 import { appendRecord, cellKey, isLegacyRecord, readRecords, type CellRecord } from './records.js';
 import { tsnePlot } from './tsne-plot.js';
+import { checkCellConfigs, guardCell } from './cell-config.js';
+import { openRunFolder } from '../train/run-folder.js';
+import type { ConfigIdentity } from '../train/run-config.js';
 import { writeExperimentReport } from './report.js';
 
 export type { CellRecord, EncoderRef } from './records.js';
@@ -45,6 +48,8 @@ export interface ExperimentOptions {
   log?: (line: string) => void;
   /** progress display of the training loops */
   progress?: 'bar' | 'lines' | 'quiet';
+  /** start afresh: the folder's previous outputs move to previous/<time>/ (src/train/run-folder.ts) */
+  restart?: boolean;
 }
 
 interface ExperimentData {
@@ -91,6 +96,8 @@ function checkRecords(records: CellRecord[], plan: ExperimentPlan, file: string,
 
 interface FoldRun {
   plan: ExperimentPlan;
+  /** each method's cell identity (cell-config.ts) */
+  cellIds: Map<string, ConfigIdentity>;
   cells: CellContext;
   runs: PretrainRuns;
   records: CellRecord[];
@@ -116,7 +123,12 @@ async function runFold(r: FoldRun, labels: FoldLabels): Promise<void> {
     for (const method of cfg.methods) {
       if (r.done.has(cellKey(method, set.budget, fold.index))) continue;
       const keep = first && set.budget === maxBudget ? cfg.overlays : 0;
-      const c = await runCell(r.cells, method, labels, set, encoders.get(method) ?? null, keep);
+      const configHash = r.cellIds.get(method)!.hash;
+      const cell = { method, M: set.budget, fold: fold.index, configHash };
+      const c = await guardCell(r.cells.out, cell, () =>
+        runCell(r.cells, method, labels, set, encoders.get(method) ?? null, keep),
+      );
+      c.record.configHash = configHash;
       appendRecord(r.resultsFile, c.record);
       r.records.push(c.record);
       r.done.add(cellKey(method, set.budget, fold.index));
@@ -149,7 +161,6 @@ function pretrainCounts(plan: ExperimentPlan, ds: SliceDataset, folds: Fold[]): 
 async function prepare(plan: ExperimentPlan, out: string, cacheDir: string, log: (l: string) => void) {
   const { cfg } = plan;
   const data = await loadData(plan, cacheDir, log);
-  mkdirSync(out, { recursive: true });
   const splits = await loadOrCreateSplits(path.join(out, 'splits.json'), data.patients, {
     k: cfg.folds,
     seed: cfg.seed,
@@ -178,10 +189,16 @@ function foldRun(
   const resultsFile = path.join(out, 'results.jsonl');
   const records = readRecords(resultsFile);
   checkRecords(records, plan, resultsFile, o.log);
+  const { ids: cellIds, unverified } = checkCellConfigs(plan, out, records);
+  if (unverified > 0)
+    o.log(
+      `experiment: ${unverified} record(s) in ${resultsFile} carry no config hash (earlier versions): reused unverified`,
+    );
   const { cacheDir, log, progress } = o;
   const pretrainCtx = { dataset: data.pretrainDataset, manifestHash: data.manifestHash };
   return {
     plan,
+    cellIds,
     cells: { plan, out, dataset: data.dataset, log, progress },
     runs: new PretrainRuns({ plan, out, cacheDir, ...pretrainCtx, log, progress }),
     records,
@@ -201,7 +218,14 @@ export async function runExperiment(
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const plan = planExperiment(input);
   const { cfg } = plan;
-  const out = path.resolve(cfg.out);
+  // made and locked for this run (restart: previous outputs moved aside); finished cells are checked per cell
+  using folder = openRunFolder(cfg.out, {
+    what: 'experiment',
+    resumeFrom: [],
+    mayChange: [],
+    restart: options.restart,
+  });
+  const out = folder.dir;
   const cacheDir = cfg.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache');
   for (const stage of ['pretrain', 'finetune'] as const)
     log(`experiment ${cfg.name}: ${stage} ${describePrecision((cfg[stage] as { precision: Precision }).precision)}`);

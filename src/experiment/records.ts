@@ -45,6 +45,8 @@ export interface CellRecord extends ResultRecord {
   encoder?: EncoderRef | null;
   /** tensors of the fine-tuned model loaded from the encoder (0 for Random) */
   loadedTensors?: number;
+  /** sha256 of the settings that made this cell (cell-config.ts; absent in records of earlier versions) */
+  configHash?: string;
   seconds: number;
 }
 

@@ -15,11 +15,11 @@
  * Pixel values: BitsStored/HighBit masks, signed data, MONOCHROME1 inversion and colour-to-grey (dicom/pixels.ts),
  * RescaleSlope/Intercept to modality units such as HU (dicom/volume.ts). Transfer syntaxes: dicom/codecs.ts.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageIoError, wrapError } from './errors.js';
 import type { Image } from './image.js';
-import { type DicomFile, FORMAT, NotAnImageError, parseDicomFile } from './dicom/parse.js';
+import { type DicomFile, FORMAT, NotAnImageError, parseDicomBuffer } from './dicom/parse.js';
 import { type VolumeOptions, assembleSlice, assembleVolume } from './dicom/volume.js';
 
 export { SUPPORTED_TRANSFER_SYNTAXES } from './dicom/codecs.js';
@@ -44,6 +44,18 @@ export async function readDicom(path: string, options: ReadDicomOptions = {}): P
     throw wrapError(FORMAT, path, 'cannot read', err);
   }
   return isDir ? readDicomSeries(path, options) : readDicomFile(path, options);
+}
+
+/** Parses a file; throws an ImageIoError naming the file when it is not a usable DICOM image. */
+async function parseDicomFile(path: string): Promise<DicomFile> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (err) {
+    throw wrapError(FORMAT, path, 'cannot read file', err);
+  }
+  if (buf.length === 0) throw new ImageIoError(FORMAT, path, 'empty file');
+  return parseDicomBuffer(buf, path);
 }
 
 /** One file: a 2D image when it has one frame, a volume when it has several. */

@@ -64,13 +64,7 @@ export function reorientToLps<T extends PixelArray>(
   affine: Affine,
   source?: string,
 ): Image<T> {
-  const { perm, sign } = lpsAxisMapping(affine);
-  const fileStride = [1, size[0], size[0] * size[1]];
-  const outSize = [size[perm[0]], size[perm[1]], size[perm[2]]]; // x, y, z
-  const step = [0, 1, 2].map((w) => sign[w] * fileStride[perm[w]]);
-  const startIdx = [0, 0, 0];
-  for (let w = 0; w < 3; w++) if (sign[w] < 0) startIdx[perm[w]] = size[perm[w]] - 1;
-  const start = startIdx[0] + startIdx[1] * fileStride[1] + startIdx[2] * fileStride[2];
+  const { perm, sign, outSize, startIdx, start, step } = fileWalk(size, affine);
 
   let out: T;
   if (perm[0] === 0 && perm[1] === 1 && perm[2] === 2 && sign[0] > 0 && sign[1] > 0 && sign[2] > 0) {
@@ -101,6 +95,45 @@ export function reorientToLps<T extends PixelArray>(
   };
   if (source !== undefined) img.source = source;
   return img;
+}
+
+/** How the canonical [z, y, x] order walks the file array: first file offset and the offset step per canonical x, y, z. */
+function fileWalk(size: readonly [number, number, number], affine: Affine) {
+  const { perm, sign } = lpsAxisMapping(affine);
+  const fileStride = [1, size[0], size[0] * size[1]];
+  const outSize = [size[perm[0]], size[perm[1]], size[perm[2]]]; // x, y, z
+  const step = [0, 1, 2].map((w) => sign[w] * fileStride[perm[w]]);
+  const startIdx = [0, 0, 0];
+  for (let w = 0; w < 3; w++) if (sign[w] < 0) startIdx[perm[w]] = size[perm[w]] - 1;
+  const start = startIdx[0] + startIdx[1] * fileStride[1] + startIdx[2] * fileStride[2];
+  return { perm, sign, outSize, startIdx, start, step };
+}
+
+/**
+ * The inverse of `reorientToLps`: the values of a canonical image's array (`data`, [z, y, x] order, as
+ * reorientToLps returned it for a file of `size` with LPS `affine`) put back in that file's order (i fastest), e.g.
+ * to save a label map predicted on the canonical image in the input file's own voxel order and header.
+ */
+export function reorientFromLps<T extends PixelArray>(
+  data: T,
+  size: readonly [number, number, number],
+  affine: Affine,
+): T {
+  const n = size[0] * size[1] * size[2];
+  if (data.length !== n) throw new Error(`reorientFromLps: ${data.length} values for a file of ${size.join('x')}`);
+  const { outSize, start, step } = fileWalk(size, affine);
+  const out = new (data.constructor as { new (n: number): T })(n);
+  const src = bitsView(data);
+  const dst = bitsView(out);
+  const [nx, ny, nz] = outSize as [number, number, number];
+  let o = 0;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      let q = start + z * step[2]! + y * step[1]!;
+      for (let x = 0; x < nx; x++, q += step[0]!) dst[q] = src[o++]!;
+    }
+  }
+  return out;
 }
 
 type BitsArray = Uint8Array | Uint16Array | Uint32Array | Float64Array;

@@ -20,11 +20,12 @@
  * const { model, meta } = loadSegmentationModel('runs/ft');   // or 'runs/ft/model.safetensors'
  * ```
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadSafetensors, saveSafetensors, writeFileAtomic, type nn } from '../engine/index.js';
 import { issueLines } from '../util/parse-config.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import {
   buildSegmentationModel,
   createModel,
@@ -177,7 +178,7 @@ export function saveSegmentationModel(
         `match the model: ${diff.slice(0, 6).join('; ')}${diff.length > 6 ? ` ... (${diff.length} in all)` : ''}`,
     );
   }
-  mkdirSync(out, { recursive: true });
+  ensureDir(out);
   const files = { dir: out, json: path.join(out, SAVED_MODEL_JSON), weights: path.join(out, SAVED_MODEL_WEIGHTS) };
   saveSafetensors(files.weights, model.stateDict(), { format: SAVED_MODEL_FORMAT });
   writeFileAtomic(files.json, [Buffer.from(JSON.stringify(meta, null, 2) + '\n', 'utf8')]);

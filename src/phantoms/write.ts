@@ -5,7 +5,7 @@
  *   OUT/lungct/manifest.json  img/lNN.nii.gz (int16 HU),   lab/lNN.nii.gz (uint8 labels)
  * Items are generated and written one at a time, so memory stays at one volume.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeNifti } from '../io/nifti.js';
 import { writePng } from '../io/png.js';
@@ -13,6 +13,7 @@ import { CT_INFO, ctItems, type CtPhantomOptions } from './ct.js';
 import { LUNGCT_INFO, lungCtItems, type LungCtPhantomOptions } from './lungct.js';
 import type { PhantomItem, PhantomSetInfo } from './types.js';
 import { XRAY_INFO, xrayItems, type XrayPhantomOptions } from './xray.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 export const PHANTOM_KINDS = ['xray', 'ct', 'lungct'] as const;
 export type PhantomKind = (typeof PHANTOM_KINDS)[number];
@@ -88,8 +89,8 @@ export async function writePhantoms(options: WritePhantomsOptions): Promise<Writ
       items = lungCtItems({ ...(small ? SMALL_SIZES.lungct : {}), ...options.lungct, seed: options.seed });
     }
     const dir = join(options.out, kind);
-    await mkdir(join(dir, 'img'), { recursive: true });
-    await mkdir(join(dir, 'lab'), { recursive: true });
+    ensureDir(join(dir, 'img'));
+    ensureDir(join(dir, 'lab'));
     const manifest: ManifestJson = {
       version: 1,
       name: info.name,

@@ -21,12 +21,13 @@
  * deleted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Image, PixelArray } from '../io/image.js';
 import { numel } from '../io/image.js';
 import { checkImage, type PixelArrayConstructor } from './common.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 const MAGIC = 'MEDCLPP1';
 const FORMAT = 1;
@@ -188,7 +189,7 @@ export class PreprocessCache {
     prefix.writeUInt32LE(json.length, 8);
     createHash('sha256').update(json).digest().copy(prefix, 12);
     json.copy(prefix, PREFIX);
-    await mkdir(this.dir, { recursive: true });
+    ensureDir(this.dir);
     const tmp = join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, 'wx');
     try {

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus, platform, release, arch, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { escapeXml } from './svg.js';
 import { budgetLabel, formatCell, type ResultsTable } from './table.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /**
  * The self-contained HTML report: one file, inline CSS, images embedded (PNG/SVG as base64 data URIs) or linked by a
@@ -157,7 +158,7 @@ export function htmlReport(input: HtmlReportInput): string {
 /** Writes the report (creating the folder). */
 export async function writeHtmlReport(file: string, input: HtmlReportInput): Promise<void> {
   const html = htmlReport(input);
-  await mkdir(dirname(file), { recursive: true });
+  ensureDir(dirname(file));
   await writeFile(file, html);
 }
 

@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { categoricalColour, type RGB } from './colours.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /**
  * Prediction overlays for the report: a grey 2D image with the reference and predicted label maps drawn on top, as
@@ -146,7 +147,7 @@ export async function overlayPng(image: OverlaySlice, options: OverlayOptions = 
     .png()
     .toBuffer();
   if (file) {
-    await mkdir(dirname(file), { recursive: true });
+    ensureDir(dirname(file));
     await writeFile(file, png);
   }
   return png;

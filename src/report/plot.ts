@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { compareBudgets, type Budget } from '../eval/protocol/budget.js';
 import { categoricalColour, cssColour, viridis } from './colours.js';
 import { escapeXml, niceTicks, num, tickLabel } from './svg.js';
 import type { ResultsTable } from './table.js';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /**
  * Hand-written SVG plots: the label-budget curve (Dice vs M, mean ± std error bars over folds, one line per method)
@@ -380,7 +381,7 @@ export async function svgToPng(svg: string, file?: string, options: { scale?: nu
     .png()
     .toBuffer();
   if (file) {
-    await mkdir(dirname(file), { recursive: true });
+    ensureDir(dirname(file));
     await writeFile(file, png);
   }
   return png;

@@ -1,11 +1,16 @@
 /**
  * Fine-tuning's resume state: model, optimiser and schedule position, the losses so far and the selection state
  * (with the best weights), written atomically to <out>/checkpoint.safetensors. Resuming with the same config gives
- * the result of an uninterrupted run; a checkpoint made under another schedule shape is refused.
+ * the result of an uninterrupted run; a checkpoint made under another schedule shape or another config (its
+ * identity, run-config.ts, is stored in the checkpoint) is refused, naming the fields. Only a healthy state is
+ * written (state-guard.ts).
  */
-import { loadCheckpoint, saveCheckpoint, type nn, type optim, type Tensor } from '../engine/index.js';
+import path from 'node:path';
+import { loadCheckpoint, type nn, type optim, type Tensor } from '../engine/index.js';
 import type { CheckpointSelection, SelectionState } from './finetune-selection.js';
 import type { FinetuneConfig } from './finetune-config.js';
+import { ConfigChangedError, configDifferences, configIdentity, type ConfigIdentity } from './run-config.js';
+import { saveGoodCheckpoint } from './state-guard.js';
 
 export interface FinetuneProgress {
   /** epochs done */
@@ -19,6 +24,24 @@ interface Extra extends SelectionState {
   /** absent in checkpoints of earlier versions */
   stepsPerEpoch?: number;
   selection?: FinetuneConfig['selection'];
+  /** the config's identity (absent in checkpoints of earlier versions) */
+  configHash?: string;
+  config?: Record<string, unknown>;
+}
+
+/**
+ * The identity of a fine-tuning config: all of it but `hausdorff` (test evaluation only), and `epochs` where the
+ * schedule does not depend on the total; `init` compared as an absolute path.
+ */
+export function finetuneIdentity(cfg: FinetuneConfig): ConfigIdentity {
+  const epochsFree = cfg.schedule === 'constant' || cfg.schedule === 'cosine-restarts';
+  return configIdentity(cfg, { mayChange: ['hausdorff', ...(epochsFree ? ['epochs'] : [])], paths: ['init'] });
+}
+
+export interface FinetuneShape {
+  stepsPerEpoch: number;
+  selection: FinetuneConfig['selection'];
+  identity: ConfigIdentity;
 }
 
 export interface FinetuneParts {
@@ -32,22 +55,31 @@ export function saveFinetuneCheckpoint(
   file: string,
   parts: FinetuneParts,
   progress: FinetuneProgress,
-  shape: { stepsPerEpoch: number; selection: FinetuneConfig['selection'] },
+  shape: FinetuneShape,
 ): void {
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of parts.selection.bestWeights()) tensors.set(`best.${k}`, t);
-  const extra: Extra = { ...parts.selection.state(), ...progress, ...shape };
-  saveCheckpoint(file, { model: parts.model, optimizer: parts.opt, scheduler: parts.sched, tensors, extra });
+  const { identity, ...rest } = shape;
+  const extra: Extra = {
+    ...parts.selection.state(),
+    ...progress,
+    ...rest,
+    configHash: identity.hash,
+    config: identity.fields,
+  };
+  const all = { model: parts.model, optimizer: parts.opt, scheduler: parts.sched, tensors, extra };
+  saveGoodCheckpoint(file, all, 'finetune');
 }
 
 /** Restores the parts from a checkpoint; returns the progress it holds. */
-export function loadFinetuneCheckpoint(
-  file: string,
-  parts: FinetuneParts,
-  shape: { stepsPerEpoch: number; selection: FinetuneConfig['selection'] },
-): FinetuneProgress {
+export function loadFinetuneCheckpoint(file: string, parts: FinetuneParts, shape: FinetuneShape): FinetuneProgress {
   const ck = loadCheckpoint(file);
   const extra = ck.extra as Extra;
+  if (extra.configHash !== undefined && extra.configHash !== shape.identity.hash) {
+    for (const t of [...ck.model.values(), ...ck.tensors.values()]) t.dispose();
+    const diffs = configDifferences(extra.config ?? {}, shape.identity.fields);
+    throw new ConfigChangedError(path.dirname(file), diffs, 'finetune');
+  }
   for (const k of ['stepsPerEpoch', 'selection'] as const) {
     if (extra[k] !== undefined && extra[k] !== shape[k])
       throw new Error(

@@ -4,7 +4,7 @@
  * data set of the items used, fine-tunes (finetune.ts: log.jsonl, checkpoint.safetensors, model/ for `medcl
  * predict`; a rerun resumes from the checkpoint) and writes `<out>/results.json` with Dice (and HD95) per test case.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
@@ -12,9 +12,14 @@ import { finetune, type FinetuneResult } from './finetune.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
 import { withResolvedPrecision } from './precision.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
+import { openRunFolder, trainingRunSpec } from './run-folder.js';
+import { NonFiniteLossError } from './run-state.js';
+import { DivergedError } from './state-guard.js';
 
 export interface FinetuneRunOptions {
   progress?: 'bar' | 'lines' | 'quiet';
+  /** start afresh in a folder holding another run (its outputs move to previous/<time>/) */
+  restart?: boolean;
   /** one line per step of the run (default: none) */
   log?: (line: string) => void;
 }
@@ -26,34 +31,6 @@ export interface FinetuneRunReport {
   model: string;
   split: PatientSplit;
   result: FinetuneResult;
-}
-
-/** the fields whose change makes an existing checkpoint in `out` belong to another run */
-const RUN_IDENTITY: (keyof FinetuneRunConfig)[] = [
-  'data',
-  'preset',
-  'size',
-  'spacing',
-  'model',
-  'encoder',
-  'init',
-  'batchSize',
-  'seed',
-  'trainPatients',
-  'valPatients',
-];
-
-function checkResumable(out: string, cfg: FinetuneRunConfig): void {
-  const file = path.join(out, 'config.json');
-  if (!existsSync(path.join(out, 'checkpoint.safetensors')) || !existsSync(file)) return;
-  const prev = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  for (const k of RUN_IDENTITY) {
-    if (JSON.stringify(prev[k]) !== JSON.stringify(cfg[k]))
-      throw new Error(
-        `finetune: ${out} holds a run with a different ${k} (${JSON.stringify(prev[k])} vs ` +
-          `${JSON.stringify(cfg[k])}); use another --out, or delete the folder to start over`,
-      );
-  }
 }
 
 function idsOf(ds: SliceDataset, part: PartSelection): number[] {
@@ -91,6 +68,23 @@ function resultsJson(cfg: FinetuneRunConfig, m: Manifest, ds: SliceDataset, spli
   };
 }
 
+/**
+ * Runs `train`; when the run diverges (NaN guard, exploded or non-finite weights) writes `<out>/failed.json` with the
+ * reason (and no results) before rethrowing; a successful run removes a failed.json left by an earlier attempt.
+ */
+async function recordFailure<T>(out: string, train: () => Promise<T>): Promise<T> {
+  const file = path.join(out, 'failed.json');
+  try {
+    const r = await train();
+    rmSync(file, { force: true });
+    return r;
+  } catch (e) {
+    if (e instanceof NonFiniteLossError || e instanceof DivergedError)
+      writeFileSync(file, JSON.stringify({ failed: true, reason: e.message }, null, 2) + '\n');
+    throw e;
+  }
+}
+
 /** Runs a validated config (parseFinetuneRunConfig / the CLI's validation); its precision is resolved here. */
 export async function runFinetune(
   input: FinetuneRunConfig,
@@ -98,15 +92,15 @@ export async function runFinetune(
 ): Promise<FinetuneRunReport> {
   const cfg = withResolvedPrecision(input);
   const log = options.log ?? (() => {});
-  const out = path.resolve(cfg.out);
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);
-  checkResumable(out, cfg);
   const manifest = await loadManifest(cfg.data);
   const split = splitByPatients(manifest, cfg);
   for (const n of split.notes) log(n);
-  mkdirSync(out, { recursive: true });
+  // made, locked, checked against the run it resumes (every setting but out, cacheDir and hausdorff), config.json
+  const spec = trainingRunSpec('finetune', cfg, { restart: options.restart, alsoMayChange: ['hausdorff'] });
+  using folder = openRunFolder(cfg.out, spec);
+  const out = folder.dir;
   const config = path.join(out, 'config.json');
-  writeFileSync(config, JSON.stringify(cfg, null, 2) + '\n');
   const items = [...split.train.items, ...split.val.items, ...split.test.items].sort((a, b) => a - b);
   log(`preprocessing ${items.length} items (${cfg.preset}, ${cfg.size} px)`);
   const ds = await buildSliceDataset(manifest, {
@@ -118,7 +112,9 @@ export async function runFinetune(
   });
   const ids = { train: idsOf(ds, split.train), val: idsOf(ds, split.val), test: idsOf(ds, split.test) };
   log(`training on ${ids.train.length} images, testing on ${ids.test.length}`);
-  const r = await finetune(finetunePart(cfg), ds, ids, { out, progress: options.progress ?? 'quiet' });
+  const r = await recordFailure(out, () =>
+    finetune(finetunePart(cfg), ds, ids, { out, progress: options.progress ?? 'quiet' }),
+  );
   const results = path.join(out, 'results.json');
   writeFileSync(results, JSON.stringify(resultsJson(cfg, manifest, ds, split, r), null, 2) + '\n');
   return { out, config, results, model: path.join(out, 'model'), split, result: r };

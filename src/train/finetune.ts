@@ -6,9 +6,9 @@
  * the kept model is then evaluated on the test samples per case (src/eval/segmentation-cases.ts): Dice per class per 2D
  * image or per 3D volume, and HD95 with the real spacing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { F, loadSafetensors, manualSeed, optim, tidy, type Tensor } from '../engine/index.js';
+import { ensureDir, F, loadSafetensors, manualSeed, optim, tidy, type Tensor } from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import { evaluateCases, predictSamples, summarizeCases, type CaseResult } from '../eval/segmentation-cases.js';
 import { Rng } from '../util/rng.js';
@@ -24,7 +24,13 @@ import type { TensorModule } from '../methods/common.js';
 import { parseFinetuneConfig, type FinetuneConfig, type FinetuneInput } from './finetune-config.js';
 import { buildFinetuneScheduler, finetuneEpochBatches, finetuneStepsPerEpoch } from './finetune-schedule.js';
 import { CheckpointSelection, type ValPoint } from './finetune-selection.js';
-import { loadFinetuneCheckpoint, saveFinetuneCheckpoint, type FinetuneParts } from './finetune-checkpoint.js';
+import {
+  finetuneIdentity,
+  loadFinetuneCheckpoint,
+  saveFinetuneCheckpoint,
+  type FinetuneParts,
+} from './finetune-checkpoint.js';
+import { assertHealthy } from './state-guard.js';
 
 export * from './finetune-config.js';
 export { evaluateCases, predictSamples, type CaseResult } from '../eval/segmentation-cases.js';
@@ -122,6 +128,8 @@ interface Run extends FinetuneParts {
   progress: Progress;
   stepsPerEpoch: number;
   total: number;
+  /** the last checkpoint written or resumed from (the NaN guard names it) */
+  lastGood: string | null;
 }
 
 /** one epoch of training steps */
@@ -140,7 +148,7 @@ async function trainEpoch(run: Run, train: readonly number[], epoch: number): Pr
       });
       const logits = autocastScope(cfg.precision, () => model.forward(aug.image));
       const loss = lossOf(cfg, logits.float(), aug.label);
-      const v = checkedLoss(loss, epoch, b, null);
+      const v = checkedLoss(loss, epoch, b, run.lastGood);
       opt.zeroGrad();
       loss.backward();
       return v;
@@ -167,10 +175,11 @@ function validate(run: Run, val: readonly number[]): number | null {
 async function trainAll(run: Run, split: FinetuneSplit, out: string | undefined, opts: FinetuneOptions) {
   const { cfg } = run;
   const ckptFile = out ? path.join(out, 'checkpoint.safetensors') : null;
-  const shape = { stepsPerEpoch: run.stepsPerEpoch, selection: cfg.selection };
+  const shape = { stepsPerEpoch: run.stepsPerEpoch, selection: cfg.selection, identity: finetuneIdentity(cfg) };
   let start = 0;
   if (ckptFile && existsSync(ckptFile)) {
     const p = loadFinetuneCheckpoint(ckptFile, run, shape);
+    run.lastGood = ckptFile;
     start = p.epoch;
     run.losses.push(...p.losses);
     run.log?.truncateAfter(run.losses.length);
@@ -185,7 +194,10 @@ async function trainAll(run: Run, split: FinetuneSplit, out: string | undefined,
       cfg.selection === 'best-validation' && run.selection.record(epoch, validate(run, split.val), run.model);
     // an early stop writes no checkpoint (as before): resuming from the previous one stops at the same epoch
     if (stop) break;
-    if (ckptFile) saveFinetuneCheckpoint(ckptFile, run, { epoch: epoch + 1, losses: run.losses }, shape);
+    if (ckptFile) {
+      saveFinetuneCheckpoint(ckptFile, run, { epoch: epoch + 1, losses: run.losses }, shape);
+      run.lastGood = ckptFile;
+    }
     opts.onEvaluated?.(epoch + 1);
   }
   run.progress.stop();
@@ -207,13 +219,28 @@ export async function finetune(
   const stepsPerEpoch = finetuneStepsPerEpoch(split.train.length, cfg.batchSize, cfg.minStepsPerEpoch);
   const sched = buildFinetuneScheduler(cfg, opt, stepsPerEpoch);
   const selection = new CheckpointSelection(cfg.earlyStopPatience);
-  if (options.out) mkdirSync(options.out, { recursive: true });
+  if (options.out) ensureDir(options.out);
   const log = options.out ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null;
   const progress = new Progress('finetune', options.progress ?? 'quiet');
   const total = cfg.epochs * stepsPerEpoch;
-  const run: Run = { cfg, ds, model, opt, sched, selection, losses: [], log, progress, stepsPerEpoch, total };
+  const run: Run = {
+    cfg,
+    ds,
+    model,
+    opt,
+    sched,
+    selection,
+    losses: [],
+    log,
+    progress,
+    stepsPerEpoch,
+    total,
+    lastGood: null,
+  };
   const lastEpoch = await trainAll(run, split, options.out, options);
   const chose = selection.applyBest(model);
+  // the kept weights must be healthy before anything is saved or evaluated: a diverged run reports no Dice
+  assertHealthy(model, 'finetune', run.lastGood);
   if (options.out) saveChosenModel(options.out, cfg, ds, model);
   const preds = predictSamples(model, ds, split.test);
   const m = new Map(split.test.map((id, i) => [id, preds[i]!]));

@@ -7,18 +7,10 @@
  * Outputs in `out/`: config.json (the resolved config), log.jsonl, checkpoint.safetensors (everything needed to
  * resume), encoder.safetensors (the encoder weights fine-tuning loads), summary.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  loadCheckpoint,
-  manualSeed,
-  optim,
-  saveCheckpoint,
-  saveSafetensors,
-  tidy,
-  type Tensor,
-} from '../engine/index.js';
+import { loadCheckpoint, manualSeed, optim, saveSafetensors, tidy, type Tensor } from '../engine/index.js';
 import { loadManifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { Rng } from '../util/rng.js';
@@ -28,6 +20,8 @@ import { parsePretrainConfig, type PretrainConfig, type PretrainInput } from './
 import { ModuleBundle, JsonlLog, checkedLoss, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { autocastScope, describePrecision, withResolvedPrecision } from './precision.js';
+import { openRunFolder, trainingRunSpec } from './run-folder.js';
+import { saveGoodCheckpoint } from './state-guard.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -36,6 +30,8 @@ export interface PretrainOptions {
   stopAfterEpochs?: number;
   /** a data set already built for this config (tests, experiments): skips reading the manifest */
   dataset?: SliceDataset;
+  /** start afresh in a folder holding another run: its outputs are moved to previous/<time>/ (run-folder.ts) */
+  restart?: boolean;
 }
 
 export interface PretrainResult {
@@ -78,36 +74,12 @@ function buildScheduler(
   });
 }
 
-const RESUME_KEYS: (keyof PretrainConfig)[] = [
-  'method',
-  'data',
-  'preset',
-  'size',
-  'batchSize',
-  'seed',
-  'backbone',
-  'encoder',
-  'projectionDim',
-];
-
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
   const cfg = withResolvedPrecision(resolvePretrainConfig(input));
-  const out = path.resolve(cfg.out);
-  mkdirSync(out, { recursive: true });
+  // made, locked for this run, checked against the run it resumes, config.json written (run-folder.ts)
+  using folder = openRunFolder(cfg.out, trainingRunSpec('pretrain', cfg, { restart: options.restart }));
+  const out = folder.dir;
   const ckptFile = path.join(out, 'checkpoint.safetensors');
-  const configFile = path.join(out, 'config.json');
-  if (existsSync(ckptFile) && existsSync(configFile)) {
-    const prev = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-    for (const k of RESUME_KEYS) {
-      if (JSON.stringify(prev[k]) !== JSON.stringify(cfg[k])) {
-        throw new Error(
-          `pretrain: ${out} holds a run with a different ${k} (${JSON.stringify(prev[k])} vs ${JSON.stringify(cfg[k])}); ` +
-            'use another --out, or delete the folder to start over',
-        );
-      }
-    }
-  }
-  writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
   if (options.progress !== 'quiet')
     process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
 
@@ -162,7 +134,7 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   let lastCheckpoint: string | null = existsSync(ckptFile) ? ckptFile : null;
   let epochsThisCall = 0;
   const writeCheckpoint = (epoch: number): void => {
-    saveCheckpoint(ckptFile, {
+    saveGoodCheckpoint(ckptFile, {
       model: all,
       optimizer: opt,
       scheduler: sched,

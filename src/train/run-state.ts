@@ -36,7 +36,8 @@ export class NonFiniteLossError extends Error {
     super(
       `loss became ${value} at epoch ${epoch}, batch ${batch}; training stopped. ` +
         (checkpoint
-          ? `The last good checkpoint is ${checkpoint} (resume runs from it; lower the learning rate first).`
+          ? `The last good checkpoint is ${checkpoint} (the same command resumes from it; a run with another ` +
+            'learning rate starts over with --restart).'
           : 'No checkpoint had been written yet.'),
     );
   }

@@ -31,19 +31,27 @@ export interface SystemInfo {
   buildConfig: string;
 }
 
-/** medcl's version, from the package.json above this file (dist/src/util or src/util) */
-export function medclVersion(): string {
+/** the folder of medcl's package.json above this file (the repository or the installed package), or null */
+export function medclPackageRoot(): string | null {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'medcl' && typeof pkg.version === 'string') return pkg.version;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown };
+      if (pkg.name === 'medcl') return dir;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
+    if (parent === dir) return null;
     dir = parent;
   }
+}
+
+/** medcl's version, from the package.json above this file (dist/src/util or src/util) */
+export function medclVersion(): string {
+  const root = medclPackageRoot();
+  if (root === null) return 'unknown';
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 export function systemInfo(cpuinfoPath = '/proc/cpuinfo'): SystemInfo {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { imageAffine, lpsAxisMapping, reorientToLps } from '../../src/io/orient.js';
+import { imageAffine, lpsAxisMapping, reorientFromLps, reorientToLps } from '../../src/io/orient.js';
 import { assertSameWorld, gridOfImage } from './fixtures.js';
 
 /** all 6 permutations x 8 sign patterns of the file axes */
@@ -67,4 +67,27 @@ test('imageAffine is the voxel -> world map of the documented layout', () => {
   assert.deepEqual(imageAffine(img), [0, -6, 0, 1, 7, 0, 0, 2, 0, 0, 5, 3]);
   const flat = { data: new Uint8Array(6), shape: [2, 3], spacing: [2, 3], origin: [4, 5], direction: [1, 0, 0, 1] };
   assert.deepEqual(imageAffine(flat), [3, 0, 0, 4, 0, 2, 0, 5, 0, 0, 1, 0]);
+});
+
+test('reorientFromLps puts canonical values back at the file voxel of the same world position', () => {
+  const size: [number, number, number] = [3, 4, 2];
+  const spacing = [1.5, 0.75, 2];
+  const n = size[0] * size[1] * size[2];
+  for (const { perm, sign } of signedPermutations()) {
+    const m = new Array(9).fill(0);
+    for (let v = 0; v < 3; v++) m[3 * perm[v] + v] = sign[v] * spacing[v];
+    const t = [-4, 9, 2.5];
+    const affine = [m[0], m[1], m[2], t[0], m[3], m[4], m[5], t[1], m[6], m[7], m[8], t[2]];
+    const canonical = reorientToLps(new Int16Array(n), size, affine);
+    const values = Int16Array.from({ length: n }, (_, q) => 3 * q - 7);
+    const file = reorientFromLps(values, size, affine);
+    assert.equal(file.constructor, Int16Array);
+    assertSameWorld(
+      { size, m, t, value: (i, j, k) => file[i + size[0] * (j + size[1] * k)] },
+      gridOfImage({ ...canonical, data: values }),
+      200,
+      1e-9,
+    );
+  }
+  assert.throws(() => reorientFromLps(new Uint8Array(5), size, [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]), /5 values/);
 });

@@ -81,12 +81,21 @@ test('npm pack ships the built library and the addon sources, and no tests, benc
     for (const m of (PKG.scripts[phase] ?? '').matchAll(/node ([\w./-]+\.c?js)/g)) has(m[1]!);
   }
   has('native/build.cjs');
+  // the browser viewer of `medcl view`, every asset in the package (no CDN): page, bundle, ONNX Runtime's wasm
+  for (const p of [
+    'index.html',
+    'app.js',
+    'viewer.css',
+    'ort/ort.bundle.min.mjs',
+    'ort/ort-wasm-simd-threaded.jsep.wasm',
+  ])
+    has(`dist/viewer/${p}`);
 
   const shipped = [...files];
   const bad = shipped.filter(
     (p) =>
       /^(test|bench|\.build|src|build|node_modules|scripts|\.ci)\//.test(p) ||
-      /^dist\/(?!src\/)/.test(p) ||
+      /^dist\/(?!src\/|viewer\/)/.test(p) ||
       /(^|\/)__pycache__\//.test(p) ||
       /\.(pyc|py|tsbuildinfo|node)$/.test(p) ||
       (p.endsWith('.ts') && !p.endsWith('.d.ts')),

@@ -151,5 +151,8 @@ test('minStepsPerEpoch and cosine restarts: step counts, logged rates vs the clo
     full.test.map((c) => c.dice),
   );
   // a checkpoint of another schedule shape is refused
-  await assert.rejects(finetune({ ...cfg, minStepsPerEpoch: 5 }, ds, split, { out: b }), /stepsPerEpoch 4/);
+  await assert.rejects(
+    finetune({ ...cfg, minStepsPerEpoch: 5 }, ds, split, { out: b }),
+    /holds a run with other settings: different minStepsPerEpoch \(4 vs 5\)/,
+  );
 });

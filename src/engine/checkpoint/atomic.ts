@@ -1,11 +1,12 @@
 /** Atomic file writes: a temp file in the same folder, fsync, rename over the target, fsync the folder. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from './ensure-dir.js';
 
 /** Writes `chunks` to `file` so that readers see either the old file or the complete new one, never a mix. */
 export function writeFileAtomic(file: string, chunks: readonly Uint8Array[]): void {
   const dir = path.dirname(path.resolve(file));
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   let fd = -1;
   try {

@@ -1,13 +1,17 @@
 /**
  * Training checkpoints in one safetensors file: model tensors under "model/", optimiser state under "optim/",
  * and JSON (optimiser hyper-parameters, scheduler, RNG states, the caller's `extra`) in the metadata.
- * Written atomically, so a crash mid-write leaves the previous checkpoint intact.
+ * Written atomically, so a crash mid-write leaves the previous checkpoint intact. Only finite state is written or
+ * read: a parameter, buffer (BatchNorm running statistics included), optimiser state or extra tensor holding NaN or
+ * ±Infinity makes saving and loading throw NonFiniteStateError (unless `allowNonFinite`), so a checkpoint on disk is
+ * always one a run can resume from.
  */
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/schedulers.js';
 import type { Tensor } from '../tensor.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { NonFiniteStateError, nonFiniteTensors } from './finite.js';
 
 export interface CheckpointParts {
   model?: Module;
@@ -17,6 +21,8 @@ export interface CheckpointParts {
   tensors?: Map<string, Tensor>;
   /** any JSON-serialisable data (epoch, step, config, RNG words) */
   extra?: unknown;
+  /** write even when some tensor holds NaN/Inf (default: refuse) */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadedCheckpoint {
@@ -35,6 +41,10 @@ export function saveCheckpoint(file: string, parts: CheckpointParts): void {
   const opt = parts.optimizer?.stateDict();
   if (opt) for (const [k, t] of opt.tensors) all.set(`optim/${k}`, t);
   if (parts.tensors) for (const [k, t] of parts.tensors) all.set(`extra/${k}`, t);
+  if (!parts.allowNonFinite) {
+    const bad = nonFiniteTensors(all);
+    if (bad.length > 0) throw new NonFiniteStateError(file, bad, 'save');
+  }
   const meta = {
     format: FORMAT,
     optimizer: opt?.json ?? null,
@@ -44,8 +54,18 @@ export function saveCheckpoint(file: string, parts: CheckpointParts): void {
   saveSafetensors(file, all, { medcl: JSON.stringify(meta) });
 }
 
-export function loadCheckpoint(file: string, opts: { device?: string } = {}): LoadedCheckpoint {
+export function loadCheckpoint(
+  file: string,
+  opts: { device?: string; allowNonFinite?: boolean } = {},
+): LoadedCheckpoint {
   const { tensors, metadata } = loadSafetensors(file, opts);
+  if (!opts.allowNonFinite) {
+    const bad = nonFiniteTensors(tensors);
+    if (bad.length > 0) {
+      for (const t of tensors.values()) t.dispose();
+      throw new NonFiniteStateError(file, bad, 'load');
+    }
+  }
   let meta: {
     format?: string;
     optimizer: OptimizerState['json'] | null;

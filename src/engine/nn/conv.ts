@@ -30,7 +30,8 @@ abstract class ConvNd extends Layer {
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: Size,
-    protected readonly opts: ConvLayerOptions,
+    /** the layer's stride, padding, dilation, groups (and outputPadding for transposed convs), as given */
+    readonly opts: ConvLayerOptions & { outputPadding?: Size },
     nd: number,
     transposed: boolean,
   ) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { protocolRng } from './seed.js';
+import { ensureDir } from '../../engine/checkpoint/ensure-dir.js';
 
 /**
  * k-fold cross-validation over PATIENTS (docs/protocol.md §1; the papers use 5 folds). The folds partition the ids they
@@ -92,7 +93,7 @@ export function allFolds(splits: Splits): Fold[] {
 export async function writeSplits(file: string, splits: Splits): Promise<void> {
   validateSplits(splits, file);
   const doc = { format: SPLITS_FORMAT, version: SPLITS_VERSION, ...splits };
-  await mkdir(dirname(file), { recursive: true });
+  ensureDir(dirname(file));
   await writeFile(file, JSON.stringify(doc, null, 2) + '\n');
 }
 

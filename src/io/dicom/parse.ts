@@ -1,8 +1,8 @@
 /**
  * One DICOM file parsed with dicom-parser: the attributes the readers need (pixel format, per-frame geometry and
- * rescale) and access to each frame's (possibly compressed) bytes. No pixel decoding here.
+ * rescale) and access to each frame's (possibly compressed) bytes. No pixel decoding here. No file access either
+ * (dicom.ts reads the files): the browser viewer bundles this module.
  */
-import { readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { ImageIoError, wrapError } from '../errors.js';
@@ -121,8 +121,10 @@ function readFrameAttrs(ds: DataSet | undefined, into: FrameInfo, functionalGrou
   if (intercept !== undefined) into.intercept = intercept;
 }
 
-function parseBytes(buf: Buffer, path: string): DataSet {
-  const hasPrefix = buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM';
+function parseBytes(buf: Uint8Array, path: string): DataSet {
+  // "DICM" at byte 128
+  const hasPrefix =
+    buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
   if (hasPrefix) {
     try {
       return dicomParser.parseDicom(buf);
@@ -140,19 +142,8 @@ function parseBytes(buf: Buffer, path: string): DataSet {
   throw new NotAnImageError(FORMAT, path, 'not a DICOM file (no "DICM" at byte 128 and not a raw data set)');
 }
 
-/** Parses a file; throws an ImageIoError naming the file when it is not a usable DICOM image. */
-export async function parseDicomFile(path: string): Promise<DicomFile> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (err) {
-    throw wrapError(FORMAT, path, 'cannot read file', err);
-  }
-  if (buf.length === 0) throw new ImageIoError(FORMAT, path, 'empty file');
-  return parseDicomBuffer(buf, path);
-}
-
-export function parseDicomBuffer(buf: Buffer, path: string): DicomFile {
+/** Parses the bytes of a file; throws an ImageIoError naming `path` when it is not a usable DICOM image. */
+export function parseDicomBuffer(buf: Uint8Array, path: string): DicomFile {
   const ds = parseBytes(buf, path);
   if (!ds.elements[T.pixelData]) throw new NotAnImageError(FORMAT, path, 'no pixel data (7FE0,0010): not an image');
   const tsUid = (ds.string(T.transferSyntax) ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();

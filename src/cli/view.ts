@@ -1,0 +1,178 @@
+/**
+ * `medcl view --model model.onnx [--port N] [--host H] [--open]`: serves the browser viewer (dist/viewer/, built by
+ * scripts/build-viewer.mjs) and the model on this machine with node:http. The page segments in the browser: the
+ * scan never leaves it. The model is checked first (medcl's preprocessing metadata, one (N, C, H, W) input), so a
+ * wrong file fails here with its name rather than in the page.
+ *
+ * Every response carries the cross-origin isolation headers (COOP same-origin, COEP require-corp), so the page may
+ * use SharedArrayBuffer and ONNX Runtime runs multi-threaded WebAssembly. Only GET/HEAD of the viewer's files,
+ * /model.onnx and /config.json; nothing else on the disk is reachable.
+ */
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { readOnnxSummary } from '../io/onnx-metadata.js';
+import { onnxSegmenter, type OnnxSegmenter } from '../data/onnx-segmenter.js';
+import { medclPackageRoot } from '../util/system-info.js';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.txt': 'text/plain; charset=utf-8',
+  '.png': 'image/png',
+};
+
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-cache',
+};
+
+/** dist/viewer of this package; throws when the viewer has not been built */
+export function viewerDir(): string {
+  const root = medclPackageRoot();
+  const dir = root === null ? '' : path.join(root, 'dist', 'viewer');
+  if (!existsSync(path.join(dir, 'index.html')))
+    throw new Error(`view: the viewer is not built (${dir || 'dist/viewer'}/index.html missing): run npm run build`);
+  return dir;
+}
+
+/** Reads and checks a model for the viewer; the error names the file. */
+export function checkViewerModel(file: string): OnnxSegmenter {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Error(`view: --model ${file}: cannot read (${(err as Error).message})`);
+  }
+  const seg = onnxSegmenter(readOnnxSummary(bytes, file), file);
+  if (seg.inChannels !== 1)
+    throw new Error(`view: ${file}: the network takes ${seg.inChannels} channels; the viewer feeds 1 (greyscale)`);
+  return seg;
+}
+
+export interface ViewerServerOptions {
+  /** the .onnx file to serve as /model.onnx (none: the page asks the user for one) */
+  model?: string;
+  port?: number;
+  host?: string;
+  /** the built viewer (default: this package's dist/viewer) */
+  dir?: string;
+}
+
+export interface ViewerServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head = false): void {
+  res.writeHead(status, { ...ISOLATION, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(head ? undefined : body);
+}
+
+function handler(dir: string, model: string | undefined) {
+  const root = path.resolve(dir);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const head = req.method === 'HEAD';
+    if (req.method !== 'GET' && !head) return send(res, 405, MIME['.txt']!, 'only GET and HEAD\n');
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return send(res, 400, MIME['.txt']!, 'bad path\n');
+    }
+    if (pathname === '/config.json') {
+      const config = model ? { model: 'model.onnx', name: path.basename(model) } : {};
+      return send(res, 200, MIME['.json']!, JSON.stringify(config), head);
+    }
+    let file: string;
+    if (pathname === '/model.onnx' && model) file = path.resolve(model);
+    else {
+      file = path.resolve(root, '.' + (pathname.endsWith('/') ? pathname + 'index.html' : pathname));
+      if (file !== root && !file.startsWith(root + path.sep)) return send(res, 403, MIME['.txt']!, 'forbidden\n');
+    }
+    let size: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      return send(res, 404, MIME['.txt']!, `not found: ${pathname}\n`);
+    }
+    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    res.writeHead(200, { ...ISOLATION, 'Content-Type': type, 'Content-Length': size });
+    if (head) return void res.end();
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  };
+}
+
+/** Starts the server; resolves once it listens (port 0: a free port, see `url`). */
+export async function startViewerServer(options: ViewerServerOptions = {}): Promise<ViewerServer> {
+  const dir = options.dir ?? viewerDir();
+  if (options.model !== undefined) checkViewerModel(options.model);
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(handler(dir, options.model));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`view: cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`)),
+    );
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  return {
+    url,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** opens `url` in the desktop's browser (xdg-open, open, start); failures are reported, not fatal */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+  child.on('error', (err) => process.stderr.write(`view: cannot open a browser (${err.message}); open ${url}\n`));
+  child.unref();
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got "${v}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('view')
+    .description('serve the browser viewer: open a scan, segment it with the model in the browser, correct, save')
+    .option('--model <file>', 'the segmenter, as written by medcl export (.onnx); without it the page asks for one')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8765)
+    .option('--host <address>', 'address to listen on (the default keeps it on this machine)', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .action(async (o: { model?: string; port: number; host: string; open?: boolean }) => {
+      const seg = o.model ? checkViewerModel(o.model) : null;
+      const { url } = await startViewerServer({ ...(o.model ? { model: o.model } : {}), port: o.port, host: o.host });
+      if (seg)
+        process.stdout.write(`${o.model}: ${seg.preset}, ${seg.size}x${seg.size}, classes ${seg.classes.join(', ')}\n`);
+      process.stdout.write(`medcl view: ${url} (Ctrl-C stops)\n`);
+      if (o.open) openBrowser(url);
+    });
+}

@@ -1,0 +1,87 @@
+/**
+ * `medcl view`'s server: the built viewer and the model over node:http with the cross-origin isolation headers,
+ * nothing outside the viewer's folder, and a model without medcl's metadata refused before it listens.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startViewerServer, viewerDir, type ViewerServer } from '../../src/cli/view.js';
+import { conv1x1Model } from '../io/onnx-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'medcl-view-'));
+const modelPath = join(dir, 'thr.onnx');
+writeFileSync(modelPath, conv1x1Model());
+let srv: ViewerServer;
+before(async () => {
+  srv = await startViewerServer({ model: modelPath });
+});
+after(async () => {
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** a raw request (the path is sent as written, not normalised as fetch would) */
+function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  const url = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the page, its assets and the model, each with COOP/COEP for a cross-origin isolated page', async () => {
+  const page = await get('/');
+  assert.equal(page.status, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  assert.match(page.body.toString(), /<script type="module" src="app.js">/);
+  for (const path of ['/', '/app.js', '/ort/ort-wasm-simd-threaded.jsep.wasm', '/model.onnx', '/config.json']) {
+    const r = await get(path, 'HEAD');
+    assert.equal(r.status, 200, path);
+    assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin', path);
+    assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp', path);
+  }
+  assert.equal(
+    (await get('/ort/ort-wasm-simd-threaded.jsep.wasm', 'HEAD')).headers['content-type'],
+    'application/wasm',
+  );
+  assert.deepEqual(JSON.parse((await get('/config.json')).body.toString()), { model: 'model.onnx', name: 'thr.onnx' });
+  assert.deepEqual((await get('/model.onnx')).body, readFileSync(modelPath));
+  const js = await get('/app.js');
+  assert.equal(Number(js.headers['content-length']), readFileSync(join(viewerDir(), 'app.js')).length);
+});
+
+test('nothing outside the viewer: traversal, other methods, missing files', async () => {
+  for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2f..%2fpackage.json', '/ort/../../index.js']) {
+    const r = await get(path);
+    assert.ok(r.status === 403 || r.status === 404, `${path}: ${r.status}`);
+    assert.doesNotMatch(r.body.toString(), /"name": "medcl"/);
+  }
+  assert.equal((await get('/', 'POST')).status, 405);
+  assert.equal((await get('/nope.js')).status, 404);
+  assert.equal((await get('/%zz')).status, 400);
+});
+
+test('a model without medcl metadata is refused before listening, naming the file and the key', async () => {
+  const bad = join(dir, 'plain.onnx');
+  writeFileSync(bad, conv1x1Model({ metadata: {} }));
+  await assert.rejects(startViewerServer({ model: bad }), /plain\.onnx: no medcl preprocessing .*medcl\.preset/s);
+  await assert.rejects(startViewerServer({ model: join(dir, 'missing.onnx') }), /--model .*missing\.onnx: cannot read/);
+  const noModel = await startViewerServer({});
+  try {
+    const r = await fetch(new URL('config.json', noModel.url));
+    assert.deepEqual(await r.json(), {});
+  } finally {
+    await noModel.close();
+  }
+});
