@@ -23,7 +23,7 @@ import path from 'node:path';
 import { cat, F, getNumThreads, manualSeed, optim, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
 import { clTciAugment } from '../../src/transforms/presets.js';
-import { contrastiveViews } from '../../src/train/augment.js';
+import { contrastiveViews } from '../../src/transforms/augment.js';
 import { writePhantoms } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../../src/data/slice-dataset.js';

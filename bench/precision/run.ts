@@ -1,6 +1,6 @@
 /**
  * Precision benchmark (issue 7): the engine benchmark's two workloads (bench/engine/run.ts) as training steps in
- *   medcl fp32, medcl bf16-mixed (src/train/precision.ts's autocastScope: forward and loss under bf16 autocast,
+ *   medcl fp32, medcl bf16-mixed (src/engine/precision.ts's autocastScope: forward and loss under bf16 autocast,
  *   float32 master weights and optimiser state, backward outside the scope),
  *   PyTorch fp32 and PyTorch bf16 autocast (`torch.autocast('cpu', dtype=torch.bfloat16)`), PyTorch defaults
  *   (contiguous NCHW), plus PyTorch bf16 with the models in channels-last as a second reference,
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { F, getNumThreads, manualSeed, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
-import { autocastScope, type Precision } from '../../src/train/precision.js';
+import { autocastScope, type Precision } from '../../src/engine/precision.js';
 import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);

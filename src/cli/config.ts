@@ -10,13 +10,13 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { flagNames, parseOptions } from './options.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
-import { pretrainSchema } from '../train/config.js';
+import { resolvePretrainConfig } from '../methods/resolve-config.js';
+import { pretrainSchema } from '../methods/config.js';
 import { finetuneSchema } from '../train/finetune-config.js';
 import { finetuneRunSchema, parseFinetuneRunConfig } from '../train/finetune-run-config.js';
 import { experimentSchema } from '../experiment/config.js';
-import { drasclrConfigSchema, parseDrasclrConfig } from '../drasclr/config.js';
-import { METHODS } from '../methods/registry.js';
+import { drasclrConfigSchema, parseDrasclrConfig } from '../methods/drasclr-config.js';
+import { SLICE_METHODS as METHODS } from '../methods/registry.js';
 
 const METHOD_NAMES = [...METHODS.map((m) => m.name), 'drasclr'];
 

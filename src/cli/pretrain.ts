@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { pretrain } from '../train/pretrain.js';
-import { pretrainSchema } from '../train/config.js';
-import { METHODS } from '../methods/registry.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
+import { pretrainSchema } from '../methods/config.js';
+import { SLICE_METHODS as METHODS } from '../methods/registry.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { addSchemaOptions, pickOptions, type OptionSpec } from './options.js';
 
 /** --help's default of the fields some method's paper sets: the method's (`medcl config --method NAME` shows it) */

@@ -15,7 +15,7 @@
 import { formatOfPath, readImage } from '../io/read.js';
 import type { Manifest } from '../io/manifest.js';
 import { centralSliceRange, CLTCI, POLYCL, PreprocessCache } from '../preprocess/index.js';
-import type { VolumeInfo } from '../samplers/slices.js';
+import type { VolumeInfo } from './volume-info.js';
 import { defaultOrganClass, prepare, sameGrid, toUint8Labels, type Prepared } from './slice-prepare.js';
 import { tensor, type Tensor } from '../engine/index.js';
 
@@ -59,7 +59,7 @@ export interface SliceSample {
   organFlag?: boolean;
 }
 
-/** How distances are measured in one volume (HD95 per volume, src/eval/segmentation-cases.ts). */
+/** How distances are measured in one volume (HD95 per volume, src/eval/metrics/segmentation-cases.ts). */
 export interface VolumeGeometry {
   /** spacing between consecutive kept slices after preprocessing (mm), null for a 2D image */
   sliceSpacing: number | null;

@@ -26,3 +26,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
 export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';
+export * from './precision.js';
+export * from './system-info.js';

@@ -12,7 +12,7 @@
  * - the encoder settings: the base (PolyCL's, or the U-Net defaults) under `pretrain.encoder` and
  *   `finetune.encoder` (which must agree where both set a field); per-method encoder overrides are refused.
  */
-import { encoderSchema } from '../train/config.js';
+import { encoderSchema } from '../methods/config.js';
 import { segmentationModelFor, type Backbone } from '../models/backbones.js';
 import { POLYCL_DROPOUT, POLYCL_SLOPE, POLYCL_WIDTHS } from '../models/polycl-unet.js';
 import type { ExperimentConfig } from './config.js';

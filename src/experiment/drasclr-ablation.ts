@@ -14,11 +14,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../util/parse-config.js';
 import { DRASCLR_CONDITIONINGS, type DrasclrConditioning } from '../models/drasclr-encoder.js';
-import { parseDrasclrConfig, type DrasclrInput } from '../drasclr/config.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
-import { loadDrasclrRun, prepareRunData } from '../drasclr/run.js';
-import { evaluateScanOutcomes, randomDrasclrEncoder } from '../drasclr/evaluate-outcomes.js';
-import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../drasclr/downstream/outcomes.js';
+import { parseDrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
+import { loadDrasclrRun, prepareRunData } from '../train/run-encoder.js';
+import { evaluateScanOutcomes, randomDrasclrEncoder } from '../eval/scan-outcomes.js';
+import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../eval/outcomes.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 const conditioning = z.enum(DRASCLR_CONDITIONINGS as unknown as [DrasclrConditioning, ...DrasclrConditioning[]]);
@@ -30,7 +30,7 @@ export const drasclrAblationSchema = z
     /** manifest of 3D lung CT scans with outcome fields in each item's meta */
     data: z.string().min(1),
     out: z.string().min(1),
-    /** settings shared by every variant (src/drasclr/config.ts; not data, out, conditioning or neighbours) */
+    /** settings shared by every variant (src/methods/drasclr-config.ts; not data, out, conditioning or neighbours) */
     pretrain: z.record(z.string(), z.unknown()).default({}),
     /** Table 6 rows (at the reference ℓ) */
     conditionings: z.array(conditioning).min(1).default(['none', 'concat-features', 'loc-condconv']),

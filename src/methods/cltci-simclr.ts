@@ -1,6 +1,6 @@
 import { PatientGroupedSampler } from '../samplers/patient-grouped.js';
 import { samePatientRelation } from '../relations/index.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /**
@@ -10,7 +10,7 @@ import { multiPositiveRun } from './multi-positive.js';
  * and no image appears twice in a batch): a single-image patient's only positive is its other augmented view, as in
  * SimCLR, and the paper's BCH-CXR has patients with "1 to 120 images" (§IV-A).
  */
-export const cltciSimclr: MethodDefinition = {
+export const cltciSimclr: SliceMethodDefinition = {
   name: 'cltci-simclr',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

@@ -2,14 +2,15 @@
 import { nn, cat, type Tensor } from '../engine/index.js';
 import { buildBackboneEncoder, type Backbone, type BackboneEncoder } from '../models/backbones.js';
 import { MLPHead } from '../models/heads.js';
-import type { PretrainConfig } from '../train/config.js';
+import type { TensorModule } from '../models/tensor-module.js';
+import type { PretrainConfig } from './config.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { SampleMeta } from '../relations/meta.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 import { polyclEncoder } from '../models/polycl-unet.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 
 /**
  * The encoder f of the config's `backbone` (src/models/backbones.ts): the U-Net encoder (docs/methods.md §4) with the
@@ -45,7 +46,7 @@ export function requireBackbone(
  * with the config's widths and dropout), after checking that the config's backbone is one of its `backbones`.
  */
 export function methodEncoder(
-  def: Pick<MethodDefinition, 'name' | 'encoder' | 'backbones'>,
+  def: Pick<SliceMethodDefinition, 'name' | 'encoder' | 'backbones'>,
   cfg: PretrainConfig,
 ): BackboneEncoder {
   if (def.encoder === 'polycl-unet') {
@@ -54,11 +55,6 @@ export function methodEncoder(
   }
   requireBackbone(def.name, cfg, def.backbones);
   return buildEncoder(cfg);
-}
-
-/** A module whose forward maps one tensor to one tensor. */
-export interface TensorModule extends nn.Module {
-  forward(x: Tensor): Tensor;
 }
 
 /** Encoder + 2-layer MLP head (SimCLR / MoCo-v2 style), giving unit-norm embeddings. */

@@ -14,3 +14,6 @@ export * from './pirl.js';
 export * from './drasclr.js';
 export * from './common.js';
 export * from './multi-positive.js';
+export * from './config.js';
+export * from './drasclr-config.js';
+export * from './resolve-config.js';

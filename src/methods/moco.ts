@@ -11,7 +11,7 @@ import { LabelledQueue } from '../queues/fifo-queue.js';
 import { MomentumEncoder } from '../queues/momentum.js';
 import { infoNCE } from '../losses/infonce.js';
 import { queuePositives, supConQueueLoss } from '../losses/supcon.js';
-import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
+import type { MethodContext, MethodRun, SliceMethodDefinition } from './method.js';
 import { buildProjector, stackedViews, type Projector } from './common.js';
 import { batchIds } from './multi-positive.js';
 
@@ -74,7 +74,7 @@ function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
   };
 }
 
-export const moco: MethodDefinition = {
+export const moco: SliceMethodDefinition = {
   name: 'moco',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],
@@ -94,7 +94,7 @@ export const moco: MethodDefinition = {
   create: (ctx) => mocoRun(ctx, false),
 };
 
-export const cltciMoco: MethodDefinition = {
+export const cltciMoco: SliceMethodDefinition = {
   name: 'cltci-moco',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

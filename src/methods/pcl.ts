@@ -1,6 +1,6 @@
 import { AcrossVolumesSampler } from '../samplers/across-volumes.js';
 import { positionRelation, samePartitionRelation } from '../relations/index.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 import { GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
@@ -26,7 +26,7 @@ const pclRecipe = {
  * PCL (Zeng et al., MICCAI 2021; docs/methods.md §2.5): 2D slices drawn across volumes; two slices are positives when
  * their relative positions (index + 1) / n differ by less than t (0.1 for CT, 0.35 for MRI), whatever the volume.
  */
-export const pcl: MethodDefinition = {
+export const pcl: SliceMethodDefinition = {
   name: 'pcl',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],
@@ -44,7 +44,7 @@ export const pcl: MethodDefinition = {
 };
 
 /** GCL, PCL's baseline: each volume split into 4 equal z-partitions; same partition id (across volumes) = positive. */
-export const gcl: MethodDefinition = {
+export const gcl: SliceMethodDefinition = {
   name: 'gcl',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

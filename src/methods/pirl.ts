@@ -9,8 +9,8 @@ import { RandomSampler } from '../samplers/random.js';
 import { MemoryBank } from '../queues/memory-bank.js';
 import { pirlLoss } from '../losses/pirl.js';
 import { jigsawTiles } from '../losses/jigsaw.js';
-import { contrastiveViews } from '../train/augment.js';
-import type { MethodDefinition } from './method.js';
+import { contrastiveViews } from '../transforms/augment.js';
+import type { SliceMethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { batchIds } from './multi-positive.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
@@ -34,7 +34,7 @@ class PirlHeads extends nn.Module {
   }
 }
 
-export const pirl: MethodDefinition = {
+export const pirl: SliceMethodDefinition = {
   name: 'pirl',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

@@ -10,11 +10,11 @@ import { noGrad, tidy } from '../engine/index.js';
 import { PolyclTripletSampler, type PolyclMode, type Triplet } from '../samplers/polycl-triplets.js';
 import { tripletContrastiveLoss } from '../losses/triplet.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
-import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
+import { contrastiveViews } from '../transforms/augment.js';
+import type { MethodContext, MethodRun, SliceMethodDefinition } from './method.js';
 import { methodEncoder, Projector } from './common.js';
 
-function polyclRun(ctx: MethodContext, def: MethodDefinition, mode: PolyclMode): MethodRun {
+function polyclRun(ctx: MethodContext, def: SliceMethodDefinition, mode: PolyclMode): MethodRun {
   const { dataset: ds, config: cfg } = ctx;
   const encoder = methodEncoder(def, cfg);
   if (mode === 'organ' && ds.volumes.some((v) => !v.organFlags)) {
@@ -70,7 +70,7 @@ const polyclDefaults = {
   encoder: { widths: [16, 32, 64, 128, 256], norm: 'instance' as const, slope: 0.2, dropout: 0.25 },
 };
 
-export const polyclS: MethodDefinition = {
+export const polyclS: SliceMethodDefinition = {
   name: 'polycl-s',
   encoder: 'polycl-unet',
   backbones: ['unet'],
@@ -82,7 +82,7 @@ export const polyclS: MethodDefinition = {
   create: (ctx) => polyclRun(ctx, polyclS, 'scan'),
 };
 
-export const polyclO: MethodDefinition = {
+export const polyclO: SliceMethodDefinition = {
   name: 'polycl-o',
   encoder: 'polycl-unet',
   backbones: ['unet'],

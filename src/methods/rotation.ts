@@ -5,14 +5,14 @@
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import { RandomSampler } from '../samplers/random.js';
 import { rotationBatch, rotationLoss, ROTATION_CLASSES } from '../losses/rotation.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import { batchIds } from './multi-positive.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
-export const rotation: MethodDefinition = {
+export const rotation: SliceMethodDefinition = {
   name: 'rotation',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

@@ -1,10 +1,10 @@
 import { RandomSampler } from '../samplers/random.js';
 import { identityRelation } from '../relations/index.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /** SimCLR (Chen et al. 2020): positives are the two views of the same image only. CL-TCI's baseline settings. */
-export const simclr: MethodDefinition = {
+export const simclr: SliceMethodDefinition = {
   name: 'simclr',
   encoder: 'backbone',
   backbones: ['unet', 'deeplabv3plus'],

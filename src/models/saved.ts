@@ -43,7 +43,7 @@ export const SAVED_MODEL_PRESETS = ['xray', 'ct-pcl', 'ct-polycl'] as const;
 
 const posInt = z.number().int().positive();
 
-/** registry.ts's EncoderConfig (train/config.ts's encoderSchema, every field optional) */
+/** registry.ts's EncoderConfig (methods/config.ts's encoderSchema, every field optional) */
 const encoderConfigSchema = z.strictObject({
   widths: z.array(posInt).min(2).optional(),
   norm: z.enum(['batch', 'instance', 'none']).optional(),

@@ -3,8 +3,8 @@
  * batch 10, 200 epochs, cosine, cross-entropy); the other papers' recipes are in finetune-recipes.ts.
  */
 import { z } from 'zod';
-import { encoderSchema } from './config.js';
-import { precisionField } from './precision.js';
+import { encoderSchema } from '../methods/config.js';
+import { precisionField } from '../engine/precision.js';
 import { parseConfig } from '../util/parse-config.js';
 
 export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
@@ -29,7 +29,7 @@ export const finetuneFields = z
     weightDecay: z.number().min(0).default(0),
     loss: z.enum(['ce', 'dice', 'dice-ce']).default('ce'),
     /**
-     * joint image + label augmentation (src/train/augment.ts): 'cltci' rotation, translation, scale, intensity and a
+     * joint image + label augmentation (src/transforms/augment.ts): 'cltci' rotation, translation, scale, intensity and a
      * flip that swaps the manifest's left/right classes; 'pcl' translation, rotation, scale only; 'polycl' and 'none'
      * no augmentation (PolyCL fine-tunes without). `true` / `false` (old configs) mean 'cltci' / 'none'.
      */
@@ -61,7 +61,7 @@ export const finetuneFields = z
     seed: z.number().int().min(0).default(0),
     /**
      * 'fp32' (the default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto'; kept as said here and resolved when
-     * the run starts (src/train/precision.ts), whose config.json holds the precision used
+     * the run starts (src/engine/precision.ts), whose config.json holds the precision used
      */
     precision: precisionField,
   })

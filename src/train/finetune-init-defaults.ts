@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pretrainSchema } from './config.js';
+import { pretrainSchema } from '../methods/config.js';
 import { segmentationModelFor } from '../models/backbones.js';
 import { isPolyclMethod } from '../methods/registry.js';
 

@@ -10,7 +10,7 @@ import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { finetune, type FinetuneResult } from './finetune.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
-import { withResolvedPrecision } from './precision.js';
+import { withResolvedPrecision } from '../engine/precision.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { NonFiniteLossError } from './run-state.js';

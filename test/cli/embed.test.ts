@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { manualSeed, noGrad, randn, saveSafetensors } from '../../src/engine/index.js';
 import { register } from '../../src/cli/embed.js';
-import { parsePretrainConfig } from '../../src/train/config.js';
+import { parsePretrainConfig } from '../../src/methods/config.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { buildEncoder } from '../../src/methods/common.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';

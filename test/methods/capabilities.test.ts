@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, tidy } from '../../src/engine/index.js';
-import { METHODS, getMethod, isPolyclMethod } from '../../src/methods/registry.js';
+import { SLICE_METHODS as METHODS, getSliceMethod as getMethod, isPolyclMethod } from '../../src/methods/registry.js';
 import { methodEncoder } from '../../src/methods/common.js';
 import { FINETUNE_RECIPES } from '../../src/train/finetune-recipes.js';
 import { phantomDataset, presetOf, tinyConfig } from './fixtures.js';
