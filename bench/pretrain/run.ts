@@ -33,7 +33,7 @@ import type { PretrainConfig } from '../../src/methods/config.js';
 import { ModuleBundle, stepSeed } from '../../src/train/run-state.js';
 import { SamplerCursor } from '../../src/samplers/sampler.js';
 import { Rng } from '../../src/util/rng.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const WIDTHS = [16, 32, 64, 128, 256];
 const SIZES = [128, 256] as const;
@@ -92,16 +92,6 @@ function medclSide(ds: SliceDataset, manifestPath: string, out: string, size: nu
       return value;
     },
   };
-}
-
-function timeSteps(side: MedclSide, n: number, losses: number[]): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    losses.push(side.step());
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
 }
 
 /** the data set's slices, volume after volume, as one raw float32 file for the PyTorch side */
@@ -185,14 +175,14 @@ async function main(): Promise<void> {
 
       const medclLosses: number[] = [];
       const torchLosses: (number | null)[] = [];
-      timeSteps(side, WARMUP, medclLosses);
+      timeSteps(WARMUP, () => medclLosses.push(side.step()));
       torchLosses.push(...(await py.ask<{ losses: (number | null)[] }>(`run ${key} ${WARMUP}`)).losses);
       const medcl: number[] = [];
       const torch: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         // rotate which side goes first, so drift on a shared machine hits both alike
         const sides = [
-          async () => medcl.push(...timeSteps(side, STEPS_PER_ROUND, medclLosses)),
+          async () => medcl.push(...timeSteps(STEPS_PER_ROUND, () => medclLosses.push(side.step()))),
           async () => {
             const res = await py.ask<{ times: number[]; losses: (number | null)[] }>(`run ${key} ${STEPS_PER_ROUND}`);
             torch.push(...res.times);

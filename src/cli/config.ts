@@ -4,8 +4,8 @@
  * `data` and `out` are placeholders ("<replace: ...>") unless given; `medcl pretrain --data/--out` also replace them.
  * `medcl config --finetune [--recipe pcl]`: the same for a `medcl finetune` run.
  * `medcl config --schema pretrain|finetune|finetune-run|experiment|drasclr`: the JSON Schema of a config file
- * (zod's toJSONSchema with io 'input': the configs transform some fields, e.g. `precision: 'auto'` into the precision
- * used, which JSON Schema cannot express, so the schema describes what a file may say, before those transforms).
+ * (zod's toJSONSchema with io 'input': the configs transform some fields, e.g. an experiment's `budgetUnit` default,
+ * which JSON Schema cannot express, so the schema describes what a file may say, before those transforms).
  */
 import { Command } from 'commander';
 import { z } from 'zod';

@@ -11,7 +11,7 @@ import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { parseFinetuneConfig, type FinetuneConfig } from '../train/finetune.js';
 import { FINETUNE_RECIPES } from '../train/finetune-recipes.js';
 import type { PretrainConfig, PretrainInput } from '../methods/config.js';
-import { defaultPrecisionSetting, resolvePrecision, type PrecisionSetting } from '../engine/precision-default.js';
+import { resolvePrecision, type PrecisionSetting } from '../engine/precision.js';
 import { parseExperimentConfig, type ExperimentConfig } from './config.js';
 import { resolveArchitecture, type Architecture } from './architecture.js';
 
@@ -53,9 +53,8 @@ export function pretrainInputFor(
 function resolvePrecisions(cfg: ExperimentConfig): void {
   for (const stage of ['pretrain', 'finetune'] as const) {
     const rec = cfg[stage];
-    const setting = (rec['precision'] ?? defaultPrecisionSetting()) as PrecisionSetting;
     try {
-      rec['precision'] = resolvePrecision(setting).precision;
+      rec['precision'] = resolvePrecision(rec['precision'] as PrecisionSetting | undefined).precision;
     } catch (e) {
       throw new Error(`experiment: ${stage}.precision: ${(e as Error).message}`);
     }

@@ -9,6 +9,8 @@ import type { SampleMeta } from '../relations/meta.js';
 import { contrastiveViews } from '../transforms/augment.js';
 import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
+import { polyclEncoder } from '../models/polycl-unet.js';
+import type { SliceMethodDefinition } from './method.js';
 
 /**
  * The encoder f of the config's `backbone` (src/models/backbones.ts): the U-Net encoder (docs/methods.md §4) with the
@@ -37,6 +39,22 @@ export function requireBackbone(
     `${method}: backbone '${cfg.backbone}' is not supported (${why}); set the pre-training config's backbone ` +
       `to '${supported[0]}'`,
   );
+}
+
+/**
+ * The encoder f a method pre-trains, by its definition's `encoder` field (buildEncoder, or PolyCL's U-Net encoder
+ * with the config's widths and dropout), after checking that the config's backbone is one of its `backbones`.
+ */
+export function methodEncoder(
+  def: Pick<SliceMethodDefinition, 'name' | 'encoder' | 'backbones'>,
+  cfg: PretrainConfig,
+): BackboneEncoder {
+  if (def.encoder === 'polycl-unet') {
+    requireBackbone(def.name, cfg, def.backbones, "it pre-trains PolyCL's U-Net encoder");
+    return polyclEncoder({ widths: cfg.encoder.widths, dropout: cfg.encoder.dropout });
+  }
+  requireBackbone(def.name, cfg, def.backbones);
+  return buildEncoder(cfg);
 }
 
 /** Encoder + 2-layer MLP head (SimCLR / MoCo-v2 style), giving unit-norm embeddings. */

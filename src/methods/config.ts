@@ -3,7 +3,9 @@
  * be re-run. Defaults are the papers' numbers (docs/methods.md §2); each method overrides what its paper says.
  */
 import { z } from 'zod';
-import { precisionField } from '../engine/precision-default.js';
+import { precisionField } from '../engine/precision.js';
+import { parseConfig } from '../util/parse-config.js';
+import { CLTCI, GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
 export const encoderSchema = z
   .object({
@@ -25,7 +27,7 @@ export const pretrainSchema = z
     out: z.string().min(1),
     preset: z.enum(['xray', 'ct-pcl', 'ct-polycl']).default('xray'),
     /** image side after preprocessing (CL-TCI, PolyCL: 256) */
-    size: z.number().int().min(16).default(256),
+    size: z.number().int().min(16).default(CLTCI.size),
     /** ct-pcl in-plane spacing (mm) before padding to `size` */
     spacing: z.number().positive().optional(),
     epochs: z.number().int().positive().default(500),
@@ -50,9 +52,9 @@ export const pretrainSchema = z
     /** MoCo key-encoder momentum */
     ema: z.number().min(0).max(1).default(0.999),
     /** PCL position threshold (0.1 CT, 0.35 MRI) */
-    positionThreshold: z.number().positive().default(0.1),
+    positionThreshold: z.number().positive().default(PCL_POSITION_THRESHOLD.ct),
     /** GCL partitions per volume */
-    partitions: z.number().int().min(2).default(4),
+    partitions: z.number().int().min(2).default(GCL_PARTITIONS),
     /** CL-TCI-SimCLR: images per patient in a batch (batch = patientsPerBatch * imagesPerPatient) */
     imagesPerPatient: z.number().int().min(2).default(2),
     /**
@@ -69,24 +71,23 @@ export const pretrainSchema = z
     seed: z.number().int().min(0).default(0),
     /** write a checkpoint every N epochs (and at the end) */
     checkpointEvery: z.number().int().positive().default(1),
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/engine/precision-default.ts) */
+    /**
+     * 'fp32' (the default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto'; kept as said here and resolved when
+     * the run starts (src/engine/precision.ts), whose config.json holds the precision used
+     */
     precision: precisionField,
     /** on-disk cache of preprocessed volumes (default: <system temp>/medcl-cache) */
     cacheDir: z.string().optional(),
     /** restrict pre-training to these manifest items (protocols pass the training folds) */
     items: z.array(z.number().int().min(0)).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ title: 'pre-training configuration' });
 
 export type PretrainConfig = z.infer<typeof pretrainSchema>;
 export type PretrainInput = z.input<typeof pretrainSchema>;
 
 /** Validates a config; every problem is listed with its field. */
 export function parsePretrainConfig(input: unknown, source = 'config'): PretrainConfig {
-  const r = pretrainSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid pre-training configuration:\n${lines.join('\n')}`);
-  }
-  return r.data;
+  return parseConfig(pretrainSchema, input, source);
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Precision } from '../engine/precision.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const drasclrLayerSchema = z
   .object({ out: z.number().int().positive(), stride: z.number().int().positive() })
@@ -96,19 +97,15 @@ export const drasclrConfigSchema = z
     /** on-disk cache of lung masks, registrations and patches (default: <out>/cache) */
     cacheDir: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ title: 'DrasCLR configuration' });
 
 export type DrasclrConfig = z.infer<typeof drasclrConfigSchema>;
 export type DrasclrInput = z.input<typeof drasclrConfigSchema>;
 
 /** Validates a config; every problem is listed with its field. */
 export function parseDrasclrConfig(input: unknown, source = 'config'): DrasclrConfig {
-  const r = drasclrConfigSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid DrasCLR configuration:\n${lines.join('\n')}`);
-  }
-  const c = r.data;
+  const c = parseConfig(drasclrConfigSchema, input, source);
   if (c.huMax <= c.huMin)
     throw new Error(`invalid DrasCLR configuration: huMax (${c.huMax}) must be > huMin (${c.huMin})`);
   if (c.queueSize % c.batchSize !== 0)

@@ -10,6 +10,7 @@ import type { Batch, Sampler } from '../samplers/sampler.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { PretrainConfig } from './config.js';
 import type { Rng } from '../util/rng.js';
+import type { Backbone } from '../models/backbones.js';
 
 export interface StepOutput {
   loss: Tensor;
@@ -49,6 +50,15 @@ export interface MethodContext<Data = SliceDataset, Config = PretrainConfig> {
   config: Config;
 }
 
+/** a paper's fine-tuning recipe (src/train/finetune-recipes.ts) */
+export type FinetuneRecipeName = 'cltci' | 'pcl' | 'polycl';
+
+/**
+ * The encoder f a method pre-trains: 'backbone' = the config's `backbone` (buildEncoder: the U-Net encoder or
+ * DeepLabV3+'s ResNet-50); 'polycl-unet' = PolyCL's U-Net encoder, which fine-tuning builds as model 'polycl-unet'.
+ */
+export type MethodEncoder = 'backbone' | 'polycl-unet';
+
 export interface MethodDefinition<Data = SliceDataset, Config = PretrainConfig, Run = MethodRun> {
   name: string;
   /** one line: what makes this method's positives */
@@ -64,3 +74,16 @@ export interface MethodDefinition<Data = SliceDataset, Config = PretrainConfig, 
   derivedDefaults?(input: Partial<Config>): Partial<Config>;
   create(ctx: MethodContext<Data, Config>): Run;
 }
+
+/** What a 2D method can do, stated by its definition (never read off its name). */
+export interface SliceMethodCapabilities {
+  /** the encoder it pre-trains (runs loading its weights, fine-tuning and experiments build the same) */
+  encoder: MethodEncoder;
+  /** the config `backbone`s it can pre-train (the first is the one to suggest) */
+  backbones: readonly Backbone[];
+  /** the fine-tuning recipe of the paper that evaluates it */
+  finetuneRecipe: FinetuneRecipeName;
+}
+
+/** A method that pre-trains on 2D slices or images, with its capabilities. */
+export type SliceMethodDefinition = MethodDefinition & SliceMethodCapabilities;

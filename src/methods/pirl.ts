@@ -10,7 +10,7 @@ import { MemoryBank } from '../queues/memory-bank.js';
 import { pirlLoss } from '../losses/pirl.js';
 import { jigsawTiles } from '../losses/jigsaw.js';
 import { contrastiveViews } from '../transforms/augment.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { batchIds } from './multi-positive.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
@@ -34,8 +34,11 @@ class PirlHeads extends nn.Module {
   }
 }
 
-export const pirl: MethodDefinition = {
+export const pirl: SliceMethodDefinition = {
   name: 'pirl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'an image and its jigsaw-shuffled tiles share a memory-bank representation',
   paper: 'PIRL: Misra & van der Maaten, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {

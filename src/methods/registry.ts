@@ -1,5 +1,5 @@
 /** Pre-training methods by name: the 2D ones (slices and images) and DrasCLR (3D landmark patches). */
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { simclr } from './simclr.js';
 import { cltciSimclr } from './cltci-simclr.js';
 import { moco, cltciMoco } from './moco.js';
@@ -10,7 +10,7 @@ import { pirl } from './pirl.js';
 import { drasclr } from './drasclr.js';
 
 /** the methods that pre-train on 2D slices or images (`pretrain`, experiments) */
-export const SLICE_METHODS: readonly MethodDefinition[] = [
+export const SLICE_METHODS: readonly SliceMethodDefinition[] = [
   simclr,
   moco,
   cltciSimclr,
@@ -23,8 +23,13 @@ export const SLICE_METHODS: readonly MethodDefinition[] = [
   pirl,
 ];
 
+/** True for a 2D method that pre-trains PolyCL's U-Net (its definition's `encoder` field). */
+export function isPolyclMethod(name: string): boolean {
+  return SLICE_METHODS.find((d) => d.name === name)?.encoder === 'polycl-unet';
+}
+
 /** a method of any data: 2D, or DrasCLR's landmark patches */
-export type RegisteredMethod = MethodDefinition | typeof drasclr;
+export type RegisteredMethod = SliceMethodDefinition | typeof drasclr;
 
 /** every method, DrasCLR last */
 export const METHODS: readonly RegisteredMethod[] = [...SLICE_METHODS, drasclr];
@@ -36,7 +41,7 @@ export function getMethod(name: string): RegisteredMethod {
 }
 
 /** A 2D method by name; DrasCLR is refused (its data are 3D landmark patches: `pretrainDrasclr`). */
-export function getSliceMethod(name: string): MethodDefinition {
+export function getSliceMethod(name: string): SliceMethodDefinition {
   const m = SLICE_METHODS.find((d) => d.name === name);
   if (m) return m;
   if (name === drasclr.name)

@@ -10,6 +10,7 @@ import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { finetune, type FinetuneResult } from './finetune.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
+import { withResolvedPrecision } from '../engine/precision.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { NonFiniteLossError } from './run-state.js';
@@ -84,11 +85,12 @@ async function recordFailure<T>(out: string, train: () => Promise<T>): Promise<T
   }
 }
 
-/** Runs a validated config (parseFinetuneRunConfig / the CLI's validation). */
+/** Runs a validated config (parseFinetuneRunConfig / the CLI's validation); its precision is resolved here. */
 export async function runFinetune(
-  cfg: FinetuneRunConfig,
+  input: FinetuneRunConfig,
   options: FinetuneRunOptions = {},
 ): Promise<FinetuneRunReport> {
+  const cfg = withResolvedPrecision(input);
   const log = options.log ?? (() => {});
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);
   const manifest = await loadManifest(cfg.data);

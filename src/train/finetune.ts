@@ -17,11 +17,10 @@ import { loadEncoderWeights } from '../models/encoder-loading.js';
 import { saveSegmentationModel } from '../models/saved.js';
 import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
-import { autocastScope } from '../engine/precision.js';
+import { autocastScope, describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
 import { segmentationAugment } from '../transforms/augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
 import type { TensorModule } from '../models/tensor-module.js';
-import { describePrecision } from '../engine/precision-default.js';
 import { parseFinetuneConfig, type FinetuneConfig, type FinetuneInput } from './finetune-config.js';
 import { buildFinetuneScheduler, finetuneEpochBatches, finetuneStepsPerEpoch } from './finetune-schedule.js';
 import { CheckpointSelection, type ValPoint } from './finetune-selection.js';
@@ -121,7 +120,7 @@ function buildModel(cfg: FinetuneConfig, numClasses: number) {
 }
 
 interface Run extends FinetuneParts {
-  cfg: FinetuneConfig;
+  cfg: WithPrecision<FinetuneConfig>;
   ds: SliceDataset;
   model: TensorModule;
   losses: number[];
@@ -211,7 +210,7 @@ export async function finetune(
   split: FinetuneSplit,
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
-  const cfg = parseFinetuneConfig(input);
+  const cfg = withResolvedPrecision(parseFinetuneConfig(input));
   if (options.progress !== undefined && options.progress !== 'quiet')
     process.stderr.write(`finetune ${cfg.model}: ${describePrecision(cfg.precision)}\n`);
   checkSplit(cfg, ds, split);

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { manualSeed } from '../engine/index.js';
-import { describePrecision } from '../engine/precision-default.js';
+import { describePrecision } from '../engine/precision.js';
 import { loadManifest } from '../io/manifest.js';
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from '../data/landmark-prepare.js';
 import { formatBytes } from '../queues/landmark-banks.js';

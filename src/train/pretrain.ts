@@ -16,7 +16,7 @@ import type { PretrainConfig, PretrainInput } from '../methods/config.js';
 import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
-import { describePrecision } from '../engine/precision-default.js';
+import { describePrecision, withResolvedPrecision } from '../engine/precision.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -36,7 +36,7 @@ export interface PretrainResult extends PretrainLoopResult {
 
 /** Pre-trains a 2D method on the slices of `input.data`; resumes from out/checkpoint.safetensors. */
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
-  const cfg = resolvePretrainConfig(input);
+  const cfg = withResolvedPrecision(resolvePretrainConfig(input));
   // made, locked for this run, checked against the run it resumes, config.json written (run-folder.ts)
   using folder = openRunFolder(cfg.out, trainingRunSpec('pretrain', cfg, { restart: options.restart }));
   const out = folder.dir;

@@ -1,8 +1,8 @@
 /**
  * The one run loader: the encoder of a finished pre-training run (src/train/pretrain-loop.ts writes `config.json`
  * and `encoder.safetensors` into the run's folder), rebuilt with the run's architecture and its weights loaded, in
- * eval mode. 2D runs (`loadRunEncoder`): PolyCL methods use PolyCL's encoder (polyclEncoder), every other method the
- * config's backbone (buildEncoder), as the methods themselves do. DrasCLR runs (`loadDrasclrRun`): the query network
+ * eval mode. 2D runs (`loadRunEncoder`): the encoder the run's method pre-trains (its definition's `encoder` field:
+ * methodEncoder), as the method itself builds it. DrasCLR runs (`loadDrasclrRun`): the query network
  * f_q (Loc-CondConv encoder + projection head) of the run's config, and its prepared patches (`prepareRunData`).
  *
  * ```ts
@@ -15,11 +15,11 @@ import path from 'node:path';
 import { loadSafetensors, type nn } from '../engine/index.js';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import { prepareLandmarkPatches, type PreparedData } from '../data/landmark-prepare.js';
-import { buildEncoder } from '../methods/common.js';
+import { methodEncoder } from '../methods/common.js';
+import { getSliceMethod } from '../methods/registry.js';
 import { buildDrasclrEncoder } from '../methods/drasclr.js';
 import { parsePretrainConfig, type PretrainConfig } from '../methods/config.js';
 import { parseDrasclrConfig, type DrasclrConfig } from '../methods/drasclr-config.js';
-import { polyclEncoder } from '../models/polycl-unet.js';
 import type { BackboneEncoder } from '../models/backbones.js';
 import type { DrasclrEncoder } from '../models/drasclr-encoder.js';
 
@@ -72,16 +72,10 @@ function loadRun<E extends nn.Module, C>(dir: string, kind: RunKind<E, C>): Load
   return { encoder, config, dir: runDir, configFile, weightsFile };
 }
 
-/** the methods whose encoder is PolyCL's (src/methods/polycl.ts) */
-const POLYCL_METHODS = new Set(['polycl-s', 'polycl-o']);
-
 const SLICE_RUN: RunKind<BackboneEncoder, PretrainConfig> = {
   who: 'run',
   parse: parsePretrainConfig,
-  build: (config) =>
-    POLYCL_METHODS.has(config.method)
-      ? polyclEncoder({ widths: config.encoder.widths, dropout: config.encoder.dropout })
-      : buildEncoder(config),
+  build: (config) => methodEncoder(getSliceMethod(config.method), config),
   encoderName: (config) => `the ${config.method} encoder`,
 };
 

@@ -10,23 +10,17 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register } from '../../src/cli/data-inspect.js';
 import { readImage } from '../../src/io/read.js';
 import type { DatasetSummary } from '../../src/data/inspect.js';
-import { captureStdout, smallPhantoms } from './fixtures.js';
+import { captureStdout, program, smallPhantoms } from './fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const data = await smallPhantoms('medcl-cli-inspect-');
 after(() => rm(data.dir, { recursive: true, force: true }));
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 /** the error the last `inspect` ended with (problems found), if any */
 let lastError: Error | undefined;
@@ -34,7 +28,7 @@ let lastError: Error | undefined;
 async function inspect(manifest: string, json: boolean): Promise<string> {
   lastError = undefined;
   return captureStdout(() =>
-    program()
+    medcl()
       .parseAsync(['node', 'medcl', 'data', 'inspect', manifest, ...(json ? ['--json'] : [])])
       .catch((e: Error) => {
         lastError = e;

@@ -1,7 +1,7 @@
 /**
- * The default training precision (issue 7): bf16-mixed where the CPU has AMX-BF16 or AVX512-BF16 (or the CUDA GPU
+ * The training precision (issue 7): 'auto' is bf16-mixed where the CPU has AMX-BF16 or AVX512-BF16 (or the CUDA GPU
  * has compute capability >= 8.0), fp32 elsewhere; MEDCL_PRECISION overrides. Checked on hand-written /proc/cpuinfo
- * and nvidia-smi texts.
+ * and nvidia-smi texts through the engine's hardware query. Parsing a config keeps the setting; a run resolves it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +10,26 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   choosePrecision,
-  cpuBf16Features,
-  cpuHasNativeBf16,
   DEFAULT_PRECISION_SETTING,
   describePrecision,
-  parseComputeCapabilities,
   resolvePrecision,
-} from '../../src/engine/precision-default.js';
+  withResolvedPrecision,
+} from '../../src/engine/precision.js';
 import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
-import { cudaIsAvailable } from '../../src/engine/index.js';
+import { parseFinetuneConfig } from '../../src/train/finetune-config.js';
+import {
+  cudaIsAvailable,
+  hardware,
+  nativeBf16,
+  parseComputeCapabilities,
+  parseCpuinfo,
+} from '../../src/engine/index.js';
+
+/** the two bf16 flags of a /proc/cpuinfo text */
+function cpuBf16Features(text: string): { amxBf16: boolean; avx512Bf16: boolean } {
+  const f = parseCpuinfo(text).features;
+  return { amxBf16: f.amx_bf16, avx512Bf16: f.avx512_bf16 };
+}
 
 // abridged /proc/cpuinfo of a Sapphire Rapids core (AMX + AVX512-BF16) and of a Skylake-SP core (neither)
 const SAPPHIRE = `processor\t: 0
@@ -64,7 +75,8 @@ test('choosePrecision: bf16-mixed with AMX or AVX512-BF16, fp32 without, fp32 wh
     assert.equal(sky.precision, 'fp32');
     assert.match(sky.reason, /neither/);
     const missing = path.join(dir, 'absent');
-    assert.equal(cpuHasNativeBf16(missing), false);
+    assert.equal(hardware(missing).cpu.features, null);
+    assert.equal(nativeBf16('cpu', hardware(missing)).native, false);
     assert.equal(choosePrecision({ env, cpuinfoPath: missing }).precision, 'fp32');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -105,43 +117,42 @@ test('without a CUDA device, the cuda default is fp32 whatever the CPU flags', (
   }
 });
 
-test("default fp32, 'auto' = this machine's choice, MEDCL_PRECISION forces either; explicit settings stay; configs hold the resolved value", async () => {
+test("parsing keeps the setting; the run resolves it: default fp32, 'auto' = this machine's choice, MEDCL_PRECISION forces either", async () => {
   const saved = process.env['MEDCL_PRECISION'];
+  const cfg = (precision?: 'auto' | 'fp32' | 'bf16-mixed' | 'fp16') =>
+    resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', ...(precision ? { precision } : {}) } as never);
   try {
+    // config parsing is pure: it neither reads the environment nor asks the hardware
+    process.env['MEDCL_PRECISION'] = 'half';
+    assert.equal(cfg().precision, undefined);
+    assert.equal(cfg('auto').precision, 'auto');
+    assert.equal(parseFinetuneConfig({ precision: 'auto' }).precision, 'auto');
     for (const forced of ['fp32', 'bf16-mixed'] as const) {
       process.env['MEDCL_PRECISION'] = forced;
       assert.deepEqual(resolvePrecision('auto'), { precision: forced, reason: 'MEDCL_PRECISION' });
-      assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, forced);
-      assert.equal(
-        resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'auto' }).precision,
-        forced,
-      );
+      assert.equal(withResolvedPrecision(cfg()).precision, forced);
+      assert.equal(withResolvedPrecision(cfg('auto')).precision, forced);
       assert.match(describePrecision(forced), /MEDCL_PRECISION/);
       const other = forced === 'fp32' ? 'bf16-mixed' : 'fp32';
       assert.deepEqual(resolvePrecision(other), { precision: other, reason: 'requested' });
+      assert.equal(withResolvedPrecision(cfg(other)).precision, other);
       assert.match(describePrecision(other), new RegExp(`^precision: ${other} \\('auto' would pick ${forced} here`));
     }
     delete process.env['MEDCL_PRECISION'];
     const here = choosePrecision().precision;
+    assert.equal(here, nativeBf16('cpu').native ? 'bf16-mixed' : 'fp32');
     // the default is fp32 (the accuracy guard did not hold at 2 labelled patients); 'auto' is this machine's choice
     assert.equal(DEFAULT_PRECISION_SETTING, 'fp32');
-    assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, 'fp32');
-    assert.equal(
-      resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'auto' }).precision,
-      here,
-    );
+    assert.equal(withResolvedPrecision(cfg()).precision, 'fp32');
+    assert.equal(withResolvedPrecision(cfg('auto')).precision, here);
+    const resolved = withResolvedPrecision(cfg('auto'));
+    assert.deepEqual({ ...resolved, precision: 'auto' }, cfg('auto'), 'nothing else changes');
     process.env['MEDCL_PRECISION'] = 'auto';
-    assert.equal(resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }).precision, here);
+    assert.equal(withResolvedPrecision(cfg()).precision, here);
     process.env['MEDCL_PRECISION'] = 'half';
-    assert.throws(
-      () => resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o' }),
-      /MEDCL_PRECISION must be one of auto, fp32, bf16-mixed/,
-    );
+    assert.throws(() => withResolvedPrecision(cfg()), /MEDCL_PRECISION must be one of auto, fp32, bf16-mixed/);
     delete process.env['MEDCL_PRECISION'];
-    assert.throws(
-      () => resolvePretrainConfig({ method: 'simclr', data: 'm.json', out: 'o', precision: 'fp16' as never }),
-      /precision/,
-    );
+    assert.throws(() => cfg('fp16'), /precision/);
     assert.throws(() => resolvePrecision('half' as never), /precision must be one of auto, fp32, bf16-mixed/);
   } finally {
     if (saved === undefined) delete process.env['MEDCL_PRECISION'];
