@@ -7,6 +7,18 @@ import path from 'node:path';
 import { torchVersion, getNumThreads } from '../src/engine/index.js';
 import { envSetByMedcl } from '../src/engine/native.js';
 
+/** Seconds (wall clock) one call of `fn` takes. */
+export function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Seconds each of `n` calls of `step` takes: one timing per training step. */
+export function timeSteps(n: number, step: () => void): number[] {
+  return Array.from({ length: n }, () => timed(step));
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -8,7 +8,7 @@
  * Each area is also a subpath with its own names (`medcl/engine`, `medcl/io`, `medcl/preprocess`,
  * `medcl/transforms`, `medcl/relations`, `medcl/samplers`, `medcl/losses`, `medcl/queues`, `medcl/models`,
  * `medcl/methods`, `medcl/train`, `medcl/eval`, `medcl/report`, `medcl/experiment`, `medcl/data`, `medcl/phantoms`,
- * `medcl/export`, `medcl/drasclr`). Where two areas use one name for different things, this index exports one under the bare name
+ * `medcl/export`). Where two areas use one name for different things, this index exports one under the bare name
  * and the other under a qualified name (both keep their bare names on their subpaths):
  *
  * | bare name here                                     | the other one                                             |
@@ -16,8 +16,6 @@
  * | `applyAffine` (transforms: to an image batch)      | `applyVoxelAffine` (io: an affine matrix to a voxel index) |
  * | `Batch` (transforms: image + label tensors)        | `SamplerBatch` (samplers: `Batch<T>`, one batch of an epoch) |
  * | `VerdictOptions` (eval: `verdictTable`)            | `ExperimentVerdictOptions` (experiment: `experimentVerdict`) |
- *
- * DrasCLR's 3D pipeline (`medcl/drasclr`) is a subpath only.
  */
 export * from './engine/index.js';
 export * from './io/index.js';

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { cat, F, getNumThreads, manualSeed, optim, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
 import { clTciAugment } from '../../src/transforms/presets.js';
-import { contrastiveViews } from '../../src/train/augment.js';
+import { contrastiveViews } from '../../src/transforms/augment.js';
 import { writePhantoms } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../../src/data/slice-dataset.js';
@@ -31,7 +31,7 @@ import { expandToViews, identityRelation } from '../../src/relations/index.js';
 import { supConLoss } from '../../src/losses/supcon.js';
 import { metaOf } from '../../src/methods/common.js';
 import { Rng } from '../../src/util/rng.js';
-import { machine, median, round, writeResult } from '../lib.js';
+import { machine, median, round, timed, writeResult } from '../lib.js';
 
 const SIZE = 128;
 const BATCH = 16;
@@ -42,11 +42,6 @@ const WARMUP = 2;
 const AUG_PER_ROUND = STEPS_PER_ROUND * 4;
 
 /** The engine benchmark's encoder workload: UNetEncoder (ReLU) + GAP + MLP 256→256→128. */
-function timed(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return (performance.now() - t0) / 1000;
-}
 
 /** Interleaved rounds of named sides (rotating which goes first); returns each side's per-call seconds. */
 function interleave(sides: Record<string, { calls: number; run: () => void }>): Record<string, number[]> {

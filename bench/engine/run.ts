@@ -12,7 +12,7 @@ import path from 'node:path';
 import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor, getNumThreads } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
 const ENC_BATCH = 16;
@@ -41,32 +41,18 @@ function step(w: Workload): void {
   });
 }
 
-function timeSteps(w: Workload, n: number): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    step(w);
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
-}
-
 function convTimes(cin: number, cout: number, hw: number, b: number, steps: number): number[] {
   const conv = new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false });
   const x = randn([b, cin, hw, hw]).requiresGrad_();
   const g = randn([b, cout, hw, hw]);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
+  return timeSteps(steps, () =>
     tidy(() => {
       const out = conv.forward(x);
       out.backward(g);
       x.grad = null;
       conv.weight.grad = null;
-    });
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -103,7 +89,7 @@ async function main(): Promise<void> {
   const ratios: Record<string, number> = {};
   for (const name of ['encoder', 'unet'] as const) {
     const w = workloads[name]!;
-    timeSteps(w, WARMUP);
+    timeSteps(WARMUP, () => step(w));
     await py.ask(`run ${name} ${WARMUP}`);
     await py.ask(`run ${name}_cl ${WARMUP}`);
     const medcl: number[] = [];
@@ -112,7 +98,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       // rotate which side goes first, so drift on a shared machine hits all alike
       const sides = [
-        async () => medcl.push(...timeSteps(w, STEPS_PER_ROUND)),
+        async () => medcl.push(...timeSteps(STEPS_PER_ROUND, () => step(w))),
         async () => torch.push(...(await py.ask<{ times: number[] }>(`run ${name} ${STEPS_PER_ROUND}`)).times),
         async () => torchCl.push(...(await py.ask<{ times: number[] }>(`run ${name}_cl ${STEPS_PER_ROUND}`)).times),
       ];

@@ -23,12 +23,13 @@ import { manualSeed, noGrad, tidy } from '../../src/engine/index.js';
 import { writePhantoms } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../../src/data/slice-dataset.js';
-import { getMethod } from '../../src/methods/registry.js';
-import { Projector, metaOf, stackedViews, type TensorModule } from '../../src/methods/common.js';
+import { getSliceMethod } from '../../src/methods/registry.js';
+import { Projector, metaOf, stackedViews } from '../../src/methods/common.js';
+import type { TensorModule } from '../../src/models/tensor-module.js';
 import { batchIds } from '../../src/methods/multi-positive.js';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
 import { stepSeed } from '../../src/train/run-state.js';
-import { autocastScope, type Precision } from '../../src/train/precision.js';
+import { autocastScope, type Precision } from '../../src/engine/precision.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import type { ExperimentInput } from '../../src/experiment/config.js';
 import { tableToMarkdown, type ResultsTable } from '../../src/report/table.js';
@@ -112,7 +113,7 @@ function stepZero(
 ): { loop: number; float32Losses: Record<string, number> } {
   const cfg = resolvePretrainConfig({ ...base, method, precision } as never);
   manualSeed(cfg.seed);
-  const run = getMethod(method).create({ dataset: ds, config: cfg });
+  const run = getSliceMethod(method).create({ dataset: ds, config: cfg });
   for (const m of Object.values(run.modules)) m.train();
   const batch = run.sampler.epoch(0)[0]!;
   const seed = stepSeed(cfg.seed, 0, batch.index);

@@ -1,6 +1,6 @@
 /**
  * Precision benchmark (issue 7): the engine benchmark's two workloads (bench/engine/run.ts) as training steps in
- *   medcl fp32, medcl bf16-mixed (src/train/precision.ts's autocastScope: forward and loss under bf16 autocast,
+ *   medcl fp32, medcl bf16-mixed (src/engine/precision.ts's autocastScope: forward and loss under bf16 autocast,
  *   float32 master weights and optimiser state, backward outside the scope),
  *   PyTorch fp32 and PyTorch bf16 autocast (`torch.autocast('cpu', dtype=torch.bfloat16)`), PyTorch defaults
  *   (contiguous NCHW), plus PyTorch bf16 with the models in channels-last as a second reference,
@@ -17,8 +17,8 @@ import path from 'node:path';
 import { F, getNumThreads, manualSeed, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
-import { autocastScope, type Precision } from '../../src/train/precision.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { autocastScope, type Precision } from '../../src/engine/precision.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
 const ENC_BATCH = 16;
@@ -73,16 +73,6 @@ function step(w: Workload): void {
   });
 }
 
-function timeSteps(w: Workload, n: number): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    step(w);
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
-}
-
 /** dtype and layout of the model's output under its precision (the U-Net's logits, the encoder's bottleneck) */
 function outputInfo(kind: Kind, w: Workload): { dtype: string; channelsLast: boolean } {
   return tidy(() =>
@@ -127,8 +117,8 @@ async function main(): Promise<void> {
     const torchSide = (mode: string) => async (n: number) =>
       (await py.ask<{ times: number[] }>(`run ${kind}_${mode} ${n}`)).times;
     const series: Series[] = [
-      { label: 'medclFp32', run: async (n) => timeSteps(m32, n), times: [] },
-      { label: 'medclBf16', run: async (n) => timeSteps(m16, n), times: [] },
+      { label: 'medclFp32', run: async (n) => timeSteps(n, () => step(m32)), times: [] },
+      { label: 'medclBf16', run: async (n) => timeSteps(n, () => step(m16)), times: [] },
       { label: 'pytorchFp32', run: torchSide('fp32'), times: [] },
       { label: 'pytorchBf16', run: torchSide('bf16'), times: [] },
       { label: 'pytorchBf16ChannelsLast', run: torchSide('bf16cl'), times: [] },

@@ -7,7 +7,7 @@
  * two views each (64 images through the encoder), U-Net encoder 16-32-64-128-256 (conv-BN-LeakyReLU(0.01) ×2 per stage,
  * 2×2 max-pool), GAP, MLP 256→256→128, L2 normalisation, SupCon with the position relation (t = 0.1, tau 0.1), SGD lr
  * 0.1 momentum 0.9 weight decay 1e-5.
- * - medcl: the real method — getMethod('pcl').create on a SliceDataset (preset ct-pcl) built from CT phantoms written
+ * - medcl: the real method — getSliceMethod('pcl').create on a SliceDataset (preset ct-pcl) built from CT phantoms written
  *   to a temp dir at start; each step is what src/train/pretrain.ts does per batch (sampler batch, step seed,
  *   run.step = imageBatch + pclAugment views + projector + positionRelation + supConLoss; backward; SGD step).
  * - PyTorch: the same loop written in torch on the same slices (handed over as a raw float32 file): random slices
@@ -27,13 +27,13 @@ import { getNumThreads, manualSeed, optim, tidy } from '../../src/engine/index.j
 import { writePhantoms } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../../src/data/slice-dataset.js';
-import { getMethod } from '../../src/methods/registry.js';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
-import type { PretrainConfig } from '../../src/train/config.js';
+import { getSliceMethod } from '../../src/methods/registry.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
+import type { PretrainConfig } from '../../src/methods/config.js';
 import { ModuleBundle, stepSeed } from '../../src/train/run-state.js';
 import { SamplerCursor } from '../../src/samplers/sampler.js';
 import { Rng } from '../../src/util/rng.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const WIDTHS = [16, 32, 64, 128, 256];
 const SIZES = [128, 256] as const;
@@ -64,7 +64,7 @@ function medclSide(ds: SliceDataset, manifestPath: string, out: string, size: nu
     seed: 0,
   });
   manualSeed(cfg.seed);
-  const run = getMethod('pcl').create({ dataset: ds, config: cfg });
+  const run = getSliceMethod('pcl').create({ dataset: ds, config: cfg });
   const trained = new ModuleBundle(run.modules);
   trained.train();
   const opt = new optim.SGD(trained.parameters(), {
@@ -92,16 +92,6 @@ function medclSide(ds: SliceDataset, manifestPath: string, out: string, size: nu
       return value;
     },
   };
-}
-
-function timeSteps(side: MedclSide, n: number, losses: number[]): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    losses.push(side.step());
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
 }
 
 /** the data set's slices, volume after volume, as one raw float32 file for the PyTorch side */
@@ -185,14 +175,14 @@ async function main(): Promise<void> {
 
       const medclLosses: number[] = [];
       const torchLosses: (number | null)[] = [];
-      timeSteps(side, WARMUP, medclLosses);
+      timeSteps(WARMUP, () => medclLosses.push(side.step()));
       torchLosses.push(...(await py.ask<{ losses: (number | null)[] }>(`run ${key} ${WARMUP}`)).losses);
       const medcl: number[] = [];
       const torch: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         // rotate which side goes first, so drift on a shared machine hits both alike
         const sides = [
-          async () => medcl.push(...timeSteps(side, STEPS_PER_ROUND, medclLosses)),
+          async () => medcl.push(...timeSteps(STEPS_PER_ROUND, () => medclLosses.push(side.step()))),
           async () => {
             const res = await py.ask<{ times: number[]; losses: (number | null)[] }>(`run ${key} ${STEPS_PER_ROUND}`);
             torch.push(...res.times);
@@ -243,7 +233,7 @@ async function main(): Promise<void> {
       results,
       notes: [
         'images/s = 2 views × batch / median step time; a step = batch assembly + two augmented views + forward + SupCon (position relation) + backward + SGD',
-        'medcl runs the registered PCL method (getMethod("pcl").create) on a SliceDataset, stepped as src/train/pretrain.ts does; PyTorch runs the same loop written in torch on the same slices',
+        'medcl runs the registered PCL method (getSliceMethod("pcl").create) on a SliceDataset, stepped as src/train/pretrain.ts does; PyTorch runs the same loop written in torch on the same slices',
         'PyTorch runs with its defaults (contiguous NCHW); medcl lays activations out channels-last where oneDNN prefers it (see the engine benchmark)',
         'interleaved rounds (side order rotated each round) after warm-up steps; medians',
       ],

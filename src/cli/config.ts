@@ -4,19 +4,19 @@
  * `data` and `out` are placeholders ("<replace: ...>") unless given; `medcl pretrain --data/--out` also replace them.
  * `medcl config --finetune [--recipe pcl]`: the same for a `medcl finetune` run.
  * `medcl config --schema pretrain|finetune|finetune-run|experiment|drasclr`: the JSON Schema of a config file
- * (zod's toJSONSchema with io 'input': the configs transform some fields, e.g. `precision: 'auto'` into the precision
- * used, which JSON Schema cannot express, so the schema describes what a file may say, before those transforms).
+ * (zod's toJSONSchema with io 'input': the configs transform some fields, e.g. an experiment's `budgetUnit` default,
+ * which JSON Schema cannot express, so the schema describes what a file may say, before those transforms).
  */
 import { Command } from 'commander';
 import { z } from 'zod';
 import { flagNames, parseOptions } from './options.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
-import { pretrainSchema } from '../train/config.js';
+import { resolvePretrainConfig } from '../methods/resolve-config.js';
+import { pretrainSchema } from '../methods/config.js';
 import { finetuneSchema } from '../train/finetune-config.js';
 import { finetuneRunSchema, parseFinetuneRunConfig } from '../train/finetune-run-config.js';
 import { experimentSchema } from '../experiment/config.js';
-import { drasclrConfigSchema, parseDrasclrConfig } from '../drasclr/config.js';
-import { METHODS } from '../methods/registry.js';
+import { drasclrConfigSchema, parseDrasclrConfig } from '../methods/drasclr-config.js';
+import { SLICE_METHODS as METHODS } from '../methods/registry.js';
 
 const METHOD_NAMES = [...METHODS.map((m) => m.name), 'drasclr'];
 

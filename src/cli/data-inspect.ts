@@ -2,7 +2,8 @@
  * `medcl data inspect <manifest> [--json]`: validates a manifest (every problem listed with its item/line and field;
  * exit code 1), reads every image and label, and prints a summary (src/data/inspect.ts): patients, images per
  * patient, kinds, shapes, spacings, intensity ranges, label values with voxel counts per class, images without
- * labels, and the files that could not be read (listed, not fatal).
+ * labels, the readers' warnings, and the problems found per file (unreadable files, label maps of another shape,
+ * label values that are not class ids). It exits with code 1 when it found problems, after printing the summary.
  */
 import { Command } from 'commander';
 import { loadManifest } from '../io/manifest.js';
@@ -36,7 +37,7 @@ export function formatSummary(s: DatasetSummary): string {
     .join(', ');
   out.push(`items: ${s.items} (${kinds})`);
   out.push(`patients: ${s.patients}; images per patient: ${mmm(s.imagesPerPatient)}`);
-  out.push(`read: ${s.imagesRead} images, ${s.labelsRead} labels; failed: ${s.failed.length} files`);
+  out.push(`read: ${s.imagesRead} images, ${s.labelsRead} labels; problems: ${s.failed.length}`);
   out.push('shapes:');
   out.push(...listed(s.shapes.map((e) => `${e.shape.join(' x ')}: ${e.count}`)));
   out.push('spacings (mm):');
@@ -64,8 +65,12 @@ export function formatSummary(s: DatasetSummary): string {
   if (s.labels.absentClasses.length) out.push(`  classes never present: ${s.labels.absentClasses.join(', ')}`);
   out.push(`images without labels: ${s.withoutLabel.count}`);
   out.push(...listed(s.withoutLabel.images));
+  if (s.warnings.length) {
+    out.push(`warnings: ${s.warnings.length}`);
+    out.push(...listed(s.warnings.map((w) => `items[${w.item}] ${w.warning}`)));
+  }
   if (s.failed.length) {
-    out.push(`failed files: ${s.failed.length}`);
+    out.push(`problems: ${s.failed.length}`);
     out.push(...listed(s.failed.map((f) => `items[${f.item}] ${f.file}: ${f.error}`)));
   }
   return out.join('\n') + '\n';
@@ -85,5 +90,9 @@ export function register(program: Command): void {
       const manifest = await loadManifest(manifestPath);
       const summary = await inspectDataset(manifest);
       process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
+      if (summary.failed.length > 0)
+        throw new Error(
+          `data inspect: ${manifest.source}: ${summary.failed.length} problem(s), listed under "problems" (--json: "failed")`,
+        );
     });
 }

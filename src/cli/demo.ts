@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from '../experiment/demo.js';
+import { nonNegativeInt } from './parse.js';
 
 export function register(program: Command): void {
   program
@@ -12,16 +13,7 @@ export function register(program: Command): void {
       'generate the phantoms, run Random vs SimCLR vs CL-TCI/PCL with few labels (and DrasCLR on lung CT with --datasets xray,ct,lungct); writes an HTML report',
     )
     .option('--out <dir>', 'output folder', 'medcl-demo')
-    .option(
-      '--seed <n>',
-      'random seed',
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
-        return n;
-      },
-      0,
-    )
+    .option('--seed <n>', 'random seed', nonNegativeInt, 0)
     .option('--tiny', 'seconds-long version (smoke test)', false)
     .option(
       '--datasets <list>',

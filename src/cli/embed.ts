@@ -8,7 +8,8 @@
 import { open, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { z } from 'zod';
 import { loadManifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { loadRunEncoder } from '../train/run-encoder.js';
@@ -16,33 +17,9 @@ import { embedSamples, type Embeddings } from '../eval/embed.js';
 import { tsne } from '../eval/tsne.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
+import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { intOption, numberOption } from './parse.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-}
-
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  return n;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
-  return n;
-}
-
-function colour(v: string): 'patient' | 'position' {
-  if (v !== 'patient' && v !== 'position') throw new InvalidArgumentError(`expected patient or position, got "${v}"`);
-  return v;
-}
 
 /** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */
 export function csvField(s: string): string {
@@ -79,61 +56,68 @@ export async function writeEmbeddingsCsv(file: string, ds: SliceDataset, e: Embe
   }
 }
 
-interface EmbedCliOptions {
-  run: string;
-  data?: string;
-  out: string;
-  tsne?: string;
-  color?: 'patient' | 'position';
-  batchSize: number;
-  seed: number;
-  perplexity?: number;
-  iterations: number;
-  maxPoints: number;
-  cache: boolean;
-}
+export const embedOptionsSchema = z.strictObject({
+  run: z.string().min(1),
+  data: z.string().min(1).optional(),
+  out: z.string().min(1),
+  tsne: z.string().min(1).optional(),
+  color: z
+    .enum(['patient', 'position'], { error: (iss) => `expected patient or position, got "${String(iss.input)}"` })
+    .optional(),
+  batchSize: intOption(1).default(32),
+  seed: intOption(0).default(0),
+  perplexity: numberOption(true).optional(),
+  iterations: intOption(1).default(1000),
+  maxPoints: intOption(1).default(2000),
+  cache: z.boolean().default(true),
+});
+type EmbedCliOptions = z.output<typeof embedOptionsSchema>;
+
+const OPTIONS = {
+  run: { description: 'pre-training output folder (config.json, encoder.safetensors)', value: '<dir>', required: true },
+  data: { description: 'dataset manifest', value: '<manifest>', default: "the run's own data" },
+  out: { description: 'CSV to write: id,item,patient,slice,position,e0..eD-1', value: '<file>', required: true },
+  tsne: { description: 't-SNE plot to write (.png, or .svg)', value: '<file>' },
+  color: {
+    description: 't-SNE colours: patient | position',
+    value: '<by>',
+    default: 'position for volumes, else patient',
+  },
+  batchSize: 'images per forward pass',
+  seed: 't-SNE seed (and subsampling)',
+  perplexity: { description: 't-SNE perplexity', default: 'min(30, (n - 1) / 3)' },
+  iterations: 't-SNE iterations',
+  maxPoints: 't-SNE of at most this many samples (a seeded subsample; exact t-SNE is O(n²))',
+  cache: { description: 'do not use the on-disk cache of preprocessed volumes', negate: true },
+} as const;
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('embed')
-    .description("embed every sample of a data set with a pre-training run's encoder (CSV, optional t-SNE plot)")
-    .requiredOption('--run <dir>', 'pre-training output folder (config.json, encoder.safetensors)')
-    .option('--data <manifest>', "dataset manifest (default: the run's own data)")
-    .requiredOption('--out <file>', 'CSV to write: id,item,patient,slice,position,e0..eD-1')
-    .option('--tsne <file>', 't-SNE plot to write (.png, or .svg)')
-    .option('--color <by>', 't-SNE colours: patient | position (default: position for volumes, else patient)', colour)
-    .option('--batch-size <n>', 'images per forward pass', positiveInt, 32)
-    .option('--seed <n>', 't-SNE seed (and subsampling)', nonNegativeInt, 0)
-    .option('--perplexity <x>', 't-SNE perplexity (default min(30, (n - 1) / 3))', positiveNumber)
-    .option('--iterations <n>', 't-SNE iterations', positiveInt, 1000)
-    .option(
-      '--max-points <n>',
-      't-SNE of at most this many samples (a seeded subsample; exact t-SNE is O(n²))',
-      positiveInt,
-      2000,
-    )
-    .option('--no-cache', 'do not use the on-disk cache of preprocessed volumes')
-    .action(async (o: EmbedCliOptions) => {
-      const { encoder, config, configFile } = loadRunEncoder(o.run);
-      const data = o.data ?? config.data;
-      const manifest = await loadManifest(data);
-      const ds = await buildSliceDataset(manifest, {
-        preset: config.preset,
-        size: config.size,
-        ...(config.spacing !== undefined ? { spacing: config.spacing } : {}),
-        ...(o.cache ? { cacheDir: config.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache') } : {}),
-      });
-      const e = embedSamples(encoder, ds, undefined, { batchSize: o.batchSize });
-      await writeEmbeddingsCsv(o.out, ds, e);
-      process.stdout.write(
-        `${o.out}: ${e.n} samples x ${e.dim} dimensions (${config.method} encoder of ${configFile}, preset ` +
-          `${config.preset}, size ${config.size})\n`,
-      );
-      if (o.tsne) {
-        const file = await writeTsne(o.tsne, ds, e, o, config.method);
-        process.stdout.write(`${file}: t-SNE\n`);
-      }
+    .description("embed every sample of a data set with a pre-training run's encoder (CSV, optional t-SNE plot)");
+  const fields = addSchemaOptions(command, embedOptionsSchema, OPTIONS);
+  command.action(async (raw: Record<string, unknown>) => {
+    const o = parseOptions(embedOptionsSchema, pickOptions(raw, fields), 'embed', flagNames(fields));
+    const { encoder, config, configFile } = loadRunEncoder(o.run);
+    const data = o.data ?? config.data;
+    const manifest = await loadManifest(data);
+    const ds = await buildSliceDataset(manifest, {
+      preset: config.preset,
+      size: config.size,
+      ...(config.spacing !== undefined ? { spacing: config.spacing } : {}),
+      ...(o.cache ? { cacheDir: config.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache') } : {}),
     });
+    const e = embedSamples(encoder, ds, undefined, { batchSize: o.batchSize });
+    await writeEmbeddingsCsv(o.out, ds, e);
+    process.stdout.write(
+      `${o.out}: ${e.n} samples x ${e.dim} dimensions (${config.method} encoder of ${configFile}, preset ` +
+        `${config.preset}, size ${config.size})\n`,
+    );
+    if (o.tsne) {
+      const file = await writeTsne(o.tsne, ds, e, o, config.method);
+      process.stdout.write(`${file}: t-SNE\n`);
+    }
+  });
 }
 
 async function writeTsne(file: string, ds: SliceDataset, e: Embeddings, o: EmbedCliOptions, method: string) {

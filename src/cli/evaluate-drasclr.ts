@@ -1,11 +1,11 @@
 /**
  * `medcl evaluate-drasclr --run DIR --out DIR [--data manifest] [--folds 5] [--dense-scans 2] ...`: the DrasCLR
- * downstream tasks on a finished pre-training run (src/drasclr/evaluate.ts): outcome readouts, patch classification
+ * downstream tasks on a finished pre-training run (src/experiment/evaluate-drasclr.ts): outcome readouts, patch classification
  * by linear readout and full fine-tuning, sliding-window dense prediction to NIfTI; each beside a random-init floor.
  */
 import { Command } from 'commander';
 import { finiteNumber as num, nonNegativeInt as int, nonNegativeIntList } from './parse.js';
-import { evaluateDrasclrRun, type EvaluateDrasclrOptions } from '../drasclr/evaluate.js';
+import { evaluateDrasclrRun, type EvaluateDrasclrOptions } from '../experiment/evaluate-drasclr.js';
 
 interface Opts {
   run: string;

@@ -7,29 +7,26 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { flagNames, parseOptions } from './options.js';
+import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
 import { textTable } from './text-table.js';
-import { casesCsv, evaluateFolders, type FolderEvaluation, type Stat } from '../eval/evaluate-folders.js';
+import { casesCsv, evaluateFolders, type FolderEvaluation } from '../eval/evaluate-folders.js';
+import type { ValueSummary } from '../eval/metrics/stats.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
-const optionsSchema = z.strictObject({
+export const evaluateOptionsSchema = z.strictObject({
   pred: z.string().min(1),
   ref: z.string().min(1),
   classes: z.number().int().min(2).max(65536).optional(),
-  hd95: z.enum(['medpy', 'monai']),
-  absent: z.enum(['exclude', 'perfect']),
+  hd95: z.enum(['medpy', 'monai']).default('medpy'),
+  absent: z.enum(['exclude', 'perfect']).default('exclude'),
   out: z
     .string()
     .regex(/\.csv$/i, 'expected a .csv file')
     .optional(),
-  json: z.boolean(),
+  json: z.boolean().default(false),
 });
 
-function intArg(v: string): number {
-  return /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-}
-
-function fmt(s: Stat, digits: number): string {
+function fmt(s: ValueSummary, digits: number): string {
   if (s.mean === null) return '-';
   return `${s.mean.toFixed(digits)} ± ${(s.std ?? 0).toFixed(digits)}`;
 }
@@ -54,30 +51,42 @@ export function formatEvaluation(e: FolderEvaluation): string {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
-    .description('Dice and HD95 per class per case of predicted label maps against references (paired by name)')
-    .requiredOption('--pred <dir>', 'folder of predicted label maps (.nii/.nii.gz/.mha/.nrrd)')
-    .requiredOption('--ref <dir>', 'folder of reference label maps, same names (extension may differ)')
-    .option('--classes <n>', 'number of classes incl. background: classes 1..n-1 (default: every label found)', intArg)
-    .option('--hd95 <rule>', 'medpy: P95 of both directions pooled | monai: max of the directed P95s', 'medpy')
-    .option('--absent <policy>', 'a class in neither map of a case: exclude (from means) | perfect (Dice 1)', 'exclude')
-    .option('--out <file>', 'per-case CSV to write (case, files, dice_<c>, hd95_<c>, means)')
-    .option('--json', 'print the whole evaluation as JSON instead of the summary', false)
-    .action(async (raw: Record<string, unknown>) => {
-      const o = parseOptions(optionsSchema, raw, 'evaluate', flagNames(Object.keys(optionsSchema.shape)));
-      const e = await evaluateFolders({
-        pred: o.pred,
-        ref: o.ref,
-        hd95: o.hd95,
-        absentClasses: o.absent,
-        ...(o.classes !== undefined ? { numClasses: o.classes } : {}),
-      });
-      if (o.out) {
-        ensureDir(path.dirname(path.resolve(o.out)));
-        writeFileSync(o.out, casesCsv(e));
-      }
-      process.stdout.write(o.json ? JSON.stringify(e, null, 2) + '\n' : formatEvaluation(e));
-      if (o.out && !o.json) process.stdout.write(`per-case CSV: ${o.out}\n`);
+    .description('Dice and HD95 per class per case of predicted label maps against references (paired by name)');
+  const fields = addSchemaOptions(command, evaluateOptionsSchema, {
+    pred: { description: 'folder of predicted label maps (.nii/.nii.gz/.mha/.nrrd)', value: '<dir>', required: true },
+    ref: {
+      description: 'folder of reference label maps, same names (extension may differ)',
+      value: '<dir>',
+      required: true,
+    },
+    classes: {
+      description: 'number of classes incl. background: classes 1..n-1',
+      default: 'every label found',
+    },
+    hd95: { description: 'medpy: P95 of both directions pooled | monai: max of the directed P95s', value: '<rule>' },
+    absent: {
+      description: 'a class in neither map of a case: exclude (from means) | perfect (Dice 1)',
+      value: '<policy>',
+    },
+    out: { description: 'per-case CSV to write (case, files, dice_<c>, hd95_<c>, means)', value: '<file>' },
+    json: 'print the whole evaluation as JSON instead of the summary',
+  });
+  command.action(async (raw: Record<string, unknown>) => {
+    const o = parseOptions(evaluateOptionsSchema, pickOptions(raw, fields), 'evaluate', flagNames(fields));
+    const e = await evaluateFolders({
+      pred: o.pred,
+      ref: o.ref,
+      hd95: o.hd95,
+      absentClasses: o.absent,
+      ...(o.classes !== undefined ? { numClasses: o.classes } : {}),
     });
+    if (o.out) {
+      ensureDir(path.dirname(path.resolve(o.out)));
+      writeFileSync(o.out, casesCsv(e));
+    }
+    process.stdout.write(o.json ? JSON.stringify(e, null, 2) + '\n' : formatEvaluation(e));
+    if (o.out && !o.json) process.stdout.write(`per-case CSV: ${o.out}\n`);
+  });
 }

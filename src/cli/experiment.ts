@@ -7,26 +7,31 @@ import path from 'node:path';
 import { runExperiment } from '../experiment/experiment.js';
 import { runDrasclrAblation } from '../experiment/drasclr-ablation.js';
 import { readJsonFile } from './pretrain.js';
+import { experimentSchema } from '../experiment/config.js';
+import { addSchemaOptions, pickOptions } from './options.js';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('experiment')
     .description('pre-train, fine-tune and evaluate methods x label budgets x folds (resumable)')
     .requiredOption(
       '--config <file>',
-      'experiment config JSON (src/experiment/config.ts; with "kind": "drasclr-ablation", src/experiment/drasclr-ablation.ts)',
+      'experiment config JSON (`medcl config --schema experiment`; with "kind": "drasclr-ablation", the DrasCLR ablation)',
     )
-    .option('--out <dir>', 'output folder (overrides the config)')
-    .option('--restart', 'start afresh: move the folder’s previous outputs to previous/<time>/ (docs/reliability.md)')
-    .action(async (o: { config: string; out?: string; restart?: boolean }) => {
-      const cfg = readJsonFile(o.config, 'experiment config');
-      const input = { ...cfg, ...(o.out ? { out: o.out } : {}) };
-      if (cfg['kind'] === 'drasclr-ablation') {
-        const a = await runDrasclrAblation(input as never);
-        process.stdout.write(`table: ${path.join(a.out, 'ablation.md')}\n`);
-        return;
-      }
-      const r = await runExperiment(input as never, { restart: o.restart === true });
-      process.stdout.write(`report: ${r.report}\n`);
-    });
+    .option('--restart', 'start afresh: move the folder’s previous outputs to previous/<time>/ (docs/reliability.md)');
+  // the fields an option may set over the file (the file is validated whole by the runner, before any work)
+  const fields = addSchemaOptions(command, experimentSchema, {
+    out: { description: 'output folder (overrides the config)', value: '<dir>' },
+  });
+  command.action(async (o: { config: string; out?: string; restart?: boolean }) => {
+    const cfg = readJsonFile(o.config, 'experiment config');
+    const input = { ...cfg, ...pickOptions(o, fields) };
+    if (cfg['kind'] === 'drasclr-ablation') {
+      const a = await runDrasclrAblation(input as never);
+      process.stdout.write(`table: ${path.join(a.out, 'ablation.md')}\n`);
+      return;
+    }
+    const r = await runExperiment(input as never, { restart: o.restart === true });
+    process.stdout.write(`report: ${r.report}\n`);
+  });
 }

@@ -7,40 +7,47 @@
  */
 import { Command } from 'commander';
 import { readJsonFile } from './pretrain.js';
-import { finiteNumber, nonNegativeInt } from './parse.js';
-import { flagNames, parseOptions } from './options.js';
+import { addSchemaOptions, flagNames, parseOptions, pickOptions, type OptionSpec } from './options.js';
 import { finetuneRunSchema, withRecipe, type FinetuneRunConfig } from '../train/finetune-run-config.js';
 import { inheritFromInit } from '../train/finetune-init-defaults.js';
 import { runFinetune } from '../train/finetune-run.js';
 import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
 
-function list(v: string): string[] {
-  return v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
+const PRE = "the pre-training run's";
 
 /** options whose value is the config field of the same (camel-case) name */
-const FIELDS = [
-  'init',
-  'data',
-  'out',
-  'recipe',
-  'preset',
-  'size',
-  'spacing',
-  'model',
-  'epochs',
-  'batchSize',
-  'lr',
-  'loss',
-  'seed',
-  'precision',
-  'trainPatients',
-  'valPatients',
-  'testPatients',
-] as const;
+const OPTIONS: Record<string, string | OptionSpec> = {
+  init: {
+    description: 'pre-trained encoder weights (encoder.safetensors of `medcl pretrain`)',
+    value: '<file>',
+    default: 'random init',
+  },
+  data: { description: 'dataset manifest with label maps (JSON or CSV)', value: '<manifest>' },
+  out: { description: 'run folder: config.json, log.jsonl, checkpoint, model/, results.json', value: '<dir>' },
+  recipe: { description: "a paper's fine-tuning recipe: cltci | pcl | polycl", value: '<name>' },
+  preset: { description: 'preprocessing: xray | ct-pcl | ct-polycl', value: '<name>', default: `${PRE}, else xray` },
+  size: { description: 'image side after preprocessing', default: `${PRE}, else 256` },
+  spacing: { description: 'ct-pcl: in-plane spacing before padding to --size', value: '<mm>' },
+  model: {
+    description: 'unet | deeplabv3plus | polycl-unet',
+    value: '<name>',
+    default: 'follows the pre-trained encoder',
+  },
+  epochs: 'epochs',
+  batchSize: 'batch size',
+  lr: 'learning rate (Adam)',
+  loss: { description: 'ce | dice | dice-ce', value: '<name>' },
+  seed: 'random seed',
+  precision: { description: 'fp32 | bf16-mixed | auto', value: '<p>', default: 'fp32, or MEDCL_PRECISION' },
+  trainPatients: {
+    description: 'comma-separated patient ids to train on',
+    value: '<ids>',
+    default: 'every labelled patient',
+  },
+  valPatients: { description: "comma-separated validation patients (selection 'best-validation')", value: '<ids>' },
+  testPatients: { description: 'comma-separated patient ids to test on', value: '<ids>', default: 'none' },
+};
+const FIELDS = Object.keys(OPTIONS);
 
 interface Resolved {
   config: FinetuneRunConfig;
@@ -52,8 +59,7 @@ interface Resolved {
 export function resolveFinetuneOptions(o: Record<string, unknown>): Resolved {
   const file = typeof o['config'] === 'string' ? o['config'] : undefined;
   const fromFile = file ? readJsonFile(file, 'config') : {};
-  const cli: Record<string, unknown> = {};
-  for (const k of FIELDS) if (o[k] !== undefined) cli[k] = o[k];
+  const cli = pickOptions(o, FIELDS);
   const init = cli['init'] ?? fromFile['init'];
   const inherited = inheritFromInit(typeof init === 'string' ? init : undefined);
   const merged = withRecipe({ ...inherited.settings, ...fromFile, ...cli });
@@ -76,30 +82,15 @@ function summary(r: Awaited<ReturnType<typeof runFinetune>>): string {
 }
 
 export function register(program: Command): void {
-  const cmd = program
+  const command = program
     .command('finetune')
     .description('fine-tune a segmentation network from a pre-trained encoder; writes model/ and results.json')
-    .option('--init <file>', 'pre-trained encoder weights (encoder.safetensors of `medcl pretrain`); omit: random init')
-    .option('--data <manifest>', 'dataset manifest with label maps (JSON or CSV)')
-    .option('--out <dir>', 'run folder: config.json, log.jsonl, checkpoint, model/, results.json')
-    .option('--config <file>', 'JSON file with any run setting (`medcl config --schema finetune-run`)')
-    .option('--recipe <name>', "a paper's fine-tuning recipe: cltci | pcl | polycl")
-    .option('--preset <name>', 'preprocessing: xray | ct-pcl | ct-polycl (default: the pre-training run’s)')
-    .option('--size <n>', 'image side after preprocessing', nonNegativeInt)
-    .option('--spacing <mm>', 'ct-pcl: in-plane spacing before padding to --size', finiteNumber)
-    .option('--model <name>', 'unet | deeplabv3plus | polycl-unet (default: follows the pre-trained encoder)')
-    .option('--epochs <n>', 'epochs', nonNegativeInt)
-    .option('--batch-size <n>', 'batch size', nonNegativeInt)
-    .option('--lr <x>', 'learning rate (Adam)', finiteNumber)
-    .option('--loss <name>', 'ce | dice | dice-ce')
-    .option('--seed <n>', 'random seed', nonNegativeInt)
-    .option('--precision <p>', 'fp32 (default) | bf16-mixed | auto')
-    .option('--train-patients <ids>', 'comma-separated patient ids to train on (default: every labelled patient)', list)
-    .option('--val-patients <ids>', "comma-separated validation patients (selection 'best-validation')", list)
-    .option('--test-patients <ids>', 'comma-separated patient ids to test on (default: none)', list)
+    .option('--config <file>', 'JSON file with any run setting (`medcl config --schema finetune-run`)');
+  addSchemaOptions(command, finetuneRunSchema, OPTIONS);
+  command
     .option('--quiet', 'no progress display', false)
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
-  addDistributedOptions(cmd).action(async (o: Record<string, unknown>) => {
+  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
     const code = await launchRanks(o);
     if (code !== null) {
       process.exitCode = code;

@@ -1,10 +1,10 @@
 /**
  * `medcl info [--json]`: versions (medcl, Node, libtorch), threads, CPU features, CUDA devices, oneDNN (MKLDNN) and
- * the precision 'auto' picks here (src/util/system-info.ts). `--json` adds libtorch's build configuration.
+ * the precision 'auto' picks here (src/engine/system-info.ts). `--json` adds libtorch's build configuration.
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { systemInfo, type SystemInfo } from '../util/system-info.js';
+import { systemInfo, type SystemInfo } from '../engine/system-info.js';
 import { flagNames, parseOptions } from './options.js';
 
 const optionsSchema = z.strictObject({ json: z.boolean() });

@@ -23,7 +23,7 @@ import { register as registerInfo } from './info.js';
 import { register as registerFinetune } from './finetune.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerView } from './view.js';
-import { medclVersion } from '../util/system-info.js';
+import { medclVersion } from '../engine/system-info.js';
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -1,52 +1,34 @@
 /**
- * Whole-config validation of a command's options before any work starts: a zod schema checks everything at once and
- * the error lists every problem, each naming its option (`--train-patients`) or, for a field that only a config file
- * can set, its field path (`encoder.widths`).
+ * A command's options come from a zod schema: addSchemaOptions derives each option (flag, value type, the default
+ * --help shows) from the schema's field, and parseOptions validates them whole before any work starts
+ * (src/util/parse-config.ts): the error lists every problem, each naming its option (`--train-patients`) or, for a
+ * field that only a config file can set, its field path (`encoder.widths`).
  *
  * ```ts
- * const o = parseOptions(evaluateOptionsSchema, raw, 'evaluate');
+ * const fields = addSchemaOptions(cmd, evaluateOptionsSchema, { pred: { description: '...', required: true } });
+ * cmd.action((raw) => run(parseOptions(evaluateOptionsSchema, pickOptions(raw, fields), 'evaluate', flagNames(fields))));
  * ```
  */
+import { Option, type Command } from 'commander';
 import type { z } from 'zod';
+import { parseConfig, type FieldNames } from '../util/parse-config.js';
+import { parseIntArg, parseListArg, parseNumberArg } from './parse.js';
+
+export type { FieldNames } from '../util/parse-config.js';
 
 /** `trainPatients` → `--train-patients` */
 export function flagOf(field: string): string {
   return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** `['encoder', 'widths', 0]` → `encoder.widths[0]` */
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out || '(root)';
-}
-
-/** How messages name top-level fields: `{ trainPatients: '--train-patients', lr: 'ft.json: lr' }`. */
-export type FieldNames = Readonly<Record<string, string>>;
-
 /** the names of command-line options: each field by its flag */
 export function flagNames(fields: Iterable<string>): Record<string, string> {
   return Object.fromEntries([...fields].map((f) => [f, flagOf(f)]));
 }
 
-/** Where a problem is: the top-level field's name in `names` (a flag, a file's field), else the field path. */
-function whereOf(path: readonly PropertyKey[], names: FieldNames): string {
-  const head = path[0];
-  if (typeof head === 'string' && Object.hasOwn(names, head)) {
-    const rest = fieldPath(path.slice(1));
-    return rest === '(root)' ? names[head]! : `${names[head]!} ${rest}`;
-  }
-  return fieldPath(path);
-}
-
-function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'required';
-  return issue.message;
-}
-
 /**
- * Parses `input` with `schema`; on failure throws one Error whose lines name every invalid option or field.
- * `names`: how to name top-level fields (flagNames(...) for command-line options); others by their path.
+ * Parses `input` with `schema`; on failure throws one Error (`<command>: invalid options:`) whose lines name every
+ * invalid option or field. `names`: how to name top-level fields (flagNames(...) for command-line options).
  */
 export function parseOptions<S extends z.ZodType>(
   schema: S,
@@ -54,12 +36,122 @@ export function parseOptions<S extends z.ZodType>(
   command: string,
   names: FieldNames = {},
 ): z.output<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => {
-    if (i.code === 'unrecognized_keys')
-      return `${i.keys.map((k) => whereOf([...i.path, k], names)).join(', ')}: unknown field`;
-    return i.path.length === 0 ? messageOf(i) : `${whereOf(i.path, names)}: ${messageOf(i)}`;
-  });
-  throw new Error(`${command}: invalid options:\n  ${lines.join('\n  ')}`);
+  return parseConfig(schema, input, { heading: `${command}: invalid options`, fields: names });
+}
+
+/** What an option's value is, read off its schema field. */
+type ValueKind = 'integer' | 'number' | 'string' | 'boolean' | 'integer-list' | 'number-list' | 'string-list';
+
+interface FieldInfo {
+  kind: ValueKind;
+  /** the schema's default, if the field has one */
+  default?: unknown;
+}
+
+/** the field's value type under optional/default/pipe wrappers, and its default */
+function fieldInfo(field: z.ZodType): FieldInfo {
+  let s = field as z.ZodType & { _zod: { def: Record<string, unknown> } };
+  let dflt: unknown;
+  for (;;) {
+    const def = s._zod.def;
+    if (def['type'] === 'default' && dflt === undefined) dflt = def['defaultValue']; // the outermost default
+    const inner = (def['innerType'] ?? (def['type'] === 'pipe' ? def['in'] : undefined)) as typeof s | undefined;
+    if (!inner) break;
+    s = inner;
+  }
+  const scalar = (
+    t: z.ZodType & { _zod: { def: Record<string, unknown> } },
+  ): 'integer' | 'number' | 'string' | 'boolean' => {
+    const type = t._zod.def['type'];
+    if (type === 'number') return (t as unknown as z.ZodNumber).isInt ? 'integer' : 'number';
+    if (type === 'boolean') return 'boolean';
+    return 'string'; // strings, enums, literals, unions of strings: the schema checks the value
+  };
+  const def = s._zod.def;
+  const kind: ValueKind =
+    def['type'] === 'array' ? (`${scalar(def['element'] as typeof s)}-list` as ValueKind) : scalar(s);
+  return dflt === undefined ? { kind } : { kind, default: dflt };
+}
+
+const PARSERS: Partial<Record<ValueKind, (v: string) => unknown>> = {
+  integer: parseIntArg,
+  number: parseNumberArg,
+  'integer-list': (v) => parseListArg(v, parseIntArg),
+  'number-list': (v) => parseListArg(v, parseNumberArg),
+  'string-list': (v) => parseListArg(v, (s) => s),
+};
+
+const PLACEHOLDERS: Record<ValueKind, string> = {
+  integer: '<n>',
+  number: '<x>',
+  string: '<value>',
+  boolean: '',
+  'integer-list': '<list>',
+  'number-list': '<list>',
+  'string-list': '<list>',
+};
+
+/** One option derived from a schema field: its help text and, where the flag alone does not say, more. */
+export interface OptionSpec {
+  description: string;
+  /** the value's name in --help (default by type: `<n>`, `<x>`, `<value>`, `<list>`) */
+  value?: string;
+  /** commander refuses to run without it */
+  required?: boolean;
+  /** what --help says the default is, when not the schema's (e.g. "the method's"); '' says nothing */
+  default?: string;
+  /** a boolean that defaults to true: the option is `--no-<name>` */
+  negate?: boolean;
+}
+
+/** The object schema of `schema` (through a transform's pipe). */
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
+  let s = schema as z.ZodType & { _zod: { def: Record<string, unknown> } };
+  while (s._zod.def['type'] === 'pipe') s = s._zod.def['in'] as typeof s;
+  const shape = s._zod.def['shape'] as Record<string, z.ZodType> | undefined;
+  if (!shape) throw new Error('options: the schema is not an object schema');
+  return shape;
+}
+
+/** `8`, `medpy`, `32,64`, `{"a":1}` */
+function formatDefault(v: unknown): string {
+  if (Array.isArray(v)) return v.join(',');
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * Adds an option per field of `schema` named in `specs`: the flag is the field's name in kebab case
+ * (`batchSize` → `--batch-size`), the value is converted by the field's type (integer, number, comma-separated
+ * list; a boolean is a switch), and --help shows the schema's default. Ranges and choices stay with the schema
+ * (parseOptions), so one run reports every problem. Commander gives no value for an option not given, so a config
+ * file's setting is not overridden by a default. Returns the fields added.
+ */
+export function addSchemaOptions(
+  command: Command,
+  schema: z.ZodType,
+  specs: Readonly<Record<string, string | OptionSpec>>,
+): string[] {
+  const shape = shapeOf(schema);
+  for (const [field, given] of Object.entries(specs)) {
+    const spec: OptionSpec = typeof given === 'string' ? { description: given } : given;
+    const f = shape[field];
+    if (!f) throw new Error(`options: the schema has no field "${field}"`);
+    const info = fieldInfo(f);
+    const flag = spec.negate ? `--no-${flagOf(field).slice(2)}` : flagOf(field);
+    const value = info.kind === 'boolean' ? '' : ` ${spec.value ?? PLACEHOLDERS[info.kind]}`;
+    const shown = spec.default ?? (info.default !== undefined && !spec.negate ? formatDefault(info.default) : '');
+    const option = new Option(`${flag}${value}`, `${spec.description}${shown ? ` (default: ${shown})` : ''}`);
+    const parser = PARSERS[info.kind];
+    if (parser) option.argParser(parser);
+    if (spec.required) option.makeOptionMandatory();
+    command.addOption(option);
+  }
+  return Object.keys(specs);
+}
+
+/** The values of `fields` that commander set (options not given are left out, so schema defaults apply). */
+export function pickOptions(raw: Record<string, unknown>, fields: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of fields) if (raw[k] !== undefined) out[k] = raw[k];
+  return out;
 }

@@ -4,13 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { PHANTOM_KINDS, writePhantoms, type PhantomKind } from '../phantoms/write.js';
-
-function parseSeed(v: string): number {
-  const n = Number(v);
-  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError(`expected an integer, got "${v}"`);
-  return n;
-}
+import { parseIntArg } from './parse.js';
 
 function parseKinds(v: string): PhantomKind[] {
   const kinds = v
@@ -36,7 +30,7 @@ export function register(program: Command): void {
       'write the seeded phantom data sets (xray: chest X-ray series; ct: CT volumes; lungct: lung CT with outcomes)',
     )
     .requiredOption('--out <dir>', 'output folder (one sub-folder and manifest.json per data set)')
-    .option('--seed <n>', 'random seed', parseSeed, 0)
+    .option('--seed <n>', 'random seed', parseIntArg, 0)
     .option('--kinds <list>', `comma-separated data sets (${PHANTOM_KINDS.join(',')})`, parseKinds, [...PHANTOM_KINDS])
     .option('--small', 'small, quick versions (64x64 X-rays, 48x48 in-plane volumes)', false)
     .action(async (opts: { out: string; seed: number; kinds: PhantomKind[]; small: boolean }) => {

@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { finiteNumber as num, intList, nonNegativeInt as int } from './parse.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
-import type { DrasclrInput } from '../drasclr/config.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
+import type { DrasclrInput } from '../methods/drasclr-config.js';
 
 interface Opts {
   data: string;

@@ -4,22 +4,47 @@
  * resumes from the last checkpoint.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { pretrain } from '../train/pretrain.js';
-import { METHODS } from '../methods/registry.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
+import { pretrainSchema } from '../methods/config.js';
+import { SLICE_METHODS as METHODS } from '../methods/registry.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
+import { addSchemaOptions, pickOptions, type OptionSpec } from './options.js';
 import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
 
-function int(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${v}"`);
-  return n;
+/** --help's default of the fields some method's paper sets: the method's (`medcl config --method NAME` shows it) */
+function withMethodDefaults(specs: Record<string, string | OptionSpec>): Record<string, OptionSpec> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([k, given]) => {
+      const spec = typeof given === 'string' ? { description: given } : given;
+      const byMethod = METHODS.some((m) => k in m.defaults) && spec.default === undefined;
+      return [k, byMethod ? { ...spec, default: "the method's: medcl config --method NAME" } : spec];
+    }),
+  );
 }
-function num(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return n;
-}
+
+/** options whose value is the config field of the same (camel-case) name; the config is validated by pretrain() */
+const OPTIONS = withMethodDefaults({
+  method: { description: 'pre-training method', value: '<name>', required: true },
+  data: { description: 'dataset manifest (JSON or CSV)', value: '<manifest>', required: true },
+  out: {
+    description: 'output folder (checkpoint, encoder.safetensors, log.jsonl, config.json)',
+    value: '<dir>',
+    required: true,
+  },
+  preset: { description: 'preprocessing preset: xray | ct-pcl | ct-polycl', value: '<name>' },
+  size: 'image side after preprocessing',
+  epochs: 'epochs',
+  batchSize: 'batch size',
+  lr: 'learning rate',
+  seed: 'random seed',
+  precision: {
+    description: 'fp32 | bf16-mixed | auto (bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere)',
+    value: '<p>',
+    default: 'fp32, or MEDCL_PRECISION',
+  },
+});
+const FIELDS = Object.keys(OPTIONS);
 
 export function readJsonFile(file: string, what: string): Record<string, unknown> {
   let text: string;
@@ -36,46 +61,22 @@ export function readJsonFile(file: string, what: string): Record<string, unknown
 }
 
 export function register(program: Command): void {
-  const cmd = program
+  const command = program
     .command('pretrain')
     .description(
       `contrastive pre-training of an encoder (methods: ${[...METHODS.map((m) => m.name), 'drasclr'].join(', ')}; drasclr takes a 3D lung CT manifest, more options in pretrain-drasclr)`,
     )
-    .requiredOption('--method <name>', 'pre-training method')
-    .requiredOption('--data <manifest>', 'dataset manifest (JSON or CSV)')
-    .requiredOption('--out <dir>', 'output folder (checkpoint, encoder.safetensors, log.jsonl, config.json)')
     .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)')
-    .option('--preset <name>', 'preprocessing preset: xray | ct-pcl | ct-polycl')
-    .option('--size <n>', 'image side after preprocessing', int)
-    .option('--epochs <n>', 'epochs', int)
-    .option('--batch-size <n>', 'batch size', int)
-    .option('--lr <x>', 'learning rate', num)
-    .option('--seed <n>', 'random seed', int)
-    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)')
-    .option(
-      '--precision <p>',
-      'fp32 (default) | bf16-mixed | auto (bf16-mixed on CPUs with AMX/AVX512-BF16, fp32 elsewhere)',
-    );
-  addDistributedOptions(cmd).action(async (o: Record<string, string | number | boolean | undefined>) => {
+    .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
+  addSchemaOptions(command, pretrainSchema, OPTIONS);
+  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
     const code = await launchRanks(o);
     if (code !== null) {
       process.exitCode = code;
       return;
     }
     const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
-    const cli: Record<string, unknown> = {
-      method: o['method'],
-      data: o['data'],
-      out: o['out'],
-      preset: o['preset'],
-      size: o['size'],
-      epochs: o['epochs'],
-      batchSize: o['batchSize'],
-      lr: o['lr'],
-      seed: o['seed'],
-      precision: o['precision'],
-    };
-    for (const k of Object.keys(cli)) if (cli[k] === undefined) delete cli[k];
+    const cli = pickOptions(o, FIELDS);
     const parallel = joinRanks(o);
     const isMain = !parallel || parallel.rank === 0;
     if (cli['method'] === 'drasclr') {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readOnnxSummary } from '../io/onnx-metadata.js';
 import { onnxSegmenter, type OnnxSegmenter } from '../data/onnx-segmenter.js';
-import { medclPackageRoot } from '../util/system-info.js';
+import { medclPackageRoot } from '../engine/system-info.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -3,7 +3,9 @@
  * summarises what a user should check before training: patients and images per patient, kinds, shapes, spacings,
  * intensity ranges (each image's min/max and 1st/99th percentiles, summarised over images), label values with
  * their voxel counts per class name, and images without labels. A file that cannot be read is listed with its
- * error and left out of the statistics; it does not stop the inspection.
+ * error and left out of the statistics; it does not stop the inspection. Problems (`failed`): files that cannot be
+ * read, label maps of another shape than their image, images without a finite voxel, and label maps holding values
+ * that are not class ids of the manifest. Readers' warnings (a fallback taken, e.g. 1 mm spacing) are listed apart.
  *
  * Conventions: medians are numpy's (the mean of the two middle values for an even count); percentiles are numpy's
  * 'linear' ones (src/preprocess/percentile.ts) over the image's finite voxels (non-finite voxels are counted
@@ -13,6 +15,7 @@ import type { Image, PixelArray } from '../io/image.js';
 import type { ImageKind, Manifest } from '../io/manifest.js';
 import { readImage } from '../io/read.js';
 import { percentiles } from '../preprocess/percentile.js';
+import { labelValueProblem } from './label-check.js';
 
 export interface MinMedianMax {
   min: number;
@@ -25,6 +28,12 @@ export interface InspectFailure {
   item: number;
   file: string;
   error: string;
+}
+
+export interface InspectWarning {
+  item: number;
+  file: string;
+  warning: string;
 }
 
 export interface LabelValueCount {
@@ -49,8 +58,10 @@ export interface DatasetSummary {
   /** images read without error and with at least one finite voxel (they make the statistics), labels read */
   imagesRead: number;
   labelsRead: number;
-  /** every file that could not be read, with the error */
+  /** every problem, per file: unreadable, label of another shape, no finite voxel, label values not class ids */
   failed: InspectFailure[];
+  /** the readers' warnings (fallbacks taken), per file */
+  warnings: InspectWarning[];
   /** distinct image shapes with their counts, most frequent first */
   shapes: { shape: number[]; count: number }[];
   /** distinct spacings (mm, shape order, rounded to 1e-4) with their counts, most frequent first */
@@ -169,18 +180,25 @@ function countDistinct<T>(keys: T[][], key: (x: T[]) => string): { value: T[]; c
   return [...m.values()].sort((a, b) => b.count - a.count);
 }
 
-async function tryRead(file: string, item: number, failed: InspectFailure[]): Promise<Image | null> {
+interface Found {
+  failed: InspectFailure[];
+  warnings: InspectWarning[];
+}
+
+async function tryRead(file: string, item: number, found: Found): Promise<Image | null> {
+  const onWarning = (warning: string): void => void found.warnings.push({ item, file, warning });
   try {
-    return await readImage(file);
+    return await readImage(file, { dicom: { onWarning }, nifti: { onWarning } });
   } catch (e) {
-    failed.push({ item, file, error: e instanceof Error ? e.message : String(e) });
+    found.failed.push({ item, file, error: e instanceof Error ? e.message : String(e) });
     return null;
   }
 }
 
 /** Reads every file of `manifest` and summarises the data set (see the module comment). */
 export async function inspectDataset(manifest: Manifest, options: InspectOptions = {}): Promise<DatasetSummary> {
-  const failed: InspectFailure[] = [];
+  const found: Found = { failed: [], warnings: [] };
+  const failed = found.failed;
   const shapes: number[][] = [];
   const spacings: number[][] = [];
   const dtypes: Record<string, number> = {};
@@ -190,7 +208,7 @@ export async function inspectDataset(manifest: Manifest, options: InspectOptions
   let labelsRead = 0;
   const total = manifest.items.length;
   for (const [k, item] of manifest.items.entries()) {
-    const image = await tryRead(item.image, item.index, failed);
+    const image = await tryRead(item.image, item.index, found);
     const s = image ? imageStats(image.data, item.image) : null;
     if (image && !s) failed.push({ item: item.index, file: item.image, error: 'every voxel is NaN or infinite' });
     if (image && s) {
@@ -202,7 +220,7 @@ export async function inspectDataset(manifest: Manifest, options: InspectOptions
       dtypes[t] = (dtypes[t] ?? 0) + 1;
     }
     if (item.label) {
-      const label = await tryRead(item.label, item.index, failed);
+      const label = await tryRead(item.label, item.index, found);
       if (label && image && label.shape.join('x') !== image.shape.join('x')) {
         failed.push({
           item: item.index,
@@ -211,7 +229,10 @@ export async function inspectDataset(manifest: Manifest, options: InspectOptions
         });
       } else if (label) {
         labelsRead++;
-        for (const [v, c] of labelCounts(label.data)) {
+        const counts = labelCounts(label.data);
+        const problem = labelValueProblem(counts.keys(), manifest.classes);
+        if (problem) failed.push({ item: item.index, file: item.label, error: problem });
+        for (const [v, c] of counts) {
           const e = voxels.get(v) ?? { voxels: 0, images: 0 };
           e.voxels += c;
           e.images++;
@@ -242,6 +263,7 @@ export async function inspectDataset(manifest: Manifest, options: InspectOptions
     imagesRead,
     labelsRead,
     failed,
+    warnings: found.warnings,
     shapes: countDistinct(shapes, (s) => s.join('x')).map((e) => ({ shape: e.value, count: e.count })),
     spacings: countDistinct(spacings, (s) => s.join(',')).map((e) => ({ spacing: e.value, count: e.count })),
     dtypes,

@@ -18,6 +18,7 @@ import { padToSquare } from '../preprocess/padToSquare.js';
 import { percentileNormalize } from '../preprocess/percentileNormalize.js';
 import { resample } from '../preprocess/resample.js';
 import { resize2d } from '../preprocess/resize2d.js';
+import { CLTCI, PCL_PERCENTILES, POLYCL } from '../preprocess/presets.js';
 
 /** the preprocessing presets (src/data/slice-dataset.ts documents them) */
 export type SlicePreset = 'xray' | 'ct-pcl' | 'ct-polycl';
@@ -38,17 +39,17 @@ export function preprocessForPreset(image: Image, options: PresetPreprocessOptio
   if (preset === 'xray') {
     if (image.shape.length !== 2)
       throw new Error(`preprocess: ${what}: preset xray expects a 2D image, got shape ${image.shape.join('x')}`);
-    const sq = padToSquare(image, { value: 0 });
-    return percentileNormalize(resize2d(sq, { shape: [size, size] }), { low: 1, high: 99 }).image;
+    const sq = padToSquare(image, { value: CLTCI.padValue });
+    return percentileNormalize(resize2d(sq, { shape: [size, size] }), PCL_PERCENTILES).image;
   }
   if (image.shape.length !== 3)
     throw new Error(`preprocess: ${what}: preset ${preset} expects a 3D volume, got shape ${image.shape.join('x')}`);
   if (preset === 'ct-pcl') {
-    const { image: norm, background } = percentileNormalize(image, { low: 1, high: 99 });
+    const { image: norm, background } = percentileNormalize(image, PCL_PERCENTILES);
     if (options.spacing === undefined) return resize2d(norm, { shape: [size, size] });
     const rs = resample(norm, { spacing: [null, options.spacing, options.spacing] });
     return padCrop(rs, { shape: [rs.shape[0]!, size, size], value: background });
   }
-  if (preset === 'ct-polycl') return resize2d(ctWindow(image, { level: 40, width: 400 }), { shape: [size, size] });
+  if (preset === 'ct-polycl') return resize2d(ctWindow(image, POLYCL), { shape: [size, size] });
   throw new Error(`preprocess: unknown preset ${JSON.stringify(preset)} (expected xray, ct-pcl or ct-polycl)`);
 }

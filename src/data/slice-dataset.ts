@@ -14,8 +14,8 @@
  */
 import { formatOfPath, readImage } from '../io/read.js';
 import type { Manifest } from '../io/manifest.js';
-import { centralSliceRange, PreprocessCache } from '../preprocess/index.js';
-import type { VolumeInfo } from '../samplers/slices.js';
+import { centralSliceRange, CLTCI, POLYCL, PreprocessCache } from '../preprocess/index.js';
+import type { VolumeInfo } from './volume-info.js';
 import { defaultOrganClass, prepare, sameGrid, toUint8Labels, type Prepared } from './slice-prepare.js';
 import { tensor, type Tensor } from '../engine/index.js';
 
@@ -59,7 +59,7 @@ export interface SliceSample {
   organFlag?: boolean;
 }
 
-/** How distances are measured in one volume (HD95 per volume, src/eval/segmentation-cases.ts). */
+/** How distances are measured in one volume (HD95 per volume, src/eval/metrics/segmentation-cases.ts). */
 export interface VolumeGeometry {
   /** spacing between consecutive kept slices after preprocessing (mm), null for a 2D image */
   sliceSpacing: number | null;
@@ -188,7 +188,7 @@ export class SliceDataset {
 
 /** Reads, preprocesses and slices every (selected) manifest item. */
 export async function buildSliceDataset(manifest: Manifest, options: SliceDatasetOptions): Promise<SliceDataset> {
-  const o = { size: 256, centralFraction: 0.3, ...options };
+  const o = { size: CLTCI.size, centralFraction: POLYCL.fraction, ...options };
   if (!Number.isInteger(o.size) || o.size < 8)
     throw new RangeError(`SliceDataset: size must be an integer >= 8, got ${o.size}`);
   const items = (o.items ?? manifest.items.map((it) => it.index)).map((i) => {

@@ -14,7 +14,14 @@
 import { readImage } from '../io/read.js';
 import type { Image } from '../io/image.js';
 import { toCsv, type CsvValue } from '../io/csv-write.js';
-import { computeDice, computeHausdorff, mean, std, type ClassStatus } from './metrics/index.js';
+import {
+  computeDice,
+  computeHausdorff,
+  mean,
+  summarizeValues,
+  type ClassStatus,
+  type ValueSummary,
+} from './metrics/index.js';
 import { pairFolders, type CasePair } from './folder-pairs.js';
 import { checkSameGrid } from './same-grid.js';
 
@@ -50,17 +57,10 @@ export interface CaseEvaluation extends CasePair {
   meanHd95: number | null;
 }
 
-export interface Stat {
-  mean: number | null;
-  std: number | null;
-  /** values behind mean and std */
-  count: number;
-}
-
 export interface ClassSummary {
   classId: number;
-  dice: Stat;
-  hd95: Stat;
+  dice: ValueSummary;
+  hd95: ValueSummary;
   /** cases where the class was left out (absent from both maps, 'exclude') */
   excluded: number;
 }
@@ -74,15 +74,10 @@ export interface FolderEvaluation {
   cases: CaseEvaluation[];
   perClass: ClassSummary[];
   /** over the cases' mean Dice / mean HD95 (cases without one left out) */
-  meanDice: Stat;
-  meanHd95: Stat;
+  meanDice: ValueSummary;
+  meanHd95: ValueSummary;
   /** reference cases with no prediction: not evaluated */
   unmatchedRefs: string[];
-}
-
-function stat(values: number[]): Stat {
-  if (values.length === 0) return { mean: null, std: null, count: 0 };
-  return { mean: mean(values), std: std(values), count: values.length };
 }
 
 function meanOrNull(values: (number | null)[]): number | null {
@@ -155,7 +150,12 @@ export async function evaluateFolders(o: EvaluateFoldersOptions): Promise<Folder
     const vals = cases.map((k) => k.classes[c]!);
     const dice = vals.map((v) => v.dice).filter((x): x is number => x !== null);
     const hd95 = vals.map((v) => v.hd95).filter((x): x is number => x !== null);
-    return { classId: c, dice: stat(dice), hd95: stat(hd95), excluded: vals.filter((v) => v.dice === null).length };
+    return {
+      classId: c,
+      dice: summarizeValues(dice),
+      hd95: summarizeValues(hd95),
+      excluded: vals.filter((v) => v.dice === null).length,
+    };
   });
   const caseMeans = (k: 'meanDice' | 'meanHd95') => cases.map((c) => c[k]).filter((x): x is number => x !== null);
   return {
@@ -166,8 +166,8 @@ export async function evaluateFolders(o: EvaluateFoldersOptions): Promise<Folder
     absentClasses: policy,
     cases,
     perClass,
-    meanDice: stat(caseMeans('meanDice')),
-    meanHd95: stat(caseMeans('meanHd95')),
+    meanDice: summarizeValues(caseMeans('meanDice')),
+    meanHd95: summarizeValues(caseMeans('meanHd95')),
     unmatchedRefs,
   };
 }

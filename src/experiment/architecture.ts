@@ -12,10 +12,12 @@
  * - the encoder settings: the base (PolyCL's, or the U-Net defaults) under `pretrain.encoder` and
  *   `finetune.encoder` (which must agree where both set a field); per-method encoder overrides are refused.
  */
-import { encoderSchema } from '../train/config.js';
+import { encoderSchema } from '../methods/config.js';
 import { segmentationModelFor, type Backbone } from '../models/backbones.js';
 import { POLYCL_DROPOUT, POLYCL_SLOPE, POLYCL_WIDTHS } from '../models/polycl-unet.js';
 import type { ExperimentConfig } from './config.js';
+import { isPolyclMethod } from '../methods/registry.js';
+import { issueLines } from '../util/parse-config.js';
 
 export type EncoderSettings = ReturnType<typeof encoderSchema.parse>;
 export type SegmentationModelName = 'unet' | 'deeplabv3plus' | 'polycl-unet';
@@ -31,15 +33,7 @@ export interface Architecture {
   description: string;
 }
 
-/**
- * The methods whose encoder is PolyCL's U-Net (src/methods/polycl.ts). The method definitions carry no capability
- * that says so, hence this one list.
- */
-const POLYCL_METHODS: ReadonlySet<string> = new Set(['polycl-s', 'polycl-o']);
-
-export function isPolyclMethod(method: string): boolean {
-  return POLYCL_METHODS.has(method);
-}
+export { isPolyclMethod };
 
 const MODELS: readonly string[] = ['unet', 'deeplabv3plus', 'polycl-unet'];
 
@@ -98,10 +92,7 @@ function resolveEncoder(cfg: ExperimentConfig, polycl: boolean): EncoderSettings
     ? { widths: [...POLYCL_WIDTHS], norm: 'instance', slope: POLYCL_SLOPE, dropout: POLYCL_DROPOUT }
     : {};
   const r = encoderSchema.safeParse({ ...base, ...user });
-  if (!r.success)
-    throw new Error(
-      `experiment: encoder: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!r.success) throw new Error(`experiment: encoder: ${issueLines(r.error.issues, {}, 'dotted').join('; ')}`);
   if (polycl && (r.data.norm !== 'instance' || r.data.slope !== POLYCL_SLOPE))
     throw new Error(
       `experiment: encoder: PolyCL's U-Net uses norm 'instance' and LeakyReLU slope ${POLYCL_SLOPE}; the config sets ` +

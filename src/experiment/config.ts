@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { settingSchema } from '../eval/protocol/settings.js';
 import type { BudgetUnit } from '../eval/protocol/budget.js';
+import { parseConfig } from '../util/parse-config.js';
 
 const budget = z.union([z.number().int().positive(), z.literal('all')]);
 
@@ -89,7 +90,8 @@ export const experimentSchema = z
         ctx.addIssue({ code: 'custom', path: ['methodOverrides', m], message: `"${m}" is not in methods` });
     }
   })
-  .transform((c) => ({ ...c, budgetUnit: c.budgetUnit ?? defaultBudgetUnit(c.preset) }));
+  .transform((c) => ({ ...c, budgetUnit: c.budgetUnit ?? defaultBudgetUnit(c.preset) }))
+  .meta({ title: 'experiment configuration' });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type ExperimentInput = z.input<typeof experimentSchema>;
@@ -100,12 +102,7 @@ export function defaultBudgetUnit(preset: ExperimentPreset): BudgetUnit {
 }
 
 export function parseExperimentConfig(input: unknown, source = 'experiment config'): ExperimentConfig {
-  const r = experimentSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid experiment configuration:\n${lines.join('\n')}`);
-  }
-  return r.data;
+  return parseConfig(experimentSchema, input, source);
 }
 
 // the setting schema is re-exported for configs that want to state it explicitly

@@ -1,13 +1,13 @@
 /**
  * The DrasCLR part of `medcl demo`: pre-train on the lung CT phantoms (atlas registration, landmark patches,
- * Loc-CondConv encoder, per-landmark queues), then every downstream task of src/drasclr/evaluate.ts beside a
+ * Loc-CondConv encoder, per-landmark queues), then every downstream task of src/experiment/evaluate-drasclr.ts beside a
  * random-init encoder. Sizes are cut down from the paper's (4 mm voxels instead of 1 mm, 12³ patches instead of 32³,
  * 20 subjects, 4 pre-training and 5 fine-tuning epochs) to run in minutes on 2 CPU cores.
  */
 import path from 'node:path';
-import type { DrasclrInput } from '../drasclr/config.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
-import { evaluateDrasclrRun, type DrasclrEvaluation } from '../drasclr/evaluate.js';
+import type { DrasclrInput } from '../methods/drasclr-config.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
+import { evaluateDrasclrRun, type DrasclrEvaluation } from './evaluate-drasclr.js';
 
 /** the demo's lung CT phantom set (default sizes) and the tiny one for tests */
 export function demoLungCtPhantoms(tiny: boolean): { subjects: number; shape: [number, number, number] } {

@@ -12,12 +12,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseConfig } from '../util/parse-config.js';
 import { DRASCLR_CONDITIONINGS, type DrasclrConditioning } from '../models/drasclr-encoder.js';
-import { parseDrasclrConfig, type DrasclrInput } from '../drasclr/config.js';
-import { pretrainDrasclr } from '../drasclr/pretrain.js';
-import { loadDrasclrRun, prepareRunData } from '../drasclr/run.js';
-import { evaluateScanOutcomes, randomDrasclrEncoder } from '../drasclr/evaluate-outcomes.js';
-import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../drasclr/downstream/outcomes.js';
+import { parseDrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
+import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
+import { loadDrasclrRun, prepareRunData } from '../train/run-encoder.js';
+import { evaluateScanOutcomes, randomDrasclrEncoder } from '../eval/scan-outcomes.js';
+import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../eval/outcomes.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 const conditioning = z.enum(DRASCLR_CONDITIONINGS as unknown as [DrasclrConditioning, ...DrasclrConditioning[]]);
@@ -29,7 +30,7 @@ export const drasclrAblationSchema = z
     /** manifest of 3D lung CT scans with outcome fields in each item's meta */
     data: z.string().min(1),
     out: z.string().min(1),
-    /** settings shared by every variant (src/drasclr/config.ts; not data, out, conditioning or neighbours) */
+    /** settings shared by every variant (src/methods/drasclr-config.ts; not data, out, conditioning or neighbours) */
     pretrain: z.record(z.string(), z.unknown()).default({}),
     /** Table 6 rows (at the reference ℓ) */
     conditionings: z.array(conditioning).min(1).default(['none', 'concat-features', 'loc-condconv']),
@@ -56,7 +57,8 @@ export const drasclrAblationSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ title: 'DrasCLR ablation configuration' });
 
 export type DrasclrAblationConfig = z.infer<typeof drasclrAblationSchema>;
 export type DrasclrAblationInput = z.input<typeof drasclrAblationSchema>;
@@ -85,15 +87,11 @@ export interface DrasclrAblationResult {
 const FORBIDDEN = ['data', 'out', 'conditioning', 'neighbours'];
 
 export function parseDrasclrAblationConfig(input: unknown, source = 'config'): DrasclrAblationConfig {
-  const r = drasclrAblationSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid DrasCLR ablation configuration:\n${lines.join('\n')}`);
-  }
+  const cfg = parseConfig(drasclrAblationSchema, input, source);
   for (const k of FORBIDDEN)
-    if (k in r.data.pretrain)
+    if (k in cfg.pretrain)
       throw new Error(`invalid DrasCLR ablation configuration: ${source}: pretrain.${k} is set by the ablation itself`);
-  return r.data;
+  return cfg;
 }
 
 /** The variants: Table 6 rows, Table 8 rows, the reference once, and the random floor. */

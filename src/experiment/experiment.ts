@@ -17,11 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadManifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
+import { checkLabelIds } from '../data/label-check.js';
 import { loadOrCreateSplits, allFolds, type Fold } from '../eval/protocol/kfold.js';
 import type { ResultsTable } from '../report/table.js';
 import type { ReportImage } from '../report/html.js';
-import { describePrecision } from '../train/precision-default.js';
-import type { Precision } from '../train/precision.js';
+import { describePrecision, type Precision } from '../engine/precision.js';
 import type { ExperimentInput } from './config.js';
 import { planExperiment, resolvedConfigJson, RANDOM, type ExperimentPlan } from './plan.js';
 import { checkLeftRight } from './left-right-check.js';
@@ -70,6 +70,8 @@ async function loadData(plan: ExperimentPlan, cacheDir: string, log: (l: string)
   const pretrainManifest = cfg.pretrainData !== undefined ? await loadManifest(cfg.pretrainData) : manifest;
   const opts = { preset: cfg.preset, size: cfg.size, spacing: cfg.spacing, cacheDir };
   const dataset = await buildSliceDataset(manifest, opts);
+  // label ids beyond the manifest's classes fail here, before any pre-training, naming the label files
+  checkLabelIds(dataset);
   const labelled = dataset.samples.filter((s) => dataset.labels[s.id]).map((s) => ({ id: s.id, patient: s.patient }));
   const patients = [...new Set(labelled.map((s) => s.patient))];
   if (patients.length < cfg.folds) {

@@ -14,3 +14,4 @@ export * from './captions.js';
 export * from './drasclr-ablation.js';
 export * from './demo.js';
 export * from './demo-drasclr.js';
+export * from './evaluate-drasclr.js';

@@ -6,12 +6,12 @@
  * naming it, before the first method pre-trains.
  */
 import path from 'node:path';
-import { getMethod } from '../methods/registry.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
+import { getSliceMethod } from '../methods/registry.js';
+import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { parseFinetuneConfig, type FinetuneConfig } from '../train/finetune.js';
 import { FINETUNE_RECIPES } from '../train/finetune-recipes.js';
-import type { PretrainConfig, PretrainInput } from '../train/config.js';
-import { defaultPrecisionSetting, resolvePrecision, type PrecisionSetting } from '../train/precision-default.js';
+import type { PretrainConfig, PretrainInput } from '../methods/config.js';
+import { resolvePrecision, type PrecisionSetting } from '../engine/precision.js';
 import { parseExperimentConfig, type ExperimentConfig } from './config.js';
 import { resolveArchitecture, type Architecture } from './architecture.js';
 
@@ -53,9 +53,8 @@ export function pretrainInputFor(
 function resolvePrecisions(cfg: ExperimentConfig): void {
   for (const stage of ['pretrain', 'finetune'] as const) {
     const rec = cfg[stage];
-    const setting = (rec['precision'] ?? defaultPrecisionSetting()) as PrecisionSetting;
     try {
-      rec['precision'] = resolvePrecision(setting).precision;
+      rec['precision'] = resolvePrecision(rec['precision'] as PrecisionSetting | undefined).precision;
     } catch (e) {
       throw new Error(`experiment: ${stage}.precision: ${(e as Error).message}`);
     }
@@ -88,7 +87,7 @@ function resolvePretrains(cfg: ExperimentConfig, arch: Architecture): Map<string
     if (method === RANDOM) continue;
     const where = `experiment: methods[${i}] "${method}"`;
     try {
-      getMethod(method);
+      getSliceMethod(method);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }

@@ -5,7 +5,7 @@ import type { SliceDataset } from '../data/slice-dataset.js';
 import { tsne } from '../eval/tsne.js';
 import { buildEncoder } from '../methods/common.js';
 import { loadRunEncoder } from '../train/run-encoder.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
+import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import type { ReportImage } from '../report/html.js';
 import type { EncoderRun } from './pretrain-cache.js';

@@ -17,7 +17,7 @@ import { PolyCLUNet } from '../models/polycl-unet.js';
 import { ResNet } from '../models/resnet.js';
 import { UNet, UNetEncoder } from '../models/unet.js';
 import { loadSegmentationModel, type SegmentationModelMeta } from '../models/saved.js';
-import { medclVersion } from '../util/system-info.js';
+import { medclVersion } from '../engine/system-info.js';
 import { emitDeepLabV3Plus } from './emit-deeplab.js';
 import { emitResNet } from './emit-resnet.js';
 import { emitPolyCLUNet, emitUNet, emitUNetEncoder } from './emit-unet.js';

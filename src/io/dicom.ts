@@ -61,7 +61,7 @@ async function parseDicomFile(path: string): Promise<DicomFile> {
 /** One file: a 2D image when it has one frame, a volume when it has several. */
 export async function readDicomFile(path: string, options: VolumeOptions = {}): Promise<Image> {
   const file = await parseDicomFile(path);
-  if (file.frames.length === 1) return assembleSlice(file);
+  if (file.frames.length === 1) return assembleSlice(file, options);
   return assembleVolume([file], path, options);
 }
 

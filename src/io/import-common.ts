@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { formatOfPath } from './read.js';
+import { issueLines } from '../util/parse-config.js';
 
 export interface ImportedItem {
   image: string;
@@ -60,11 +61,7 @@ export function readDatasetJson<S extends z.ZodType>(dir: string, schema: S, lay
   }
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const message = (i: z.core.$ZodIssue) =>
-    i.code === 'invalid_type' && /received undefined$/.test(i.message) ? 'required' : i.message;
-  const where = (p: readonly PropertyKey[]) =>
-    p.map((k, j) => (typeof k === 'number' ? `[${k}]` : `${j > 0 ? '.' : ''}${String(k)}`)).join('') || '(root)';
-  const problems = r.error.issues.map((i) => `${file}: ${where(i.path)}: ${message(i)}`);
+  const problems = issueLines(r.error.issues).map((l) => `${file}: ${l}`);
   throw new DatasetImportError(dir, problems);
 }
 

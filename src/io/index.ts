@@ -13,3 +13,4 @@ export * from './manifest.js';
 export * from './csv.js';
 export * from './csv-write.js';
 export * from './import-dataset.js';
+export * from './geometry.js';

@@ -12,6 +12,8 @@ import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { ImageIoError, wrapError } from './errors.js';
 import { colourToGrey } from './grey.js';
 import type { Image, PixelArray } from './image.js';
+import { checkMetaImage } from './metaimage-check.js';
+import { checkNrrd } from './nrrd-check.js';
 import { reorientToLps } from './orient.js';
 import { checkWritableImage } from './validate.js';
 
@@ -45,6 +47,26 @@ function toPixelArray(data: unknown, path: string): PixelArray {
   throw new ImageIoError(FORMAT, path, 'image has no pixel data of a supported type');
 }
 
+/** The geometry ITK made of the header (a safety net behind the header checks): finite, spacing > 0. */
+function checkGeometry(itk: ItkImage, dir: number[], path: string): void {
+  const nd = itk.imageType.dimension;
+  const spacing = Array.from(itk.spacing).slice(0, nd);
+  const field = /\.(mha|mhd)$/i.test(path)
+    ? 'ElementSpacing'
+    : /\.(nrrd|nhdr)$/i.test(path)
+      ? 'spacings / space directions'
+      : 'spacing';
+  if (!spacing.every((s) => Number.isFinite(s) && s > 0))
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `${field}: voxel size [${spacing.join(', ')}]: every one must be a finite number > 0`,
+    );
+  const origin = Array.from(itk.origin).slice(0, nd);
+  if (!origin.every(Number.isFinite)) throw new ImageIoError(FORMAT, path, `non-finite origin [${origin.join(', ')}]`);
+  if (!dir.every(Number.isFinite)) throw new ImageIoError(FORMAT, path, `non-finite direction [${dir.join(', ')}]`);
+}
+
 /** Converts an itk-wasm image to the canonical Image. */
 export function fromItkImage(itk: ItkImage, path: string): Image {
   const dim = itk.imageType.dimension;
@@ -63,6 +85,7 @@ export function fromItkImage(itk: ItkImage, path: string): Image {
   }
   const size = itk.size;
   const dir = Array.from(itk.direction as ArrayLike<number>);
+  checkGeometry(itk, dir, path);
   if (dim === 2) {
     return {
       data,
@@ -112,6 +135,9 @@ export async function readItk(path: string): Promise<Image> {
   } catch (err) {
     throw wrapError(FORMAT, path, 'cannot read file', err);
   }
+  // the header and the pixel data it declares, checked before ITK allocates or decompresses anything
+  if (/\.(mha|mhd)$/i.test(path)) await checkMetaImage(path);
+  else if (/\.(nrrd|nhdr)$/i.test(path)) await checkNrrd(path);
   const itk = await runItk(path, 'cannot read image', () => readImageNode(path));
   return fromItkImage(itk, path);
 }

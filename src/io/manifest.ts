@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { parseCsv } from './csv.js';
+import { csvToRaw } from './manifest-csv.js';
+import { checkFiles } from './manifest-files.js';
 import {
   check,
   manifestItemSchema,
@@ -102,14 +103,7 @@ export async function loadManifest(path: string, options: LoadManifestOptions = 
     throw new Error(`manifest: ${source}: cannot read: ${(e as Error).message}`);
   }
   const { manifest, issues, partial } = validate(text, source, options);
-  if (options.checkFiles ?? true) {
-    const checks: Promise<ManifestIssue | undefined>[] = [];
-    for (const it of partial) {
-      if (it.image !== undefined) checks.push(exists(it.image, `items[${it.index}].image`, it.index, it.line));
-      if (it.label !== undefined) checks.push(exists(it.label, `items[${it.index}].label`, it.index, it.line));
-    }
-    for (const i of await Promise.all(checks)) if (i) issues.push(i);
-  }
+  if (options.checkFiles ?? true) issues.push(...(await checkFiles(partial)));
   if (issues.length > 0) throw new ManifestError(source, sortIssues(issues));
   return manifest;
 }
@@ -119,20 +113,6 @@ export function parseManifest(text: string, source: string, options: ParseManife
   const { manifest, issues } = validate(text, source, options);
   if (issues.length > 0) throw new ManifestError(source, sortIssues(issues));
   return manifest;
-}
-
-async function exists(
-  path: string,
-  where: string,
-  item: number,
-  line: number | undefined,
-): Promise<ManifestIssue | undefined> {
-  try {
-    await stat(path);
-    return undefined;
-  } catch {
-    return { where, message: `file not found: ${path}`, item, ...(line !== undefined ? { line } : {}) };
-  }
 }
 
 function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
@@ -236,7 +216,7 @@ function validate(text: string, source: string, options: ParseManifestOptions): 
 }
 
 /** the fields of an item that are valid on their own (for data-set checks) */
-interface PartialItem {
+export interface PartialItem {
   index: number;
   line?: number;
   image?: string;
@@ -323,6 +303,14 @@ function checkClasses(m: Manifest): ManifestIssue[] {
 /** data-set level checks over the items that passed their own checks */
 function checkDataset(items: readonly PartialItem[]): ManifestIssue[] {
   const issues: ManifestIssue[] = [];
+  for (const it of items)
+    for (const f of ['patient', 'image', 'label'] as const)
+      if (it[f]?.includes('\ufffd'))
+        issues.push({
+          where: `items[${it.index}].${f}`,
+          message: `${JSON.stringify(it[f])} holds U+FFFD, the mark of bytes that are not valid UTF-8: save the manifest as UTF-8 (ids that lost characters could merge patients)`,
+          item: it.index,
+        });
   const firstImage = new Map<string, number>();
   for (const it of items) {
     if (it.image === undefined) continue;
@@ -381,131 +369,4 @@ function patientIndex(items: readonly ManifestItem[]): Map<string, PatientEntry>
   for (const e of out.values())
     e.items.sort((a, b) => timeKey(byIndex.get(a)!.time) - timeKey(byIndex.get(b)!.time) || a - b);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// CSV
-
-const KNOWN_COLUMNS = ['image', 'label', 'patient', 'time', 'kind'] as const;
-const REQUIRED_COLUMNS = ['image', 'patient', 'kind'] as const;
-const DIRECTIVES = ['name', 'classes', 'leftRightPairs'] as const;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** a CSV cell as a value: numbers where it reads as one, otherwise the string */
-function cellValue(s: string): string | number {
-  return NUMBER.test(s) ? Number(s) : s;
-}
-
-/**
- * CSV → the JSON manifest's object. Leading lines starting with `#` are directives `# name: …`, `# classes: a,b,c`,
- * `# leftRightPairs: 1:2; 3:4` (other `#` lines are comments); then a header row and one row per item.
- */
-interface CsvRaw {
-  raw: Record<string, unknown>;
-  /** item index → file line */
-  lines: Map<number, number>;
-  /** items whose row could not be read (already reported) */
-  skip: Set<number>;
-  /** the header or the CSV itself is unusable (already reported): no further item checks */
-  fatal: boolean;
-  issues: ManifestIssue[];
-}
-
-function csvToRaw(text: string, source: string): CsvRaw {
-  const issues: ManifestIssue[] = [];
-  const skip = new Set<number>();
-  const raw: Record<string, unknown> = { version: MANIFEST_VERSION };
-  const lines = new Map<number, number>();
-  const body = text.replace(/^\ufeff/, '');
-  const all = body.split(/\r?\n/);
-  let k = 0;
-  let offset = 0; // character offset of line k in body
-  for (; k < all.length; offset += all[k]!.length + (body[offset + all[k]!.length] === '\r' ? 2 : 1), k++) {
-    const l = all[k]!.trim();
-    if (l === '') continue;
-    if (!l.startsWith('#')) break;
-    const m = /^#\s*([A-Za-z][A-Za-z0-9_]*)\s*:(.*)$/.exec(l);
-    if (!m) continue; // a comment
-    const [key, value] = [m[1]!, m[2]!.trim()];
-    const where = `line ${k + 1}: # ${key}`;
-    if (!(DIRECTIVES as readonly string[]).includes(key)) {
-      issues.push({ where, message: `unknown directive; expected one of ${DIRECTIVES.join(', ')}` });
-      continue;
-    }
-    if (key === 'name') raw.name = value;
-    else if (key === 'classes') raw.classes = value === '' ? [] : value.split(',').map((s) => s.trim());
-    else {
-      const pairs: [number, number][] = [];
-      for (const part of value.split(/[;\s]+/).filter((s) => s !== '')) {
-        const pm = /^(\d+):(\d+)$/.exec(part);
-        if (pm) pairs.push([Number(pm[1]), Number(pm[2])]);
-        else issues.push({ where, message: `expected pairs of class ids like 1:2; 3:4, got ${JSON.stringify(part)}` });
-      }
-      raw.leftRightPairs = pairs;
-    }
-  }
-  let records;
-  try {
-    records = parseCsv(body.slice(offset), source, k + 1);
-  } catch (e) {
-    issues.push({ where: '(file)', message: (e as Error).message.replace(`${source}: `, '') });
-    raw.items = [];
-    return { raw, lines, skip, fatal: true, issues };
-  }
-  const items: unknown[] = [];
-  raw.items = items;
-  const header = records[0];
-  if (!header) {
-    issues.push({ where: '(file)', message: `no header row; expected the columns ${KNOWN_COLUMNS.join(',')}` });
-    return { raw, lines, skip, fatal: true, issues };
-  }
-  const cols = header.fields.map((f) => f.trim());
-  const seen = new Set<string>();
-  let headerOk = true;
-  cols.forEach((c, i) => {
-    const where = `line ${header.line}: header`;
-    if (c === '') {
-      issues.push({ where, message: `column ${i + 1} has no name` });
-      headerOk = false;
-    } else if (seen.has(c)) {
-      issues.push({ where, message: `duplicate column ${JSON.stringify(c)}` });
-      headerOk = false;
-    }
-    seen.add(c);
-  });
-  for (const r of REQUIRED_COLUMNS)
-    if (!seen.has(r)) {
-      issues.push({
-        where: `line ${header.line}: header`,
-        message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})`,
-      });
-      headerOk = false;
-    }
-  if (!headerOk) return { raw, lines, skip, fatal: true, issues };
-
-  records.slice(1).forEach((rec, i) => {
-    lines.set(i, rec.line);
-    const item: Record<string, unknown> = {};
-    items.push(item);
-    if (rec.fields.length !== cols.length) {
-      // fields cannot be matched to columns: report, and keep the item out of the checks
-      issues.push({
-        where: `items[${i}]`,
-        message: `expected ${cols.length} fields (as the header), got ${rec.fields.length}`,
-        item: i,
-      });
-      skip.add(i);
-      return;
-    }
-    const meta: Record<string, string | number> = {};
-    cols.forEach((c, j) => {
-      const v = rec.fields[j]!.trim();
-      if (v === '') return;
-      if (c === 'time') item.time = cellValue(v);
-      else if ((KNOWN_COLUMNS as readonly string[]).includes(c)) item[c] = v;
-      else meta[c] = cellValue(v);
-    });
-    if (Object.keys(meta).length > 0) item.meta = meta;
-  });
-  return { raw, lines, skip, fatal: false, issues };
 }

@@ -1,6 +1,6 @@
 import { PatientGroupedSampler } from '../samplers/patient-grouped.js';
 import { samePatientRelation } from '../relations/index.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
 
 /**
@@ -10,8 +10,11 @@ import { multiPositiveRun } from './multi-positive.js';
  * and no image appears twice in a batch): a single-image patient's only positive is its other augmented view, as in
  * SimCLR, and the paper's BCH-CXR has patients with "1 to 120 images" (§IV-A).
  */
-export const cltciSimclr: MethodDefinition = {
+export const cltciSimclr: SliceMethodDefinition = {
   name: 'cltci-simclr',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'images of the same patient over time',
   paper:
     'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +

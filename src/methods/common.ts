@@ -2,12 +2,15 @@
 import { nn, cat, type Tensor } from '../engine/index.js';
 import { buildBackboneEncoder, type Backbone, type BackboneEncoder } from '../models/backbones.js';
 import { MLPHead } from '../models/heads.js';
-import type { PretrainConfig } from '../train/config.js';
+import type { TensorModule } from '../models/tensor-module.js';
+import type { PretrainConfig } from './config.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import type { SampleMeta } from '../relations/meta.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
+import { polyclEncoder } from '../models/polycl-unet.js';
+import type { SliceMethodDefinition } from './method.js';
 
 /**
  * The encoder f of the config's `backbone` (src/models/backbones.ts): the U-Net encoder (docs/methods.md §4) with the
@@ -38,9 +41,20 @@ export function requireBackbone(
   );
 }
 
-/** A module whose forward maps one tensor to one tensor. */
-export interface TensorModule extends nn.Module {
-  forward(x: Tensor): Tensor;
+/**
+ * The encoder f a method pre-trains, by its definition's `encoder` field (buildEncoder, or PolyCL's U-Net encoder
+ * with the config's widths and dropout), after checking that the config's backbone is one of its `backbones`.
+ */
+export function methodEncoder(
+  def: Pick<SliceMethodDefinition, 'name' | 'encoder' | 'backbones'>,
+  cfg: PretrainConfig,
+): BackboneEncoder {
+  if (def.encoder === 'polycl-unet') {
+    requireBackbone(def.name, cfg, def.backbones, "it pre-trains PolyCL's U-Net encoder");
+    return polyclEncoder({ widths: cfg.encoder.widths, dropout: cfg.encoder.dropout });
+  }
+  requireBackbone(def.name, cfg, def.backbones);
+  return buildEncoder(cfg);
 }
 
 /** Encoder + 2-layer MLP head (SimCLR / MoCo-v2 style), giving unit-norm embeddings. */

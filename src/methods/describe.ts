@@ -3,11 +3,11 @@
  * (the definition's `summary`), the paper defaults its definition states, and the main settings of the config a run
  * gets when nothing is overridden (resolvePretrainConfig / parseDrasclrConfig with placeholder data and out).
  */
-import { METHODS } from './registry.js';
+import { METHODS, SLICE_METHODS } from './registry.js';
 import { drasclr } from './drasclr.js';
-import type { MethodDefinition } from './method.js';
-import { resolvePretrainConfig } from '../train/pretrain.js';
-import { parseDrasclrConfig } from '../drasclr/config.js';
+import type { SliceMethodDefinition } from './method.js';
+import { resolvePretrainConfig } from './resolve-config.js';
+import { parseDrasclrConfig } from './drasclr-config.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -23,6 +23,8 @@ export interface MethodDescription {
   defaults: Record<string, unknown>;
   /** the main settings a run without overrides uses (resolved config) */
   keySettings: Record<string, SettingValue>;
+  /** 2D methods: the encoder it pre-trains, the backbones it accepts, its paper's fine-tuning recipe */
+  capabilities?: Pick<SliceMethodDefinition, 'encoder' | 'backbones' | 'finetuneRecipe'>;
 }
 
 /** settings every 2D method has, shown first */
@@ -37,7 +39,7 @@ function encoderSettings(e: Record<string, unknown>): Record<string, SettingValu
   return out;
 }
 
-function describe2d(m: MethodDefinition): MethodDescription {
+function describe2d(m: SliceMethodDefinition): MethodDescription {
   const cfg = resolvePretrainConfig({ method: m.name, ...PLACEHOLDER });
   const all = cfg as unknown as Record<string, unknown>;
   const keySettings: Record<string, SettingValue> = {};
@@ -48,7 +50,8 @@ function describe2d(m: MethodDefinition): MethodDescription {
     else if (['string', 'number', 'boolean'].includes(typeof all[k])) keySettings[k] = all[k] as SettingValue;
   }
   const defaults = JSON.parse(JSON.stringify(m.defaults)) as Record<string, unknown>;
-  return { name: m.name, paper: m.paper, summary: m.summary, input: '2d', defaults, keySettings };
+  const capabilities = { encoder: m.encoder, backbones: [...m.backbones], finetuneRecipe: m.finetuneRecipe };
+  return { name: m.name, paper: m.paper, summary: m.summary, input: '2d', defaults, keySettings, capabilities };
 }
 
 function describeDrasclr(): MethodDescription {
@@ -67,7 +70,10 @@ function describeDrasclr(): MethodDescription {
 
 /** Every method `medcl pretrain --method` takes, in registry order, DrasCLR last. */
 export function describeMethods(): MethodDescription[] {
-  return [...METHODS.map(describe2d), describeDrasclr()];
+  return METHODS.map((m) => {
+    const slice = SLICE_METHODS.find((d) => d === m);
+    return slice ? describe2d(slice) : describeDrasclr();
+  });
 }
 
 /** `{ epochs: 200, lr: 0.1 }` → `epochs=200, lr=0.1` */

@@ -27,15 +27,16 @@ import { drasclrLocalLoss, drasclrNeighbourLoss } from '../losses/drasclr.js';
 import { drasClrAugment } from '../transforms/presets.js';
 import { twoViews } from '../transforms/compose.js';
 import type { Transform } from '../transforms/batch.js';
-import type { LandmarkPatchDataset } from '../drasclr/patches.js';
-import type { DrasclrConfig } from '../drasclr/config.js';
+import type { LandmarkPatchDataset } from '../data/landmark-patches.js';
+import type { DrasclrConfig } from './drasclr-config.js';
+import type { MethodDefinition, MethodRun, StepOutput } from './method.js';
 import { Rng } from '../util/rng.js';
+import { stepSeed } from '../util/step-seed.js';
 import { globalItems, shardItems } from '../samplers/distributed.js';
-import { stepSeed } from '../train/run-state.js';
 import { gatherStacked, shuffledKeys } from './distributed.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
-export const drasclr = {
+export const drasclr: MethodDefinition<LandmarkPatchDataset, DrasclrConfig, DrasclrRun> = {
   name: 'drasclr',
   summary: 'same patch at the same atlas landmark is positive; negatives: that landmark’s queue of other patients',
   paper:
@@ -56,22 +57,30 @@ export const drasclr = {
     step: 26,
     experts: 8,
   },
-} as const;
+  create: ({ dataset, config, group }) => createDrasclrRun(dataset, config, group ? { group } : {}),
+};
 
-export interface DrasclrStepOutput {
-  loss: Tensor;
+/** a step's numbers for the log, beyond the loss */
+export interface DrasclrStepLog extends Record<string, number | null> {
+  /** the batch's landmark j */
+  landmark: number;
   local: number;
   neighbour: number | null;
   /** queries without any negative (empty or same-patient queue): left out of the losses */
   withoutNegatives: number;
   /** scans replaced because they had no patch at the batch's landmark */
   substituted: number;
-  /** patches that went through the encoders */
-  images: number;
 }
 
-export interface DrasclrRun {
-  /** the query encoder f_q (encoder + projection head): what fine-tuning and readouts load */
+/** `images`: the patches that went through the encoders */
+export type DrasclrStepOutput = StepOutput & { log: DrasclrStepLog };
+
+/**
+ * The modules are the query encoder f_q ("encoder": encoder + projection head, what fine-tuning and readouts load)
+ * and, frozen, the momentum encoder's key copy ("key"), as in MoCo. `embed(patches, landmark)` gives the
+ * representation y = e(x, p) of patches [B, 1, d, d, d] at `landmark` (eval mode, no gradient).
+ */
+export interface DrasclrRun extends MethodRun<LandmarkBatch, [patches: Tensor, landmark: number]> {
   encoder: DrasclrEncoder;
   momentum: MomentumEncoder<DrasclrEncoder>;
   banks: LandmarkBanks;
@@ -81,8 +90,6 @@ export interface DrasclrRun {
   afterStep(): void;
   stateTensors(): Map<string, Tensor>;
   loadStateTensors(tensors: Map<string, Tensor>): void;
-  /** the representation y = e(x, p) of patches [B, 1, d, d, d] at `landmark` (eval mode, no gradient) */
-  embed(patches: Tensor, landmark: number): Tensor;
 }
 
 /**
@@ -166,6 +173,8 @@ export function createDrasclrRun(
   let pending: { landmark: number; keys: Tensor; ids: number[] } | null = null;
 
   return {
+    modules: { encoder },
+    frozen: { key: momentum.key },
     encoder,
     momentum,
     banks,
@@ -216,11 +225,14 @@ export function createDrasclrRun(
       pending = { landmark: j, keys: keep(k.detach().clone()), ids };
       return {
         loss: neighbour ? local.add(neighbour) : local,
-        local: local.item(),
-        neighbour: neighbour ? neighbour.item() : null,
-        withoutNegatives,
-        substituted,
         images: b * (2 + batch.neighbours.length),
+        log: {
+          landmark: j,
+          local: local.item(),
+          neighbour: neighbour ? neighbour.item() : null,
+          withoutNegatives,
+          substituted,
+        },
       };
     },
     afterStep() {

@@ -15,3 +15,6 @@ export * from './drasclr.js';
 export * from './common.js';
 export * from './multi-positive.js';
 export * from './distributed.js';
+export * from './config.js';
+export * from './drasclr-config.js';
+export * from './resolve-config.js';

@@ -11,11 +11,11 @@ import { LabelledQueue } from '../queues/fifo-queue.js';
 import { MomentumEncoder } from '../queues/momentum.js';
 import { infoNCE } from '../losses/infonce.js';
 import { queuePositives, supConQueueLoss } from '../losses/supcon.js';
-import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
+import type { MethodContext, MethodRun, SliceMethodDefinition } from './method.js';
 import { buildProjector, stackedViews, type Projector } from './common.js';
 import { batchIds, globalBatchIds } from './multi-positive.js';
 import { gatherStacked, shuffledKeys } from './distributed.js';
-import { stepSeed } from '../train/run-state.js';
+import { stepSeed } from '../util/step-seed.js';
 import { Rng } from '../util/rng.js';
 
 function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
@@ -87,8 +87,11 @@ function mocoRun(ctx: MethodContext, patientPositives: boolean): MethodRun {
   };
 }
 
-export const moco: MethodDefinition = {
+export const moco: SliceMethodDefinition = {
   name: 'moco',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'two augmentations of the same image, negatives from a momentum-encoded queue',
   paper: 'MoCo: He, Fan, Wu, Xie & Girshick, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {
@@ -104,8 +107,11 @@ export const moco: MethodDefinition = {
   create: (ctx) => mocoRun(ctx, false),
 };
 
-export const cltciMoco: MethodDefinition = {
+export const cltciMoco: SliceMethodDefinition = {
   name: 'cltci-moco',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'same patient: own key + queued keys of the same patient are positives',
   paper:
     'CL-TCI: Zeng, Kheir, Zeng & Shi, "Contrastive Learning with Temporal Correlated Medical Images: A Case Study ' +

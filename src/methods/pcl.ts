@@ -1,7 +1,8 @@
 import { AcrossVolumesSampler } from '../samplers/across-volumes.js';
 import { positionRelation, samePartitionRelation } from '../relations/index.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { multiPositiveRun } from './multi-positive.js';
+import { GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
 /**
  * PCL's pre-training recipe (Zeng et al., MICCAI 2021, §4.1): "200 epochs. SGD is used as the optimizer and the
@@ -25,13 +26,16 @@ const pclRecipe = {
  * PCL (Zeng et al., MICCAI 2021; docs/methods.md §2.5): 2D slices drawn across volumes; two slices are positives when
  * their relative positions (index + 1) / n differ by less than t (0.1 for CT, 0.35 for MRI), whatever the volume.
  */
-export const pcl: MethodDefinition = {
+export const pcl: SliceMethodDefinition = {
   name: 'pcl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'pcl',
   summary: 'slices at nearby relative positions, across volumes',
   paper:
     'PCL: Zeng, Wu, Hu, Xu, Yuan, Huang, Zhuang, Hu & Shi, "Positional Contrastive Learning for Volumetric ' +
     'Medical Image Segmentation", MICCAI 2021',
-  defaults: { ...pclRecipe, positionThreshold: 0.1 },
+  defaults: { ...pclRecipe, positionThreshold: PCL_POSITION_THRESHOLD.ct },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });
@@ -40,13 +44,16 @@ export const pcl: MethodDefinition = {
 };
 
 /** GCL, PCL's baseline: each volume split into 4 equal z-partitions; same partition id (across volumes) = positive. */
-export const gcl: MethodDefinition = {
+export const gcl: SliceMethodDefinition = {
   name: 'gcl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'pcl',
   summary: 'slices in the same z-partition (of 4), across volumes',
   paper:
     'GCL (global contrastive loss): Chaitanya, Erdil, Karani & Konukoglu, NeurIPS 2020; a baseline of PCL ' +
     '(Zeng et al., MICCAI 2021)',
-  defaults: { ...pclRecipe, partitions: 4 },
+  defaults: { ...pclRecipe, partitions: GCL_PARTITIONS },
   create(ctx) {
     const { config: cfg, dataset: ds } = ctx;
     const sampler = new AcrossVolumesSampler({ volumes: ds.volumes, batchSize: cfg.batchSize, seed: cfg.seed });

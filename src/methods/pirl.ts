@@ -9,8 +9,8 @@ import { RandomSampler } from '../samplers/random.js';
 import { MemoryBank } from '../queues/memory-bank.js';
 import { pirlLoss } from '../losses/pirl.js';
 import { jigsawTiles } from '../losses/jigsaw.js';
-import { contrastiveViews } from '../train/augment.js';
-import type { MethodDefinition } from './method.js';
+import { contrastiveViews } from '../transforms/augment.js';
+import type { SliceMethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { batchIds, globalBatchIds } from './multi-positive.js';
 import { gatherStacked } from './distributed.js';
@@ -35,8 +35,11 @@ class PirlHeads extends nn.Module {
   }
 }
 
-export const pirl: MethodDefinition = {
+export const pirl: SliceMethodDefinition = {
   name: 'pirl',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'an image and its jigsaw-shuffled tiles share a memory-bank representation',
   paper: 'PIRL: Misra & van der Maaten, CVPR 2020; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: {

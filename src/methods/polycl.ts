@@ -9,22 +9,20 @@
 import { noGrad, tidy } from '../engine/index.js';
 import { PolyclTripletSampler, type PolyclMode, type Triplet } from '../samplers/polycl-triplets.js';
 import { tripletContrastiveLoss } from '../losses/triplet.js';
-import { polyclEncoder } from '../models/polycl-unet.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
-import type { MethodContext, MethodDefinition, MethodRun } from './method.js';
-import { Projector, requireBackbone } from './common.js';
+import { contrastiveViews } from '../transforms/augment.js';
+import type { MethodContext, MethodRun, SliceMethodDefinition } from './method.js';
+import { methodEncoder, Projector } from './common.js';
 import { gatherStacked } from './distributed.js';
 
-function polyclRun(ctx: MethodContext, mode: PolyclMode): MethodRun {
+function polyclRun(ctx: MethodContext, def: SliceMethodDefinition, mode: PolyclMode): MethodRun {
   const { dataset: ds, config: cfg } = ctx;
-  requireBackbone(mode === 'scan' ? 'polycl-s' : 'polycl-o', cfg, ['unet'], "it pre-trains PolyCL's U-Net encoder");
+  const encoder = methodEncoder(def, cfg);
   if (mode === 'organ' && ds.volumes.some((v) => !v.organFlags)) {
     throw new Error(
       'polycl-o: every scan needs a label map (per-slice organ flags); some manifest items have no label',
     );
   }
-  const encoder = polyclEncoder({ widths: cfg.encoder.widths, dropout: cfg.encoder.dropout });
   const projector = new Projector(encoder, new LinearHead(encoder.outChannels, cfg.projectionDim));
   const sampler = new PolyclTripletSampler({ volumes: ds.volumes, mode, batchSize: cfg.batchSize, seed: cfg.seed });
   return {
@@ -76,20 +74,26 @@ const polyclDefaults = {
   encoder: { widths: [16, 32, 64, 128, 256], norm: 'instance' as const, slope: 0.2, dropout: 0.25 },
 };
 
-export const polyclS: MethodDefinition = {
+export const polyclS: SliceMethodDefinition = {
   name: 'polycl-s',
+  encoder: 'polycl-unet',
+  backbones: ['unet'],
+  finetuneRecipe: 'polycl',
   summary: 'another slice of the same scan (positive) vs a slice of another scan (negative)',
   paper: 'PolyCL: Moseley & Imran, "PolyCL: Context-Aware Contrastive Learning for Image Segmentation"',
   defaults: polyclDefaults,
   derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
-  create: (ctx) => polyclRun(ctx, 'scan'),
+  create: (ctx) => polyclRun(ctx, polyclS, 'scan'),
 };
 
-export const polyclO: MethodDefinition = {
+export const polyclO: SliceMethodDefinition = {
   name: 'polycl-o',
+  encoder: 'polycl-unet',
+  backbones: ['unet'],
+  finetuneRecipe: 'polycl',
   summary: 'a slice with the same organ-present flag (positive) vs the other flag (negative)',
   paper: 'PolyCL: Moseley & Imran, "PolyCL: Context-Aware Contrastive Learning for Image Segmentation"',
   defaults: polyclDefaults,
   derivedDefaults: (input) => ({ tau: polyclTau(input.batchSize ?? polyclDefaults.batchSize) }),
-  create: (ctx) => polyclRun(ctx, 'organ'),
+  create: (ctx) => polyclRun(ctx, polyclO, 'organ'),
 };

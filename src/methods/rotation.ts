@@ -5,15 +5,18 @@
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import { RandomSampler } from '../samplers/random.js';
 import { rotationBatch, rotationLoss, ROTATION_CLASSES } from '../losses/rotation.js';
-import type { MethodDefinition } from './method.js';
+import type { SliceMethodDefinition } from './method.js';
 import { buildEncoder } from './common.js';
 import { LinearHead } from '../models/heads.js';
-import { contrastiveViews } from '../train/augment.js';
+import { contrastiveViews } from '../transforms/augment.js';
 import { batchIds } from './multi-positive.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 
-export const rotation: MethodDefinition = {
+export const rotation: SliceMethodDefinition = {
   name: 'rotation',
+  encoder: 'backbone',
+  backbones: ['unet', 'deeplabv3plus'],
+  finetuneRecipe: 'cltci',
   summary: 'predict the rotation (0/90/180/270°) of an image',
   paper: 'Rotation prediction: Gidaris, Singh & Komodakis, ICLR 2018; a baseline of CL-TCI (Zeng et al. 2021)',
   defaults: { batchSize: 32, lr: 0.1, weightDecay: 1e-5, warmupEpochs: 10, augment: 'cltci' },

@@ -23,7 +23,7 @@ export type Backbone = (typeof BACKBONES)[number];
 /** A pre-training encoder: forward(x) gives its last feature map (N, outChannels, h, w). */
 export type BackboneEncoder = UNetEncoder | ResNet;
 
-/** The U-Net settings of a run config (src/train/config.ts's `encoder`). */
+/** The U-Net settings of a run config (src/methods/config.ts's `encoder`). */
 export interface UNetEncoderSettings {
   widths: number[];
   norm: NormKind;

@@ -1,5 +1,5 @@
 /** Building blocks shared by the 2D segmentation models. */
-import { nn, F, type Tensor } from '../engine/index.js';
+import { nn, F, cat, type Tensor } from '../engine/index.js';
 
 export type NormKind = 'batch' | 'instance' | 'none';
 export type Activation = { kind: 'relu' } | { kind: 'leakyRelu'; slope: number } | { kind: 'elu'; alpha?: number };
@@ -72,4 +72,16 @@ export class DoubleConv extends nn.Layer {
     if (d !== y) y.dispose();
     return d;
   }
+}
+
+/**
+ * A decoder stage's tail: `up` (already at the skip's size) and the skip concatenated on channels in `order`, then
+ * the stage's double conv; frees `up` and the concatenation. The U-Net joins [skip, up], PolyCL's U-Net [up, skip].
+ */
+export function joinAndConv(conv: DoubleConv, up: Tensor, skip: Tensor, order: 'skip-first' | 'up-first'): Tensor {
+  const joined = cat(order === 'skip-first' ? [skip, up] : [up, skip], 1);
+  up.dispose();
+  const y = conv.forward(joined);
+  joined.dispose();
+  return y;
 }

@@ -14,3 +14,5 @@ export * from './backbones.js';
 export * from './registry.js';
 export * from './encoder-loading.js';
 export * from './saved.js';
+export * from './tensor-module.js';
+export * from './patch-classifier.js';

@@ -10,8 +10,8 @@
  * (background, organ) for the softmax Dice/CE losses (the reference: 1 sigmoid channel); the decoder upsamples to
  * the skip's size, so inputs need not be divisible by 16.
  */
-import { nn, F, cat, type Tensor } from '../engine/index.js';
-import { DoubleConv, type Activation } from './blocks.js';
+import { nn, F, type Tensor } from '../engine/index.js';
+import { DoubleConv, joinAndConv, type Activation } from './blocks.js';
 import { UNetEncoder, applyMemoryFormat } from './unet.js';
 
 /** PolyCL's numbers: widths 16..256, LeakyReLU 0.2, dropout 0.25. */
@@ -64,11 +64,7 @@ class PolyCLUpStage extends nn.Module {
   }
   forward(x: Tensor, skip: Tensor): Tensor {
     const u = F.interpolate(x, { size: skip.shape.slice(2), mode: 'bilinear', alignCorners: true });
-    const joined = cat([u, skip], 1);
-    u.dispose();
-    const y = this.conv.forward(joined);
-    joined.dispose();
-    return y;
+    return joinAndConv(this.conv, u, skip, 'up-first');
   }
 }
 

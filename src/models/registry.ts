@@ -151,7 +151,7 @@ export function createEncoder(name: string, opts?: unknown): EncoderForModel {
 
 export type SegmentationModelName = ModelName;
 
-/** The encoder part of a run config (train/config.ts's encoderSchema): U-Net widths, norm, LeakyReLU slope, dropout. */
+/** The encoder part of a run config (methods/config.ts's encoderSchema): U-Net widths, norm, LeakyReLU slope, dropout. */
 export interface EncoderConfig {
   widths?: number[];
   norm?: NormKind;

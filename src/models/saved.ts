@@ -24,6 +24,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadSafetensors, saveSafetensors, writeFileAtomic, type nn } from '../engine/index.js';
+import { issueLines } from '../util/parse-config.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import {
   buildSegmentationModel,
@@ -42,7 +43,7 @@ export const SAVED_MODEL_PRESETS = ['xray', 'ct-pcl', 'ct-polycl'] as const;
 
 const posInt = z.number().int().positive();
 
-/** registry.ts's EncoderConfig (train/config.ts's encoderSchema, every field optional) */
+/** registry.ts's EncoderConfig (methods/config.ts's encoderSchema, every field optional) */
 const encoderConfigSchema = z.strictObject({
   widths: z.array(posInt).min(2).optional(),
   norm: z.enum(['batch', 'instance', 'none']).optional(),
@@ -100,7 +101,7 @@ export type SegmentationModelMetaInput = z.input<typeof segmentationModelMetaSch
 export function parseSegmentationModelMeta(input: unknown, source: string): SegmentationModelMeta {
   const r = segmentationModelMetaSchema.safeParse(input);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = issueLines(r.error.issues, {}, 'dotted').map((l) => `  ${l}`);
     throw new Error(`${source}: invalid segmentation model description:\n${lines.join('\n')}`);
   }
   return r.data;

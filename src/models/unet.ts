@@ -4,8 +4,8 @@
  * connections, and a 1×1 classifier. Widths default to f = 32 (32..512, docs/methods.md §4); the engine benchmark uses
  * 16..256 with ReLU.
  */
-import { nn, F, cat, preferredMemoryFormat, type Tensor } from '../engine/index.js';
-import { DoubleConv, type Activation, type NormKind } from './blocks.js';
+import { nn, F, preferredMemoryFormat, type Tensor } from '../engine/index.js';
+import { DoubleConv, joinAndConv, type Activation, type NormKind } from './blocks.js';
 
 export interface UNetEncoderOptions {
   inChannels?: number;
@@ -112,11 +112,7 @@ class UpStage extends nn.Module {
       u = F.interpolate(r, { size: skip.shape.slice(2), mode: 'bilinear', alignCorners: false });
       r.dispose();
     }
-    const joined = cat([skip, u], 1);
-    u.dispose();
-    const y = this.conv.forward(joined);
-    joined.dispose();
-    return y;
+    return joinAndConv(this.conv, u, skip, 'skip-first');
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Image } from '../io/image.js';
 import { checkImage, derive, fail, shiftedOrigin } from './common.js';
+import { POLYCL } from './presets.js';
 
 export interface CentralSlicesOptions {
   /** fraction of slices to keep, in (0, 1]; default 0.3 (PolyCL §3.1) */
@@ -23,7 +24,7 @@ export interface CentralSlicesResult {
 }
 
 /** the kept slice range [start, end) for n slices, without touching any data */
-export function centralSliceRange(n: number, fraction = 0.3): { start: number; end: number } {
+export function centralSliceRange(n: number, fraction: number = POLYCL.fraction): { start: number; end: number } {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`centralSliceRange: n must be a positive integer, got ${String(n)}`);
   if (!(typeof fraction === 'number' && fraction > 0 && fraction <= 1)) {
@@ -37,7 +38,7 @@ export function centralSliceRange(n: number, fraction = 0.3): { start: number; e
 export function centralSlices(volume: Image, options: CentralSlicesOptions = {}): CentralSlicesResult {
   const step = 'centralSlices';
   checkImage(step, volume, [3]);
-  const fraction = options.fraction ?? 0.3;
+  const fraction = options.fraction ?? POLYCL.fraction;
   if (!(typeof fraction === 'number' && fraction > 0 && fraction <= 1))
     fail(step, volume, `fraction must be in (0, 1], got ${String(fraction)}`);
   const { start, end } = centralSliceRange(volume.shape[0]!, fraction);

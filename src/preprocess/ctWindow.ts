@@ -10,6 +10,7 @@
  */
 import type { Image } from '../io/image.js';
 import { checkFinite, checkImage, derive, fail } from './common.js';
+import { POLYCL } from './presets.js';
 
 export interface CtWindowOptions {
   /** window centre in HU; default 40 (PolyCL §3.1) */
@@ -21,8 +22,8 @@ export interface CtWindowOptions {
 export function ctWindow(image: Image, options: CtWindowOptions = {}): Image {
   const step = 'ctWindow';
   checkImage(step, image, [1, 2, 3, 4]);
-  const level = checkFinite(step, image, 'level', options.level ?? 40);
-  const width = checkFinite(step, image, 'width', options.width ?? 400);
+  const level = checkFinite(step, image, 'level', options.level ?? POLYCL.level);
+  const width = checkFinite(step, image, 'width', options.width ?? POLYCL.width);
   if (!(width > 0)) fail(step, image, `width must be > 0, got ${width}`);
   const lo = level - width / 2;
   const src = image.data;

@@ -8,6 +8,7 @@
  */
 import type { Image } from '../io/image.js';
 import { checkFinite, checkImage, derive, fail } from './common.js';
+import { DRASCLR } from './presets.js';
 
 export interface HuClipScaleOptions {
   /** lower HU bound, mapped to -1; default -1024 (DrasCLR §4.1) */
@@ -19,8 +20,8 @@ export interface HuClipScaleOptions {
 export function huClipScale(image: Image, options: HuClipScaleOptions = {}): Image {
   const step = 'huClipScale';
   checkImage(step, image, [1, 2, 3, 4]);
-  const min = checkFinite(step, image, 'min', options.min ?? -1024);
-  const max = checkFinite(step, image, 'max', options.max ?? 240);
+  const min = checkFinite(step, image, 'min', options.min ?? DRASCLR.min);
+  const max = checkFinite(step, image, 'max', options.max ?? DRASCLR.max);
   if (!(max > min)) fail(step, image, `max must be > min, got min ${min}, max ${max}`);
   const scale = 2 / (max - min);
   const src = image.data;

@@ -25,13 +25,10 @@ export { slicePositions } from './slicePositions.js';
 export { partitionIds, type PartitionIdsOptions } from './partitionIds.js';
 export { organFlags, type OrganFlagsOptions } from './organFlags.js';
 export { PreprocessCache, canonicalJson, type CacheStatus, type CacheLookup, type CachedImage } from './cache.js';
-export {
-  PCL_DATASETS,
-  PCL_PERCENTILES,
-  PCL_POSITION_THRESHOLD,
-  GCL_PARTITIONS,
-  POLYCL,
-  DRASCLR,
-  CLTCI,
-  type PclDataset,
-} from './presets.js';
+export { PCL_PERCENTILES, PCL_POSITION_THRESHOLD, GCL_PARTITIONS, POLYCL, DRASCLR, CLTCI } from './presets.js';
+export * from './components.js';
+export * from './lung-mask.js';
+export * from './registration.js';
+export * from './landmarks.js';
+export * from './landmark-coordinates.js';
+export * from './drasclr.js';

@@ -8,6 +8,7 @@
 import type { Image } from '../io/image.js';
 import { checkImage } from './common.js';
 import { padCrop } from './padCrop.js';
+import { CLTCI } from './presets.js';
 
 export interface PadToSquareOptions {
   /** value of the added pixels; default 0 (CL-TCI pads with 0) */
@@ -20,7 +21,7 @@ export function padToSquare(image: Image, options: PadToSquareOptions = {}): Ima
   const side = Math.max(image.shape[nd - 2]!, image.shape[nd - 1]!);
   const shape = image.shape.map((n, k) => (k >= nd - 2 ? side : n));
   try {
-    return padCrop(image, { shape, value: options.value ?? 0 });
+    return padCrop(image, { shape, value: options.value ?? CLTCI.padValue });
   } catch (err) {
     if (err instanceof RangeError) throw new RangeError(err.message.replace(/^padCrop:/, 'padToSquare:'));
     throw err;

@@ -7,6 +7,7 @@
  * assigned in order, so ids are non-decreasing. Examples (P = 4): n = 5 -> 0 0 1 2 3; n = 7 -> 0 0 1 1 2 2 3;
  * n = 10 -> 0 0 0 1 1 1 2 2 3 3. With n < P the last P - n ids are unused.
  */
+import { GCL_PARTITIONS } from './presets.js';
 
 export interface PartitionIdsOptions {
   /** number of equal z-partitions; default 4 (GCL, PCL §4) */
@@ -16,7 +17,7 @@ export interface PartitionIdsOptions {
 export function partitionIds(n: number, options: PartitionIdsOptions = {}): number[] {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`partitionIds: n (slices in the volume) must be a positive integer, got ${String(n)}`);
-  const P = options.partitions ?? 4;
+  const P = options.partitions ?? GCL_PARTITIONS;
   if (!Number.isInteger(P) || P < 1)
     throw new RangeError(`partitionIds: partitions must be a positive integer, got ${String(P)}`);
   const base = Math.floor(n / P);

@@ -14,6 +14,7 @@
 import type { Image } from '../io/image.js';
 import { checkFinite, checkImage, derive, fail } from './common.js';
 import { percentiles } from './percentile.js';
+import { PCL_PERCENTILES } from './presets.js';
 
 export type Normalization = 'minmax' | 'zscore';
 
@@ -37,8 +38,8 @@ export interface PercentileNormalizeResult {
 export function percentileNormalize(image: Image, options: PercentileNormalizeOptions = {}): PercentileNormalizeResult {
   const step = 'percentileNormalize';
   checkImage(step, image, [1, 2, 3, 4]);
-  const low = checkFinite(step, image, 'low', options.low ?? 1);
-  const high = checkFinite(step, image, 'high', options.high ?? 99);
+  const low = checkFinite(step, image, 'low', options.low ?? PCL_PERCENTILES.low);
+  const high = checkFinite(step, image, 'high', options.high ?? PCL_PERCENTILES.high);
   if (!(low >= 0 && low < high && high <= 100))
     fail(step, image, `need 0 <= low < high <= 100, got low ${low}, high ${high}`);
   const normalization = options.normalization ?? 'minmax';

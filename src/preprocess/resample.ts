@@ -19,6 +19,7 @@ import type { Image } from '../io/image.js';
 import { checkImage, ctorOf, derive, fail, shiftedOrigin } from './common.js';
 import { applySeparable, linearTable, nearestTable, type AxisTable } from './separable.js';
 import type { Interpolation } from './resize2d.js';
+import { DRASCLR } from './presets.js';
 
 export interface ResampleOptions {
   /**
@@ -41,7 +42,7 @@ export function resample(image: Image, options: ResampleOptions = {}): Image {
   const step = 'resample';
   checkImage(step, image);
   const nd = image.shape.length;
-  const spec = options.spacing ?? 1;
+  const spec = options.spacing ?? DRASCLR.spacing;
   const axes = options.axes ?? 'all';
   if (axes !== 'all' && axes !== 'inPlane') fail(step, image, `axes must be 'all' or 'inPlane', got ${String(axes)}`);
   const interpolation = options.interpolation ?? 'linear';

@@ -16,6 +16,7 @@
 import type { Image } from '../io/image.js';
 import { checkImage, derive, fail, shiftedOrigin, ctorOf } from './common.js';
 import { applySeparable, linearTable, nearestTable, triangleTable, type AxisTable } from './separable.js';
+import { CLTCI } from './presets.js';
 
 export type Interpolation = 'linear' | 'nearest';
 
@@ -31,7 +32,7 @@ export interface Resize2dOptions {
 export function resize2d(image: Image, options: Resize2dOptions = {}): Image {
   const step = 'resize2d';
   checkImage(step, image);
-  const size = options.shape ?? [256, 256];
+  const size = options.shape ?? [CLTCI.size, CLTCI.size];
   if (!Array.isArray(size) || size.length !== 2)
     fail(step, image, `shape must be [height, width], got ${JSON.stringify(size)}`);
   size.forEach((m, k) => {

@@ -12,6 +12,7 @@
  * ```
  */
 import { full, itemSize, keep, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { StateReader, type StateDict } from './state.js';
 import { checkFinite, checkKeys, checkMultipleOfBatch, checkPositiveInt, labelTensor, ringSlots } from './ring.js';
 
 /** Storage types for queued keys. */
@@ -156,25 +157,12 @@ export class LabelledQueue {
   }
 
   /** Restores a state written by `stateDict` (checks every shape and the pointer; keys convert to the storage dtype). */
-  loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor>): void {
-    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
-    const get = (name: string, shape: number[]): Tensor => {
-      const t = src.get(name);
-      if (!t) throw new Error(`LabelledQueue.loadStateDict: missing "${name}"`);
-      if (t.shape.join(',') !== shape.join(',')) {
-        throw new RangeError(
-          `LabelledQueue.loadStateDict: "${name}" has shape [${t.shape.join(', ')}], the queue [${shape.join(', ')}]`,
-        );
-      }
-      return t;
-    };
-    const keys = get('keys', [this.size, this.dim]);
-    const labels = get('labels', [this.size]);
-    const valid = get('valid', [this.size]);
-    const pointer = get('pointer', []).item();
-    if (!Number.isInteger(pointer) || pointer < 0 || pointer >= this.size) {
-      throw new RangeError(`LabelledQueue.loadStateDict: pointer ${pointer} outside [0, ${this.size})`);
-    }
+  loadStateDict(sd: StateDict): void {
+    const state = new StateReader('LabelledQueue.loadStateDict', 'the queue', sd);
+    const keys = state.get('keys', [this.size, this.dim]);
+    const labels = state.get('labels', [this.size]);
+    const valid = state.get('valid', [this.size]);
+    const pointer = state.pointer(state.get('pointer', []).item(), this.size, 'pointer');
     noGrad(() => {
       this.keyStore.copy_(keys);
       this.labelStore.copy_(labels);

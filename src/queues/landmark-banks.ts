@@ -13,6 +13,7 @@
  */
 import { full, itemSize, keep, noGrad, tensor, zeros, type Tensor } from '../engine/index.js';
 import type { KeyDType } from './fifo-queue.js';
+import { StateReader, type StateDict } from './state.js';
 import { checkFinite, checkKeys, checkMultipleOfBatch, checkPositiveInt, labelTensor, ringSlots } from './ring.js';
 
 export interface LandmarkBanksOptions {
@@ -238,28 +239,14 @@ export class LandmarkBanks {
   }
 
   /** Restores a state written by `stateDict` (checks every shape and pointer). */
-  loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor>): void {
-    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
-    const get = (name: string, shape: number[]): Tensor => {
-      const t = src.get(name);
-      if (!t) throw new Error(`LandmarkBanks.loadStateDict: missing "${name}"`);
-      if (t.shape.join(',') !== shape.join(',')) {
-        throw new RangeError(
-          `LandmarkBanks.loadStateDict: "${name}" has shape [${t.shape.join(', ')}], the banks [${shape.join(', ')}]`,
-        );
-      }
-      return t;
-    };
+  loadStateDict(sd: StateDict): void {
+    const state = new StateReader('LandmarkBanks.loadStateDict', 'the banks', sd);
     const l = this.landmarks;
-    const keys = get('keys', [l, this.size, this.dim]);
-    const ids = get('patient_ids', [l, this.size]);
-    const valid = get('valid', [l, this.size]);
-    const pointers = get('pointers', [l]).toArray();
-    pointers.forEach((p, i) => {
-      if (!Number.isInteger(p) || p < 0 || p >= this.size) {
-        throw new RangeError(`LandmarkBanks.loadStateDict: pointers[${i}] = ${p} outside [0, ${this.size})`);
-      }
-    });
+    const keys = state.get('keys', [l, this.size, this.dim]);
+    const ids = state.get('patient_ids', [l, this.size]);
+    const valid = state.get('valid', [l, this.size]);
+    const pointers = state.get('pointers', [l]).toArray();
+    pointers.forEach((p, i) => state.pointer(p, this.size, `pointers[${i}] =`));
     noGrad(() => {
       this.keyStore.copy_(keys);
       this.idStore.copy_(ids);

@@ -12,6 +12,7 @@
  * ```
  */
 import { F, Generator, keep, noGrad, randint, randn, tensor, tidy, type DType, type Tensor } from '../engine/index.js';
+import { StateReader } from './state.js';
 
 /** PIRL's memory-bank EMA weight of the old entry ("m_I = 0.5 m_I + 0.5 f(v_I)") */
 export const PIRL_BANK_MOMENTUM = 0.5;
@@ -152,13 +153,9 @@ export class MemoryBank {
 
   /** restores `state()` */
   loadState(state: Map<string, Tensor>): void {
-    const f = state.get('features');
-    const g = state.get('generator');
-    if (!f || !g) throw new Error('MemoryBank.loadState: state needs "features" and "generator"');
-    if (f.ndim !== 2 || f.shape[0] !== this.size || f.shape[1] !== this.dim)
-      throw new RangeError(
-        `MemoryBank.loadState: features must have shape [${this.size}, ${this.dim}], got [${f.shape.join(', ')}]`,
-      );
+    const reader = new StateReader('MemoryBank.loadState', 'the bank', state);
+    const f = reader.get('features', [this.size, this.dim]);
+    const g = reader.get('generator');
     noGrad(() => this.features.copy_(f));
     this.generator.setState(g);
   }

@@ -16,6 +16,7 @@ export { sameLabelRelation } from './same-label.js';
 export { sameOrganFlagRelation } from './same-organ-flag.js';
 export * from './position.js';
 export * from './same-partition.js';
+export * from './landmark-neighbours.js';
 
 /** options any registered relation may take (each reads only its own) */
 export type RelationOptions = PositionRelationOptions & SamePartitionRelationOptions;

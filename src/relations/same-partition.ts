@@ -3,8 +3,10 @@ import { maskFromPredicate } from './mask.js';
 import type { SampleMeta } from './meta.js';
 import { sliceGeometry } from './slice-geometry.js';
 
-/** GCL splits every volume into 4 partitions along z */
-export const GCL_PARTITIONS = 4;
+import { GCL_PARTITIONS } from '../preprocess/presets.js';
+
+/** GCL splits every volume into GCL_PARTITIONS (4) partitions along z */
+export { GCL_PARTITIONS };
 
 export interface SamePartitionRelationOptions {
   /** number of equal z-partitions per volume; default 4 */

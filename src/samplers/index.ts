@@ -4,6 +4,5 @@ export * from './random.js';
 export * from './patient-grouped.js';
 export * from './across-volumes.js';
 export * from './polycl-triplets.js';
-export * from './landmark-geometry.js';
 export * from './landmark-batches.js';
 export * from './distributed.js';

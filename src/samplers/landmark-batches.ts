@@ -9,12 +9,12 @@ import {
   type LastBatchPolicy,
   type Sampler,
 } from './sampler.js';
+import { nearestLandmarks } from '../relations/landmark-neighbours.js';
 import {
-  nearestLandmarks,
   scaleLandmarkCoordinates,
   type CoordinateBounds,
   type LandmarkCoordinates,
-} from './landmark-geometry.js';
+} from '../preprocess/landmark-coordinates.js';
 
 /**
  * 'shuffled' (default): all the epoch's batches (every landmark's) in one random order, so consecutive batches are

@@ -1,16 +1,7 @@
+import type { VolumeInfo } from '../data/volume-info.js';
 import { listIds } from './list-ids.js';
 
-/** a volume as the slice samplers see it */
-export interface VolumeInfo {
-  /** volume / scan id (unique) */
-  id: string;
-  /** number of 2D slices along z */
-  slices: number;
-  /** patient id, copied onto every slice (optional) */
-  patient?: string;
-  /** per-slice "contains the target organ" flags, length = slices (PolyCL-O) */
-  organFlags?: readonly boolean[] | Uint8Array;
-}
+export type { VolumeInfo };
 
 /**
  * One 2D slice of a volume. Its fields are those of relations' SampleMeta, so a batch of SliceRefs can be given to

@@ -3,8 +3,9 @@
  * batch 10, 200 epochs, cosine, cross-entropy); the other papers' recipes are in finetune-recipes.ts.
  */
 import { z } from 'zod';
-import { encoderSchema } from './config.js';
-import { precisionField } from './precision-default.js';
+import { encoderSchema } from '../methods/config.js';
+import { precisionField } from '../engine/precision.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
 export type FinetuneAugment = (typeof FINETUNE_AUGMENTS)[number];
@@ -14,7 +15,8 @@ const augmentField = z
   .union([z.boolean().transform((b): FinetuneAugment => (b ? 'cltci' : 'none')), z.enum(FINETUNE_AUGMENTS)])
   .default('cltci');
 
-export const finetuneSchema = z
+/** the fields, without the checks across fields (finetuneChecks): what a fine-tuning run config extends */
+export const finetuneFields = z
   .object({
     model: z.enum(['unet', 'deeplabv3plus', 'polycl-unet']).default('unet'),
     encoder: encoderSchema.default({ widths: [32, 64, 128, 256, 512], norm: 'batch', slope: 0.01, dropout: 0 }),
@@ -27,7 +29,7 @@ export const finetuneSchema = z
     weightDecay: z.number().min(0).default(0),
     loss: z.enum(['ce', 'dice', 'dice-ce']).default('ce'),
     /**
-     * joint image + label augmentation (src/train/augment.ts): 'cltci' rotation, translation, scale, intensity and a
+     * joint image + label augmentation (src/transforms/augment.ts): 'cltci' rotation, translation, scale, intensity and a
      * flip that swaps the manifest's left/right classes; 'pcl' translation, rotation, scale only; 'polycl' and 'none'
      * no augmentation (PolyCL fine-tunes without). `true` / `false` (old configs) mean 'cltci' / 'none'.
      */
@@ -57,22 +59,29 @@ export const finetuneSchema = z
     /** also compute HD95 on the test set (mm with a physical spacing, else pixels: CaseResult.hd95Unit) */
     hausdorff: z.boolean().default(true),
     seed: z.number().int().min(0).default(0),
-    /** 'fp32' (default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto' (src/train/precision-default.ts) */
+    /**
+     * 'fp32' (the default; MEDCL_PRECISION changes it), 'bf16-mixed', or 'auto'; kept as said here and resolved when
+     * the run starts (src/engine/precision.ts), whose config.json holds the precision used
+     */
     precision: precisionField,
   })
   .strict();
+
+/** the checks across fields of a fine-tuning config */
+export function finetuneChecks(c: z.output<typeof finetuneFields>, ctx: z.RefinementCtx): void {
+  if (c.selection === 'last' && c.earlyStopPatience > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['earlyStopPatience'],
+      message: "needs selection 'best-validation' (with 'last' nothing is validated)",
+    });
+}
+
+export const finetuneSchema = finetuneFields.superRefine(finetuneChecks).meta({ title: 'fine-tuning configuration' });
 
 export type FinetuneConfig = z.infer<typeof finetuneSchema>;
 export type FinetuneInput = z.input<typeof finetuneSchema>;
 
 export function parseFinetuneConfig(input: unknown, source = 'config'): FinetuneConfig {
-  const r = finetuneSchema.safeParse(input);
-  const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  if (r.success && r.data.selection === 'last' && r.data.earlyStopPatience > 0)
-    issues.push("earlyStopPatience: needs selection 'best-validation' (with 'last' nothing is validated)");
-  if (issues.length > 0) {
-    const lines = issues.map((i) => `  ${source}: ${i}`);
-    throw new Error(`invalid fine-tuning configuration:\n${lines.join('\n')}`);
-  }
-  return r.data!;
+  return parseConfig(finetuneSchema, input, source);
 }

@@ -7,11 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pretrainSchema } from './config.js';
+import { pretrainSchema } from '../methods/config.js';
 import { segmentationModelFor } from '../models/backbones.js';
-
-/** the methods whose encoder is PolyCL's U-Net (fine-tuned as 'polycl-unet') */
-const POLYCL_METHODS: ReadonlySet<string> = new Set(['polycl-s', 'polycl-o']);
+import { isPolyclMethod } from '../methods/registry.js';
 
 export interface InheritedSettings {
   /** the pre-training config read (absolute path), or null when there is none */
@@ -38,7 +36,7 @@ export function inheritFromInit(init: string | undefined): InheritedSettings {
   if (!r.success)
     return { source: null, settings: {}, note: `${file} is not a pre-training config of medcl: nothing inherited` };
   const c = r.data;
-  const model = segmentationModelFor(c.backbone, POLYCL_METHODS.has(c.method));
+  const model = segmentationModelFor(c.backbone, isPolyclMethod(c.method));
   const settings: Record<string, unknown> = {
     preset: c.preset,
     size: c.size,

@@ -5,8 +5,9 @@
  * model 'polycl-unet').
  */
 import type { FinetuneInput } from './finetune-config.js';
+import type { FinetuneRecipeName } from '../methods/method.js';
 
-export type FinetuneRecipeName = 'cltci' | 'pcl' | 'polycl';
+export type { FinetuneRecipeName } from '../methods/method.js';
 
 export const FINETUNE_RECIPES: Record<FinetuneRecipeName, Partial<FinetuneInput>> = {
   // CL-TCI (Zeng et al. 2021, §IV-A): "trained for 200 epochs with a batch size of 10. Adam optimizer is used

@@ -8,7 +8,9 @@
  * inherited from the pre-training run of `init` (finetune-init-defaults.ts), a config file, command-line options.
  */
 import { z } from 'zod';
-import { finetuneSchema, type FinetuneInput } from './finetune-config.js';
+import { finetuneChecks, finetuneFields, type FinetuneInput } from './finetune-config.js';
+import { parseConfig } from '../util/parse-config.js';
+import { CLTCI } from '../preprocess/presets.js';
 import { FINETUNE_RECIPES, type FinetuneRecipeName } from './finetune-recipes.js';
 
 export const FINETUNE_RUN_PRESETS = ['xray', 'ct-pcl', 'ct-polycl'] as const;
@@ -31,7 +33,7 @@ export const FINETUNE_RUN_FIELDS = [
   'cacheDir',
 ] as const;
 
-export const finetuneRunSchema = finetuneSchema
+export const finetuneRunSchema = finetuneFields
   .extend({
     /** the manifest (docs/manifest.md) */
     data: z.string().min(1),
@@ -40,7 +42,7 @@ export const finetuneRunSchema = finetuneSchema
     /** preprocessing (src/data/slice-dataset.ts); default: the pre-training run's, else 'xray' */
     preset: z.enum(FINETUNE_RUN_PRESETS).default('xray'),
     /** image side after preprocessing */
-    size: z.number().int().min(16).default(256),
+    size: z.number().int().min(16).default(CLTCI.size),
     /** ct-pcl: in-plane spacing (mm) before padding to `size` */
     spacing: z.number().positive().optional(),
     /** a paper's fine-tuning recipe under the other settings (informational once resolved) */
@@ -72,13 +74,9 @@ export const finetuneRunSchema = finetuneSchema
         path: ['valPatients'],
         message: "only used by selection 'best-validation' (selection 'last' keeps the last epoch)",
       });
-    if (c.selection === 'last' && c.earlyStopPatience > 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['earlyStopPatience'],
-        message: "needs selection 'best-validation' (with 'last' nothing is validated)",
-      });
-  });
+    finetuneChecks(c, ctx);
+  })
+  .meta({ title: 'fine-tuning run configuration' });
 
 export type FinetuneRunConfig = z.output<typeof finetuneRunSchema>;
 export type FinetuneRunInput = z.input<typeof finetuneRunSchema>;
@@ -92,10 +90,7 @@ export function withRecipe(input: Record<string, unknown>): Record<string, unkno
 
 /** Validates a run config (recipe applied); every problem is listed with its field. */
 export function parseFinetuneRunConfig(input: Record<string, unknown>, source = 'config'): FinetuneRunConfig {
-  const r = finetuneRunSchema.safeParse(withRecipe(input));
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  ${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new Error(`invalid fine-tuning run configuration:\n${lines.join('\n')}`);
+  return parseConfig(finetuneRunSchema, withRecipe(input), source);
 }
 
 /** The fine-tuning config inside a run config (what finetune() takes). */

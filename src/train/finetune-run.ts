@@ -11,6 +11,7 @@ import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { finetune, type FinetuneResult } from './finetune.js';
 import { onMainFirst, type DataParallelContext } from './distributed/context.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
+import { withResolvedPrecision } from '../engine/precision.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { NonFiniteLossError } from './run-state.js';
@@ -87,11 +88,12 @@ async function recordFailure<T>(out: string, train: () => Promise<T>): Promise<T
   }
 }
 
-/** Runs a validated config (parseFinetuneRunConfig / the CLI's validation). */
+/** Runs a validated config (parseFinetuneRunConfig / the CLI's validation); its precision is resolved here. */
 export async function runFinetune(
-  cfg: FinetuneRunConfig,
+  input: FinetuneRunConfig,
   options: FinetuneRunOptions = {},
 ): Promise<FinetuneRunReport> {
+  const cfg = withResolvedPrecision(input);
   const isMain = !options.parallel || options.parallel.rank === 0;
   const log = isMain ? (options.log ?? (() => {})) : () => {};
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);

@@ -3,25 +3,24 @@
  * encoder is initialised from a pre-training run (or left random), the decoder starts random; Adam with the config's
  * schedule (finetune-schedule.ts); the weights kept are the last epoch's or, with selection 'best-validation', the best
  * on an inner validation split of the training part (finetune-selection.ts; the test fold is never used for selection);
- * the kept model is then evaluated on the test samples per case (src/eval/segmentation-cases.ts): Dice per class per 2D
+ * the kept model is then evaluated on the test samples per case (src/eval/metrics/segmentation-cases.ts): Dice per class per 2D
  * image or per 3D volume, and HD95 with the real spacing.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDir, F, loadSafetensors, manualSeed, optim, tidy, type Tensor } from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
-import { evaluateCases, predictSamples, summarizeCases, type CaseResult } from '../eval/segmentation-cases.js';
+import { evaluateCases, predictSamples, summarizeCases, type CaseResult } from '../eval/metrics/segmentation-cases.js';
 import { Rng } from '../util/rng.js';
 import { buildSegmentationModel, type SegmentationModelName } from '../models/registry.js';
 import { loadEncoderWeights } from '../models/encoder-loading.js';
 import { saveSegmentationModel } from '../models/saved.js';
 import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
-import { autocastScope } from './precision.js';
-import { segmentationAugment } from './augment.js';
+import { autocastScope, describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
+import { segmentationAugment } from '../transforms/augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
-import type { TensorModule } from '../methods/common.js';
-import { describePrecision } from './precision-default.js';
+import type { TensorModule } from '../models/tensor-module.js';
 import { parseFinetuneConfig, type FinetuneConfig, type FinetuneInput } from './finetune-config.js';
 import { buildFinetuneScheduler, finetuneEpochBatches, finetuneStepsPerEpoch } from './finetune-schedule.js';
 import { CheckpointSelection, type ValPoint } from './finetune-selection.js';
@@ -36,7 +35,7 @@ import type { DataParallelContext } from './distributed/context.js';
 import { ParallelTraining } from './distributed/parallel-training.js';
 
 export * from './finetune-config.js';
-export { evaluateCases, predictSamples, type CaseResult } from '../eval/segmentation-cases.js';
+export { evaluateCases, predictSamples, type CaseResult } from '../eval/metrics/segmentation-cases.js';
 
 export interface FinetuneSplit {
   /** sample ids (SliceDataset) with labels */
@@ -129,7 +128,7 @@ function buildModel(cfg: FinetuneConfig, numClasses: number) {
 }
 
 interface Run extends FinetuneParts {
-  cfg: FinetuneConfig;
+  cfg: WithPrecision<FinetuneConfig>;
   ds: SliceDataset;
   model: TensorModule;
   losses: number[];
@@ -225,7 +224,7 @@ export async function finetune(
   split: FinetuneSplit,
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
-  const cfg = parseFinetuneConfig(input);
+  const cfg = withResolvedPrecision(parseFinetuneConfig(input));
   if (options.progress !== undefined && options.progress !== 'quiet')
     process.stderr.write(`finetune ${cfg.model}: ${describePrecision(cfg.precision)}\n`);
   checkSplit(cfg, ds, split);

@@ -5,7 +5,7 @@
  * moves the folder's previous outputs to `previous/<time>/` inside it and starts afresh. Then this run's resolved
  * config is written to config.json. The folder stays locked until `release()` (or the end of a `using` block).
  */
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDir, writeFileAtomic } from '../engine/index.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
@@ -110,4 +110,9 @@ export function trainingRunSpec<C extends { out: string; epochs?: number; schedu
     restart: opts.restart ?? false,
     keepOnRestart: opts.keepOnRestart ?? [],
   };
+}
+
+/** `value` as indented JSON with a final newline (summary.json, scans.json, landmarks.json) */
+export function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }

@@ -10,3 +10,4 @@ export * from './intensity.js';
 export * from './elastic.js';
 export * from './compose.js';
 export * from './presets.js';
+export * from './augment.js';

@@ -67,7 +67,7 @@ export interface PclPresetOptions {
  * U(0.7, 1.3), flips of both axes with p 0.5, and elastic deformation (alpha 100-350, sigma 14-17 px; off here unless
  * asked). Translation: the reference code shifts by random crop/pad placement; ±10% here (ours). The intensity
  * jitter (brightness ±0.1, contrast 0.9-1.1, p 0.5) is ours: the paper lists none. Fine-tuning
- * (src/train/augment.ts) uses `{ flip: false, intensity: false }`: the paper's translation, rotation and scale only.
+ * (src/transforms/augment.ts) uses `{ flip: false, intensity: false }`: the paper's translation, rotation and scale only.
  */
 export function pclAugment(o: PclPresetOptions = {}): Compose {
   const background = o.background ?? 0;

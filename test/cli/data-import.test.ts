@@ -8,26 +8,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register } from '../../src/cli/data-import.js';
 import { writeNifti } from '../../src/io/nifti.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { readImage } from '../../src/io/read.js';
-import { captureStdout } from './fixtures.js';
+import { captureStdout, program } from './fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'medcl-cli-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 function dataImport(args: string[]): Promise<string> {
-  return captureStdout(() => program().parseAsync(['node', 'medcl', 'data', 'import', ...args]));
+  return captureStdout(() => medcl().parseAsync(['node', 'medcl', 'data', 'import', ...args]));
 }
 
 /** a 2x3x4 volume whose voxels hold `value` (images) or labels 0..2 */

@@ -10,27 +10,29 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register } from '../../src/cli/data-inspect.js';
 import { readImage } from '../../src/io/read.js';
 import type { DatasetSummary } from '../../src/data/inspect.js';
-import { captureStdout, smallPhantoms } from './fixtures.js';
+import { captureStdout, program, smallPhantoms } from './fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const data = await smallPhantoms('medcl-cli-inspect-');
 after(() => rm(data.dir, { recursive: true, force: true }));
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
+
+/** the error the last `inspect` ended with (problems found), if any */
+let lastError: Error | undefined;
 
 async function inspect(manifest: string, json: boolean): Promise<string> {
+  lastError = undefined;
   return captureStdout(() =>
-    program().parseAsync(['node', 'medcl', 'data', 'inspect', manifest, ...(json ? ['--json'] : [])]),
+    medcl()
+      .parseAsync(['node', 'medcl', 'data', 'inspect', manifest, ...(json ? ['--json'] : [])])
+      .catch((e: Error) => {
+        lastError = e;
+      }),
   );
 }
 
@@ -65,6 +67,7 @@ test('data inspect --json: counts, shapes, spacings, intensities and label voxel
   writeFileSync(manifest, JSON.stringify(raw));
 
   const s = JSON.parse(await inspect(manifest, true)) as DatasetSummary;
+  assert.match(String(lastError?.message), /extended\.json: 1 problem\(s\), listed under "problems"/);
 
   // reference, by plain loops
   const perPatient = new Map<string, number>();
@@ -154,7 +157,7 @@ test('data inspect --json: counts, shapes, spacings, intensities and label voxel
   // the text summary says the same things
   const text = await inspect(manifest, false);
   assert.match(text, new RegExp(`patients: ${perPatient.size}; images per patient: min ${Math.min(...counts)}`));
-  assert.match(text, /failed: 1 files/);
+  assert.match(text, /problems: 1\n/);
   assert.match(text, /items\[\d+\] .*broken\.png: /);
   assert.match(text, new RegExp(`1 left_lung: ${voxels.get(1)!.voxels} voxels`));
   assert.match(text, /images without labels: 1\n {2}.*copy\.png/);
@@ -163,6 +166,8 @@ test('data inspect --json: counts, shapes, spacings, intensities and label voxel
 test('data inspect on volumes: 3D shapes, spacings per volume, classes never present', async () => {
   const raw = JSON.parse(readFileSync(data.ct, 'utf8')) as RawManifest;
   const s = JSON.parse(await inspect(data.ct, true)) as DatasetSummary;
+  assert.equal(lastError, undefined, 'no problems: no error');
+  assert.deepEqual(s.failed, []);
   assert.deepEqual(s.kinds, { '2d': 0, '3d': raw.items.length });
   assert.deepEqual(s.shapes, [{ shape: [10, 24, 20], count: raw.items.length }]);
   const spacings = new Map<string, number>();
@@ -213,6 +218,30 @@ test('medcl data inspect: a bad manifest exits with code 1 and lists every probl
   assert.equal(c.status, 1, c.stderr);
   assert.match(c.stderr, /line 3: items\[1\]\.patient: required/);
   assert.match(c.stderr, /line 3: items\[1\]\.kind: expected "2d" \| "3d", got "3x"/);
+});
+
+test('medcl data inspect exits 1 when label values are not class ids, naming each label file and value', () => {
+  const dir = dirname(data.xray);
+  const raw = JSON.parse(readFileSync(data.xray, 'utf8')) as RawManifest;
+  const few = join(dir, 'few-classes.json');
+  // the phantoms' labels hold 0, 1 and 2; a class list of two leaves 2 without a class
+  writeFileSync(
+    few,
+    JSON.stringify({ ...raw, version: 1, classes: raw.classes.slice(0, 2), leftRightPairs: undefined }),
+  );
+  const r = spawnSync(process.execPath, [MAIN, 'data', 'inspect', few], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /few-classes\.json: \d+ problem\(s\)/);
+  assert.match(r.stdout, /problems: \d+/);
+  const first = resolve(dir, raw.items[0]!.label!);
+  assert.ok(
+    r.stdout.includes(`items[0] ${first}: label value 2 is not a class id: the manifest has 2 classes`),
+    r.stdout,
+  );
+  // the same data with its own classes: no problems, exit 0
+  const ok = spawnSync(process.execPath, [MAIN, 'data', 'inspect', data.xray], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /problems: 0/);
 });
 
 test('buildProgram wires data inspect, predict and embed', async () => {

@@ -8,31 +8,25 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { manualSeed, noGrad, randn, saveSafetensors } from '../../src/engine/index.js';
 import { register } from '../../src/cli/embed.js';
-import { parsePretrainConfig } from '../../src/train/config.js';
+import { parsePretrainConfig } from '../../src/methods/config.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { buildEncoder } from '../../src/methods/common.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { readImage } from '../../src/io/read.js';
 import { parseCsv } from '../../src/io/csv.js';
-import { captureStdout, smallPhantoms } from './fixtures.js';
+import { captureStdout, program, smallPhantoms } from './fixtures.js';
 
 const data = await smallPhantoms('medcl-cli-embed-');
 after(() => rm(data.dir, { recursive: true, force: true }));
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 function embed(args: string[]): Promise<string> {
-  return captureStdout(() => program().parseAsync(['node', 'medcl', 'embed', ...args]));
+  return captureStdout(() => medcl().parseAsync(['node', 'medcl', 'embed', ...args]));
 }
 
 function readCsv(file: string): { header: string[]; rows: string[][] } {

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register } from '../../src/cli/evaluate.js';
 import { writeNifti } from '../../src/io/nifti.js';
 import { writeItk } from '../../src/io/itk.js';
 import { parseCsv } from '../../src/io/csv.js';
 import type { Image } from '../../src/io/image.js';
 import { Rng } from '../../src/util/rng.js';
-import { captureStdout } from './fixtures.js';
+import { captureStdout, program } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medcl-cli-evaluate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,16 +24,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const SHAPE = [5, 7, 6];
 const SPACING = [2.5, 1, 0.75]; // exact in float32 (NIfTI headers)
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 function evaluate(args: string[]): Promise<string> {
-  return captureStdout(() => program().parseAsync(['node', 'medcl', 'evaluate', ...args]));
+  return captureStdout(() => medcl().parseAsync(['node', 'medcl', 'evaluate', ...args]));
 }
 
 function image(data: Uint8Array, spacing = SPACING, shape = SHAPE): Image {

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register } from '../../src/cli/finetune.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { loadSegmentationModel } from '../../src/models/saved.js';
 import { loadManifest } from '../../src/io/manifest.js';
-import { captureStdout, smallPhantoms } from './fixtures.js';
+import { captureStdout, program, smallPhantoms } from './fixtures.js';
 
 const data = await smallPhantoms('medcl-cli-finetune-');
 after(() => rm(data.dir, { recursive: true, force: true }));
@@ -35,19 +35,13 @@ await pretrain(
 const encoder = join(pre, 'encoder.safetensors');
 const patients = [...(await loadManifest(data.ct)).patients.keys()];
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 async function finetune(args: string[]): Promise<string> {
   const err = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write; // progress and notes
   try {
-    return await captureStdout(() => program().parseAsync(['node', 'medcl', 'finetune', '--quiet', ...args]));
+    return await captureStdout(() => medcl().parseAsync(['node', 'medcl', 'finetune', '--quiet', ...args]));
   } finally {
     process.stderr.write = err;
   }

@@ -1,5 +1,9 @@
-/** Small phantom data sets for the CLI tests (written once per test file into a temp folder) and stdout capture. */
+/**
+ * The CLI tests' shared pieces: small phantom data sets (written once per test file into a temp folder), a program
+ * with the sub-commands under test, and stdout capture.
+ */
 import { mkdtemp } from 'node:fs/promises';
+import { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePhantoms } from '../../src/phantoms/write.js';
@@ -43,4 +47,13 @@ export async function captureStdout(fn: () => Promise<unknown>): Promise<string>
     process.stdout.write = write;
   }
   return printed.join('');
+}
+
+/** A `medcl` program with only `registers`' sub-commands; it throws instead of exiting and prints no usage text. */
+export function program(...registers: ((p: Command) => void)[]): Command {
+  const p = new Command();
+  p.exitOverride();
+  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  for (const register of registers) register(p);
+  return p;
 }

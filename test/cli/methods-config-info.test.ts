@@ -8,33 +8,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { register as registerMethods } from '../../src/cli/methods.js';
 import { register as registerConfig, DATA_PLACEHOLDER, OUT_PLACEHOLDER } from '../../src/cli/config.js';
 import { register as registerInfo } from '../../src/cli/info.js';
-import { METHODS } from '../../src/methods/registry.js';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
-import { pretrainSchema } from '../../src/train/config.js';
+import { SLICE_METHODS as METHODS } from '../../src/methods/registry.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
+import { pretrainSchema } from '../../src/methods/config.js';
 import { finetuneRunSchema } from '../../src/train/finetune-run-config.js';
 import { cudaDeviceCount, getNumThreads, torchVersion } from '../../src/engine/index.js';
-import { parseCpuinfo } from '../../src/util/system-info.js';
-import { captureStdout } from './fixtures.js';
+import { parseCpuinfo } from '../../src/engine/index.js';
+import { captureStdout, program } from './fixtures.js';
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerMethods(p);
-  registerConfig(p);
-  registerInfo(p);
-  return p;
-}
+const medcl = (): Command => program(registerMethods, registerConfig, registerInfo);
 
 async function run(args: string[]): Promise<string> {
   const err = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
-    return await captureStdout(() => program().parseAsync(['node', 'medcl', ...args]));
+    return await captureStdout(() => medcl().parseAsync(['node', 'medcl', ...args]));
   } finally {
     process.stderr.write = err;
   }

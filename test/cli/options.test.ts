@@ -2,7 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { flagNames, flagOf, parseOptions } from '../../src/cli/options.js';
+import { Command } from 'commander';
+import { addSchemaOptions, flagNames, flagOf, parseOptions, pickOptions } from '../../src/cli/options.js';
+import { intOption, numberOption, parseIntArg, parseListArg, parseNumberArg } from '../../src/cli/parse.js';
+import { register as registerPredict } from '../../src/cli/predict.js';
+import { register as registerFinetune } from '../../src/cli/finetune.js';
+import { program } from './fixtures.js';
 import { textTable, wrapText } from '../../src/cli/text-table.js';
 import { csvField, toCsv } from '../../src/io/csv-write.js';
 import { parseCsv } from '../../src/io/csv.js';
@@ -44,6 +49,110 @@ test('parseOptions: every problem, named by flag, by file field, or by path', ()
   assert.deepEqual(parseOptions(schema, { trainPatients: ['a'], encoder: { widths: [4] }, lr: 1 }, 'x').trainPatients, [
     'a',
   ]);
+});
+
+const cliSchema = z
+  .strictObject({
+    data: z.string().min(1),
+    epochs: z.number().int().positive().default(200),
+    lr: z.number().positive().default(5e-5),
+    trainPatients: z.array(z.string().min(1)).optional(),
+    widths: z.array(z.number().int()).default([16, 32]),
+    preset: z.enum(['xray', 'ct']).default('xray'),
+    cache: z.boolean().default(true),
+    json: z.boolean().default(false),
+  })
+  .transform((c) => c);
+
+function cli(args: string[]): Record<string, unknown> {
+  let seen: Record<string, unknown> = {};
+  const p = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const c = p.command('x');
+  const fields = addSchemaOptions(c, cliSchema, {
+    data: { description: 'manifest', value: '<manifest>', required: true },
+    epochs: 'epochs',
+    lr: 'learning rate',
+    trainPatients: { description: 'patients', value: '<ids>', default: 'all' },
+    widths: 'widths',
+    preset: 'preset',
+    cache: { description: 'no cache', negate: true },
+    json: 'as JSON',
+  });
+  c.action((raw: Record<string, unknown>) => {
+    seen = parseOptions(cliSchema, pickOptions(raw, fields), 'x', flagNames(fields));
+  });
+  p.parse(['node', 'medcl', 'x', ...args]);
+  return seen;
+}
+
+test('addSchemaOptions: flags, value types and --help defaults come from the schema fields', () => {
+  assert.deepEqual(cli(['--data', 'm.json']), {
+    data: 'm.json',
+    epochs: 200,
+    lr: 5e-5,
+    widths: [16, 32],
+    preset: 'xray',
+    cache: true,
+    json: false,
+  });
+  const all = cli(['--data=m', '--epochs', '3', '--lr', '1e-3', '--train-patients', 'a, b,,c', '--widths', '4,-8']);
+  assert.deepEqual(
+    [all['epochs'], all['lr'], all['trainPatients'], all['widths']],
+    [3, 1e-3, ['a', 'b', 'c'], [4, -8]],
+  );
+  assert.deepEqual(
+    [cli(['--data', 'm', '--no-cache', '--json'])['cache'], cli(['--data', 'm', '--json'])['json']],
+    [false, true],
+  );
+  assert.throws(() => cli(['--data', 'm', '--epochs', '1.5']), /expected an integer, got "1.5"/);
+  assert.throws(() => cli(['--data', 'm', '--lr', 'fast']), /expected a number, got "fast"/);
+  assert.throws(() => cli(['--epochs', '3']), /--data/);
+  // ranges and choices are the schema's: every problem at once, named by flag
+  assert.throws(
+    () => cli(['--data', 'm', '--epochs', '0', '--preset', 'mri']),
+    (e: Error) => /--epochs: /.test(e.message) && /--preset: /.test(e.message),
+  );
+  const help = new Command();
+  addSchemaOptions(help, cliSchema, {
+    epochs: 'epochs',
+    widths: 'w',
+    trainPatients: { description: 'p', default: 'all' },
+  });
+  const text = help.helpInformation();
+  assert.match(text, /--epochs <n>\s+epochs \(default: 200\)/);
+  assert.match(text, /--widths <list>\s+w \(default: 16,32\)/);
+  assert.match(text, /--train-patients <list>\s+p \(default: all\)/);
+  assert.throws(() => addSchemaOptions(new Command(), cliSchema, { nope: 'x' }), /no field "nope"/);
+});
+
+test("the commands' --help lists the schemas' defaults", () => {
+  const predict = program(registerPredict).commands.find((c) => c.name() === 'predict')!;
+  assert.match(predict.helpInformation(), /--batch-size <n>\s+slices per forward pass \(default: 8\)/);
+  const finetune = program(registerFinetune).commands.find((c) => c.name() === 'finetune')!;
+  const text = finetune.helpInformation();
+  assert.match(text, /--epochs <n>\s+epochs \(default: 200\)/);
+  assert.match(text, /--lr <x>\s+learning rate \(Adam\) \(default: 0\.00005\)/);
+  assert.match(text, /--train-patients <ids>/);
+});
+
+test('parse: one set of value parsers; intOption/numberOption name what they expected and got', () => {
+  assert.equal(parseIntArg(' -3 '), -3);
+  assert.throws(() => parseIntArg('2.0'), /expected an integer, got "2.0"/);
+  assert.throws(() => parseIntArg('9007199254740993'), /expected an integer/);
+  assert.equal(parseNumberArg('1e-3'), 1e-3);
+  assert.throws(() => parseNumberArg(' '), /expected a number/);
+  assert.throws(() => parseNumberArg('Infinity'), /expected a number/);
+  assert.deepEqual(parseListArg('1, 2,,3', parseIntArg), [1, 2, 3]);
+  const msg = (s: z.ZodType, v: unknown) => {
+    const r = s.safeParse(v);
+    return r.success ? 'ok' : r.error.issues[0]!.message;
+  };
+  assert.equal(msg(intOption(1), 0), 'expected a positive integer, got 0');
+  assert.equal(msg(intOption(0), -1), 'expected a non-negative integer, got -1');
+  assert.equal(msg(intOption(3), 2.5), 'expected an integer >= 3, got 2.5');
+  assert.equal(msg(intOption(), 2), 'ok');
+  assert.equal(msg(numberOption(true), 0), 'expected a positive number, got 0');
+  assert.equal(msg(numberOption(), 'x'), 'expected a number, got x');
 });
 
 test('textTable: aligned columns, wrapped cells; wrapText keeps words whole', () => {

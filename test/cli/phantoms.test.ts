@@ -4,15 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { program } from './fixtures.js';
 import { register } from '../../src/cli/phantoms.js';
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 test('medcl data phantoms --small writes the chosen kinds with manifests', async () => {
   const out = await mkdtemp(join(tmpdir(), 'medcl-cli-phantoms-'));
@@ -20,7 +15,7 @@ test('medcl data phantoms --small writes the chosen kinds with manifests', async
   const printed: string[] = [];
   process.stdout.write = ((s: string) => (printed.push(String(s)), true)) as typeof process.stdout.write;
   try {
-    await program().parseAsync([
+    await medcl().parseAsync([
       'node',
       'medcl',
       'data',
@@ -52,14 +47,14 @@ test('medcl data phantoms --small writes the chosen kinds with manifests', async
 
 test('medcl data phantoms: bad options are errors naming the option', async () => {
   await assert.rejects(
-    program().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--kinds', 'xray,pet']),
+    medcl().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--kinds', 'xray,pet']),
     /unknown kind "pet"/,
   );
   await assert.rejects(
-    program().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--seed', '1.5']),
+    medcl().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--seed', '1.5']),
     /expected an integer/,
   );
-  await assert.rejects(program().parseAsync(['node', 'medcl', 'data', 'phantoms']), /--out/);
+  await assert.rejects(medcl().parseAsync(['node', 'medcl', 'data', 'phantoms']), /--out/);
 });
 
 test('register re-uses an existing `data` command', () => {

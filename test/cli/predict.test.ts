@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { manualSeed, noGrad } from '../../src/engine/index.js';
 import { register } from '../../src/cli/predict.js';
 import { createModel } from '../../src/models/registry.js';
@@ -20,21 +20,15 @@ import { loadManifest } from '../../src/io/manifest.js';
 import { readImage } from '../../src/io/read.js';
 import { writePng } from '../../src/io/png.js';
 import { Rng } from '../../src/util/rng.js';
-import { captureStdout, smallPhantoms } from './fixtures.js';
+import { captureStdout, program, smallPhantoms } from './fixtures.js';
 
 const data = await smallPhantoms('medcl-cli-predict-');
 after(() => rm(data.dir, { recursive: true, force: true }));
 
-function program(): Command {
-  const p = new Command();
-  p.exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(p);
-  return p;
-}
+const medcl = (): Command => program(register);
 
 function predict(args: string[]): Promise<string> {
-  return captureStdout(() => program().parseAsync(['node', 'medcl', 'predict', ...args]));
+  return captureStdout(() => medcl().parseAsync(['node', 'medcl', 'predict', ...args]));
 }
 
 /** nearest source index of output index j when an axis of m pixels is brought to n pixels */

@@ -2,7 +2,7 @@
  * The DrasCLR ablation experiment on tiny lung CT phantoms (10 subjects, 4 mm, 8³ patches, a 3-layer encoder, one
  * epoch): the variants of paper Tables 6 and 8 (+ the random floor) are trained once each into their own folders,
  * share one preparation cache, produce the two markdown tables and the JSON; a second call trains nothing; bad
- * configs name the field. The readout statistics themselves are tested in test/drasclr/downstream/outcomes.test.ts.
+ * configs name the field. The readout statistics themselves are tested in test/eval/outcomes.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

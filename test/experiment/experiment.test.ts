@@ -11,7 +11,7 @@ import { runExperiment } from '../../src/experiment/experiment.js';
 import type { ExperimentInput } from '../../src/experiment/config.js';
 import { planExperiment } from '../../src/experiment/plan.js';
 import { smallPhantoms, tempDir, SMALL_SIZES } from '../methods/fixtures.js';
-import { readJsonl } from './helpers.js';
+import { manifestVariant, readJsonl } from './helpers.js';
 
 test('a tiny experiment end to end: 2×2×2 cells, folds over patients, table and report; a re-run skips every cell', async () => {
   const { xray } = await smallPhantoms();
@@ -257,6 +257,26 @@ test('experiment config errors name the field; too few patients for the folds is
     ),
     /has 8 patients with labels; 9 folds need at least 9/,
   );
+});
+
+test('label ids beyond the manifest classes fail before any pre-training, naming a label file', async () => {
+  const { xray } = await smallPhantoms();
+  const out = tempDir('medcl-exp-');
+  // the phantoms label both lungs (ids 1 and 2); a manifest that names only one lung class leaves id 2 unknown
+  const data = manifestVariant(xray, 'one-lung.json', (m) => ({
+    ...m,
+    classes: ['background', 'left_lung'],
+    leftRightPairs: undefined,
+  }));
+  const lines: string[] = [];
+  await assert.rejects(
+    runExperiment(
+      { data, out, folds: 2, size: 32, methods: ['random', 'simclr'], cacheDir: join(out, '.cache') },
+      { log: (l) => lines.push(l) },
+    ),
+    /label maps disagree with "classes":[\s\S]*\.(png|nii\.gz)/,
+  );
+  assert.equal(lines.filter((l) => /pre-training|fine-tuning/.test(l)).length, 0, 'no work before the check');
 });
 
 test('results.jsonl from before the protocol fields is still read: its cells are reused and flagged', async () => {

@@ -14,7 +14,7 @@ import { onnxMetadata, parseOnnxMetadata, presetWindow } from '../../src/export/
 import { readOnnxModelInfo } from '../../src/export/reader.js';
 import { createModel } from '../../src/models/registry.js';
 import { saveSegmentationModel } from '../../src/models/saved.js';
-import { medclVersion } from '../../src/util/system-info.js';
+import { medclVersion } from '../../src/engine/system-info.js';
 
 test('presetWindow: the presets of src/data/preset-preprocess.ts', () => {
   assert.deepEqual(presetWindow('ct-polycl'), { kind: 'hu', level: 40, width: 400 });

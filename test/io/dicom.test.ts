@@ -308,7 +308,7 @@ test('bad files give errors naming the file (missing, empty, not DICOM, truncate
       [
         'cut-implicit.dcm',
         implicit.subarray(0, implicit.length - 50),
-        /truncated: pixel data has 131022 bytes, 1 frame\(s\) of 256x256x1x2 need 131072/,
+        /truncated \(or a wrong header\): PixelData \(7FE0,0010\) has 131022 bytes; NumberOfFrames 1 x Rows 256 x Columns 256 x SamplesPerPixel 1 x BitsAllocated 16\/8 need 131072/,
       ],
       ['header-only.dcm', good.subarray(0, 200), /cannot parse \(corrupt or truncated file\?\)/],
       [

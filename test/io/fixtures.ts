@@ -23,6 +23,15 @@ export function daikonFile(name: string): string {
   return p;
 }
 
+/** Asserts that `read` rejects with an error that names `path` and matches `re`. */
+export async function rejectsNaming(read: Promise<unknown>, path: string, re: RegExp): Promise<void> {
+  await assert.rejects(read, (e: Error) => {
+    assert.ok(e.message.includes(path), `names ${path}: ${e.message}`);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
 /** A fresh temp folder, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'medcl-io-'));

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, optim, tidy } from '../../src/engine/index.js';
-import { getMethod } from '../../src/methods/registry.js';
+import { getSliceMethod } from '../../src/methods/registry.js';
 import { buildEncoder, requireBackbone } from '../../src/methods/common.js';
 import { UNetEncoder } from '../../src/models/unet.js';
 import { ResNet } from '../../src/models/resnet.js';
@@ -48,7 +48,7 @@ for (const method of RESNET_METHODS) {
     const batchSize = method === 'cltci-simclr' ? 4 : 2;
     const cfg = tinyConfig(method, { backbone: 'deeplabv3plus', batchSize, queueSize: 4 });
     manualSeed(cfg.seed);
-    const run = getMethod(method).create({ dataset: ds, config: cfg });
+    const run = getSliceMethod(method).create({ dataset: ds, config: cfg });
     const encoder = run.modules['encoder']!;
     assert.ok(encoder instanceof ResNet, `${method}: encoder is ${encoder.constructor.name}`);
     assert.equal(encoder.outChannels, 2048);
@@ -98,7 +98,7 @@ for (const method of ['polycl-s', 'polycl-o']) {
     const ds = await phantomDataset(presetOf(method), 32, method === 'polycl-o' ? 4 : undefined);
     const cfg = tinyConfig(method, { backbone: 'deeplabv3plus' });
     assert.throws(
-      () => getMethod(method).create({ dataset: ds, config: cfg }),
+      () => getSliceMethod(method).create({ dataset: ds, config: cfg }),
       new RegExp(`${method}: backbone 'deeplabv3plus' is not supported`),
     );
   });

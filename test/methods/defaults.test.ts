@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
 
 const base = { data: 'unused', out: 'unused' };
 

@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, manualSeed, noGrad, randn, tidy } from '../../src/engine/index.js';
 import { createDrasclrRun } from '../../src/methods/drasclr.js';
-import { parseDrasclrConfig } from '../../src/drasclr/config.js';
-import { LandmarkPatchDataset, type ScanPatches } from '../../src/drasclr/patches.js';
-import type { AtlasLandmark } from '../../src/drasclr/landmarks.js';
+import { parseDrasclrConfig } from '../../src/methods/drasclr-config.js';
+import { LandmarkPatchDataset, type ScanPatches } from '../../src/data/landmark-patches.js';
+import type { AtlasLandmark } from '../../src/preprocess/landmarks.js';
 import { Compose } from '../../src/transforms/compose.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose } from '../engine/helpers.js';
@@ -108,9 +108,9 @@ test('drasclr step: L_l and L_n against float64 references; the queue takes the 
     const o = run.step(batch, new Rng(3));
     return {
       loss: o.loss.item(),
-      local: o.local,
-      neighbour: o.neighbour,
-      without: o.withoutNegatives,
+      local: o.log.local,
+      neighbour: o.log.neighbour,
+      without: o.log.withoutNegatives,
       images: o.images,
     };
   });

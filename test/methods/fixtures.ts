@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { writePhantoms, SMALL_SIZES } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset, type SlicePreset } from '../../src/data/slice-dataset.js';
-import { resolvePretrainConfig } from '../../src/train/pretrain.js';
-import type { PretrainConfig, PretrainInput } from '../../src/train/config.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
+import type { PretrainConfig, PretrainInput } from '../../src/methods/config.js';
 
 const dirs: string[] = [];
 process.on('exit', () => {

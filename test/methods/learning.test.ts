@@ -15,9 +15,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCheckpoint, manualSeed } from '../../src/engine/index.js';
 import { pretrain } from '../../src/train/pretrain.js';
-import { getMethod } from '../../src/methods/registry.js';
+import { getSliceMethod } from '../../src/methods/registry.js';
 import type { MethodRun } from '../../src/methods/method.js';
-import type { PretrainConfig } from '../../src/train/config.js';
+import type { PretrainConfig } from '../../src/methods/config.js';
 import { ModuleBundle } from '../../src/train/run-state.js';
 import type { SliceDataset } from '../../src/data/slice-dataset.js';
 import { phantomDataset, smallPhantoms, tempDir } from './fixtures.js';
@@ -27,7 +27,7 @@ const ENCODER = { widths: [8, 16, 32, 64] };
 /** the method's modules, untrained (seeded init) or loaded from a pre-training checkpoint, in eval mode */
 function modelOf(ds: SliceDataset, cfg: PretrainConfig, checkpoint: string | null): MethodRun {
   manualSeed(cfg.seed);
-  const run = getMethod(cfg.method).create({ dataset: ds, config: cfg });
+  const run = getSliceMethod(cfg.method).create({ dataset: ds, config: cfg });
   const bundle = new ModuleBundle(run.modules);
   if (checkpoint) {
     const ck = loadCheckpoint(checkpoint);

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cat, manualSeed, noGrad, optim, tidy, type Tensor } from '../../src/engine/index.js';
-import { METHODS, getMethod } from '../../src/methods/registry.js';
+import { METHODS, SLICE_METHODS, getMethod, getSliceMethod } from '../../src/methods/registry.js';
 import { batchIds } from '../../src/methods/multi-positive.js';
 import type { MethodRun } from '../../src/methods/method.js';
 import type { Batch } from '../../src/samplers/sampler.js';
 import type { Triplet } from '../../src/samplers/polycl-triplets.js';
 import type { SliceDataset } from '../../src/data/slice-dataset.js';
-import type { PretrainConfig } from '../../src/train/config.js';
+import type { PretrainConfig } from '../../src/methods/config.js';
 import { ModuleBundle } from '../../src/train/run-state.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';
 import { loadManifest } from '../../src/io/manifest.js';
@@ -51,7 +51,7 @@ function trainStep(run: MethodRun, opt: optim.Optimizer<{ lr: number }>, batch: 
 
 function setup(method: string, ds: SliceDataset, cfg: PretrainConfig) {
   manualSeed(cfg.seed);
-  const run = getMethod(method).create({ dataset: ds, config: cfg });
+  const run = getSliceMethod(method).create({ dataset: ds, config: cfg });
   const trained = new ModuleBundle(run.modules);
   trained.train();
   const opt = new optim.SGD(trained.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
@@ -77,8 +77,8 @@ test('the registry holds every method of docs/methods.md, with its paper and def
   assert.equal(presetOf('cltci-simclr'), 'xray');
 });
 
-// every registered method (also those added after this test was written)
-for (const method of METHODS.map((m) => m.name)) {
+// every registered 2D method (also those added after this test was written; DrasCLR's step: drasclr.test.ts)
+for (const method of SLICE_METHODS.map((m) => m.name)) {
   test(`${method}: finite losses and a finite, non-zero gradient on every encoder parameter`, async () => {
     const ds = await phantomDataset(presetOf(method), 32, method === 'polycl-o' ? ORGAN : undefined);
     const cfg = tinyConfig(method);
@@ -424,10 +424,10 @@ test('polycl-o without label maps is refused with a clear message; polycl-s does
   const ds = await buildSliceDataset(m, { preset: 'ct-polycl', size: 32 });
   assert.ok(ds.samples.every((s) => s.organFlag === undefined));
   assert.throws(
-    () => getMethod('polycl-o').create({ dataset: ds, config: tinyConfig('polycl-o') }),
+    () => getSliceMethod('polycl-o').create({ dataset: ds, config: tinyConfig('polycl-o') }),
     /polycl-o: every scan needs a label map \(per-slice organ flags\)/,
   );
-  const run = getMethod('polycl-s').create({ dataset: ds, config: tinyConfig('polycl-s') });
+  const run = getSliceMethod('polycl-s').create({ dataset: ds, config: tinyConfig('polycl-s') });
   assert.ok(run.sampler.epoch(0).length > 0);
 });
 
@@ -441,7 +441,7 @@ test('cltci-simclr on a manifest of ONE patient is refused: the sampler says why
   const ds = await buildSliceDataset(m, { preset: 'xray', size: 32 });
   assert.equal(new Set(ds.samples.map((s) => s.patient)).size, 1);
   assert.throws(
-    () => getMethod('cltci-simclr').create({ dataset: ds, config: tinyConfig('cltci-simclr') }),
+    () => getSliceMethod('cltci-simclr').create({ dataset: ds, config: tinyConfig('cltci-simclr') }),
     (e: Error) =>
       // single-image patients are kept ('keep'), so only the number of patients can be short
       /needs at least n=4 patients; data has 1 patient/.test(e.message) &&
@@ -451,7 +451,8 @@ test('cltci-simclr on a manifest of ONE patient is refused: the sampler says why
   // a batch that is not a multiple of the images per patient
   const full = await phantomDataset('xray');
   assert.throws(
-    () => getMethod('cltci-simclr').create({ dataset: full, config: tinyConfig('cltci-simclr', { batchSize: 7 }) }),
+    () =>
+      getSliceMethod('cltci-simclr').create({ dataset: full, config: tinyConfig('cltci-simclr', { batchSize: 7 }) }),
     /batchSize 7 is not a multiple of imagesPerPatient 2/,
   );
 });

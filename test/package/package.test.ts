@@ -161,19 +161,25 @@ test('import by name: medcl and each subpath of its exports map load from dist/,
       applyAffine: 'function',
       applyVoxelAffine: 'function',
       GCL_PARTITIONS: 'number',
+      drasclr: 'object',
+      pretrainDrasclr: 'function',
+      prepareLandmarkPatches: 'function',
     },
     'medcl/engine': { tensor: 'function', tidy: 'function', nn: 'object', optim: 'object', F: 'object' },
     'medcl/io': { readImage: 'function', writeNifti: 'function', loadManifest: 'function' },
     'medcl/methods': { pcl: 'object', getMethod: 'function', METHODS: 'object' },
-    'medcl/train': { pretrain: 'function', finetune: 'function' },
-    'medcl/eval': { verdictTable: 'function', kFold: 'function' },
-    'medcl/experiment': { runExperiment: 'function', runDemo: 'function' },
+    'medcl/train': { pretrain: 'function', finetune: 'function', pretrainDrasclr: 'function' },
+    'medcl/eval': { verdictTable: 'function', kFold: 'function', evaluateOutcomes: 'function' },
+    'medcl/experiment': { runExperiment: 'function', runDemo: 'function', evaluateDrasclrRun: 'function' },
+    'medcl/preprocess': { registerLungMasks: 'function', landmarkGrid: 'function', thresholdLungMask: 'function' },
+    'medcl/data': { LandmarkPatchDataset: 'function', prepareLandmarkPatches: 'function' },
     'medcl/phantoms': { writePhantoms: 'function', ctPhantoms: 'function' },
   };
   for (const [spec, names] of Object.entries(expect)) {
     assert.ok(got.names[spec], `${spec} is not in the exports map`);
     for (const [name, type] of Object.entries(names)) assert.equal(got.names[spec]![name], type, `${spec}: ${name}`);
   }
+  assert.ok(!('medcl/drasclr' in got.names), 'DrasCLR has no per-paper subpath: its pieces live in their layers');
   for (const [spec, names] of Object.entries(got.names)) assert.ok(Object.keys(names).length > 0, `${spec} is empty`);
   assert.equal(got.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
   assert.ok(got.sameTensor, 'medcl and medcl/engine export the same tensor()');

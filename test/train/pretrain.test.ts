@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, loadSafetensors } from '../../src/engine/index.js';
-import { pretrain, resolvePretrainConfig } from '../../src/train/pretrain.js';
-import type { PretrainInput } from '../../src/train/config.js';
+import { pretrain } from '../../src/train/pretrain.js';
+import { resolvePretrainConfig } from '../../src/methods/resolve-config.js';
+import type { PretrainInput } from '../../src/methods/config.js';
+import { resolvePrecision } from '../../src/engine/precision.js';
 import { NonFiniteLossError } from '../../src/train/run-state.js';
 import { SliceDataset } from '../../src/data/slice-dataset.js';
 import { phantomDataset, smallPhantoms, tempDir } from '../methods/fixtures.js';
@@ -107,7 +109,8 @@ test('outputs: atomic checkpoints (no temp files), config.json = the resolved co
   ]);
   const written = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as unknown;
   assert.deepEqual(written, r.config);
-  assert.deepEqual(written, resolvePretrainConfig(input));
+  // the precision resolved at the run's start (none said: the default), the rest as parsed
+  assert.deepEqual(written, { ...resolvePretrainConfig(input), precision: resolvePrecision(undefined).precision });
   // the method's paper defaults under the user's settings (SimCLR in CL-TCI: SGD lr 0.1, tau 0.1, wd 1e-5)
   assert.equal(r.config.lr, 0.1);
   assert.equal(r.config.tau, 0.1);

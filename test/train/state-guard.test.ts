@@ -26,7 +26,7 @@ import {
   saveGoodCheckpoint,
 } from '../../src/train/state-guard.js';
 import { pretrain } from '../../src/train/pretrain.js';
-import type { PretrainInput } from '../../src/train/config.js';
+import type { PretrainInput } from '../../src/methods/config.js';
 import { phantomDataset, smallPhantoms, tempDir } from '../methods/fixtures.js';
 
 function net(): nn.Module {

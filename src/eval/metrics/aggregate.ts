@@ -4,20 +4,13 @@
  * empty-mask policy) are counted, never averaged, so no NaN reaches a report. A statistic over no value is null.
  */
 import { CLASS_STATUSES, type ClassResult, type ClassStatus, type MetricResult } from './result.js';
-import { mean, std } from './stats.js';
+import { summarizeValues, type ValueSummary } from './stats.js';
+
+export type { ValueSummary } from './stats.js';
 
 export interface AggregateOptions {
   /** 'population' (default; numpy.std, ddof 0) or 'sample' (ddof 1) */
   std?: 'population' | 'sample';
-}
-
-export interface ValueSummary {
-  /** null when no case is included */
-  mean: number | null;
-  /** null when undefined (no case, or a single case with 'sample') */
-  std: number | null;
-  /** number of included values behind mean and std */
-  count: number;
 }
 
 export interface ClassSummary<V extends string> {
@@ -40,11 +33,6 @@ export interface AggregateResult<V extends string> {
   classes: ClassSummary<V>[];
   /** summary of each case's mean over its included classes */
   classMean: { included: number; excluded: number; values: Record<V, ValueSummary> };
-}
-
-function summarise(values: number[], kind: 'population' | 'sample'): ValueSummary {
-  if (values.length === 0) return { mean: null, std: null, count: 0 };
-  return { mean: mean(values), std: std(values, kind), count: values.length };
 }
 
 export function aggregate<V extends string>(
@@ -79,7 +67,10 @@ export function aggregate<V extends string>(
         for (const v of valueNames) vals[v].push(c.values[v]);
       } else excluded++;
     }
-    const values = Object.fromEntries(valueNames.map((v) => [v, summarise(vals[v], kind)])) as Record<V, ValueSummary>;
+    const values = Object.fromEntries(valueNames.map((v) => [v, summarizeValues(vals[v], kind)])) as Record<
+      V,
+      ValueSummary
+    >;
     return { classId: id, included, excluded, absent, statusCounts, values };
   });
   const meanVals = Object.fromEntries(valueNames.map((v) => [v, [] as number[]])) as Record<V, number[]>;
@@ -93,7 +84,10 @@ export function aggregate<V extends string>(
   const classMean = {
     included: inc,
     excluded: results.length - inc,
-    values: Object.fromEntries(valueNames.map((v) => [v, summarise(meanVals[v], kind)])) as Record<V, ValueSummary>,
+    values: Object.fromEntries(valueNames.map((v) => [v, summarizeValues(meanVals[v], kind)])) as Record<
+      V,
+      ValueSummary
+    >,
   };
   return { metric, valueNames, cases: results.length, classes, classMean };
 }

@@ -40,3 +40,4 @@ export * from './stats.js';
 export * from './hausdorff.js';
 export * from './aggregate.js';
 export * from './classification.js';
+export * from './segmentation-cases.js';

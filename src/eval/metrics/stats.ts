@@ -34,3 +34,19 @@ export function std(values: ArrayLike<number>, kind: 'population' | 'sample' = '
   for (let i = 0; i < n; i++) s += (values[i]! - m) ** 2;
   return Math.sqrt(s / dof);
 }
+
+/** The mean and standard deviation of some values, and how many there are; null statistics when undefined. */
+export interface ValueSummary {
+  /** null when there is no value */
+  mean: number | null;
+  /** null when undefined (no value, or a single one with 'sample') */
+  std: number | null;
+  /** number of values behind mean and std */
+  count: number;
+}
+
+/** mean, std (population by default: numpy.std, ddof 0) and count of `values` */
+export function summarizeValues(values: ArrayLike<number>, kind: 'population' | 'sample' = 'population'): ValueSummary {
+  if (values.length === 0) return { mean: null, std: null, count: 0 };
+  return { mean: mean(values), std: std(values, kind), count: values.length };
+}

@@ -15,3 +15,4 @@ export * from './kfold.js';
 export * from './budget.js';
 export * from './inner-split.js';
 export * from './settings.js';
+export * from './patient-folds.js';

@@ -6,9 +6,13 @@
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { ImageIoError, wrapError } from '../errors.js';
+import { FORMAT, type FrameInfo, T, numberOfFrames, readFrameAttrs, tagName } from './attrs.js';
 import { type TransferSyntax, transferSyntax } from './codecs.js';
 
-export const FORMAT = 'dicom';
+export { FORMAT, type FrameInfo } from './attrs.js';
+
+/** The largest array buffer Node 20 allocates (buffer.constants.MAX_LENGTH; not imported: browsers bundle this file) */
+const MAX_DECODED_BYTES = 2 ** 32;
 
 /** The file is not a DICOM image (no DICM prefix, or no pixel data): a series reader may skip it. */
 export class NotAnImageError extends ImageIoError {}
@@ -27,19 +31,6 @@ export interface PixelFormat {
   planarConfiguration: number;
 }
 
-export interface FrameInfo {
-  /** ImagePositionPatient: world (LPS, mm) centre of the frame's first pixel */
-  position?: [number, number, number];
-  /** ImageOrientationPatient: row direction (increasing column index), then column direction */
-  orientation?: [number, number, number, number, number, number];
-  /** PixelSpacing: [between rows, between columns] in mm */
-  pixelSpacing?: [number, number];
-  sliceThickness?: number;
-  spacingBetweenSlices?: number;
-  slope: number;
-  intercept: number;
-}
-
 export interface DicomFile {
   path: string;
   dataSet: DataSet;
@@ -49,76 +40,6 @@ export interface DicomFile {
   format: PixelFormat;
   /** one entry per frame */
   frames: FrameInfo[];
-}
-
-const T = {
-  transferSyntax: 'x00020010',
-  seriesUid: 'x0020000e',
-  instanceNumber: 'x00200013',
-  samplesPerPixel: 'x00280002',
-  photometric: 'x00280004',
-  planar: 'x00280006',
-  numberOfFrames: 'x00280008',
-  rows: 'x00280010',
-  cols: 'x00280011',
-  pixelSpacing: 'x00280030',
-  imagerPixelSpacing: 'x00181164',
-  bitsAllocated: 'x00280100',
-  bitsStored: 'x00280101',
-  highBit: 'x00280102',
-  pixelRepresentation: 'x00280103',
-  intercept: 'x00281052',
-  slope: 'x00281053',
-  position: 'x00200032',
-  orientation: 'x00200037',
-  sliceThickness: 'x00180050',
-  spacingBetweenSlices: 'x00180088',
-  pixelData: 'x7fe00010',
-  sharedGroups: 'x52009229',
-  perFrameGroups: 'x52009230',
-  planePositionSeq: 'x00209113',
-  planeOrientationSeq: 'x00209116',
-  pixelMeasuresSeq: 'x00289110',
-  pixelValueTransformSeq: 'x00289145',
-} as const;
-
-function numbers(ds: DataSet | undefined, tag: string): number[] | undefined {
-  const s = ds?.string(tag);
-  if (s === undefined || s.trim() === '') return undefined;
-  const v = s.split('\\').map((x) => Number.parseFloat(x));
-  return v.every(Number.isFinite) ? v : undefined;
-}
-
-function first(ds: DataSet | undefined, tag: string): number | undefined {
-  return numbers(ds, tag)?.[0];
-}
-
-/** The data set of the first item of a sequence inside `ds`. */
-function seqItem(ds: DataSet | undefined, tag: string): DataSet | undefined {
-  return ds?.elements[tag]?.items?.[0]?.dataSet;
-}
-
-/** Reads the geometry/rescale attributes found in `ds` (a file, or a functional-group item) over `into`. */
-function readFrameAttrs(ds: DataSet | undefined, into: FrameInfo, functionalGroup: boolean): void {
-  if (!ds) return;
-  const posDs = functionalGroup ? seqItem(ds, T.planePositionSeq) : ds;
-  const oriDs = functionalGroup ? seqItem(ds, T.planeOrientationSeq) : ds;
-  const measDs = functionalGroup ? seqItem(ds, T.pixelMeasuresSeq) : ds;
-  const pvtDs = functionalGroup ? seqItem(ds, T.pixelValueTransformSeq) : ds;
-  const p = numbers(posDs, T.position);
-  if (p && p.length >= 3) into.position = [p[0], p[1], p[2]];
-  const o = numbers(oriDs, T.orientation);
-  if (o && o.length >= 6) into.orientation = [o[0], o[1], o[2], o[3], o[4], o[5]];
-  const ps = numbers(measDs, T.pixelSpacing) ?? (functionalGroup ? undefined : numbers(ds, T.imagerPixelSpacing));
-  if (ps && ps.length >= 2 && ps[0] > 0 && ps[1] > 0) into.pixelSpacing = [ps[0], ps[1]];
-  const st = first(measDs, T.sliceThickness);
-  if (st !== undefined && st > 0) into.sliceThickness = st;
-  const sbs = first(measDs, T.spacingBetweenSlices);
-  if (sbs !== undefined && sbs > 0) into.spacingBetweenSlices = sbs;
-  const slope = first(pvtDs, T.slope);
-  if (slope !== undefined && slope !== 0) into.slope = slope;
-  const intercept = first(pvtDs, T.intercept);
-  if (intercept !== undefined) into.intercept = intercept;
 }
 
 function parseBytes(buf: Uint8Array, path: string): DataSet {
@@ -142,17 +63,59 @@ function parseBytes(buf: Uint8Array, path: string): DataSet {
   throw new NotAnImageError(FORMAT, path, 'not a DICOM file (no "DICM" at byte 128 and not a raw data set)');
 }
 
-/** Parses the bytes of a file; throws an ImageIoError naming `path` when it is not a usable DICOM image. */
-export function parseDicomBuffer(buf: Uint8Array, path: string): DicomFile {
-  const ds = parseBytes(buf, path);
-  if (!ds.elements[T.pixelData]) throw new NotAnImageError(FORMAT, path, 'no pixel data (7FE0,0010): not an image');
-  const tsUid = (ds.string(T.transferSyntax) ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
-  let ts: TransferSyntax;
-  try {
-    ts = transferSyntax(tsUid);
-  } catch (err) {
-    throw wrapError(FORMAT, path, 'cannot decode pixels', err);
+/**
+ * Checks the declared size (NumberOfFrames x Rows x Columns x SamplesPerPixel x BitsAllocated) against the pixel
+ * data actually present, before anything is allocated. Native data must hold exactly the declared frames (a
+ * trailing partial frame is padding; a whole extra frame means NumberOfFrames or the pixel format is wrong).
+ * Encapsulated data must have a fragment per frame at least (and a basic offset table, when present, an entry per
+ * frame), and its decoded size must fit in one JavaScript buffer.
+ */
+function checkPixelDataSize(ds: DataSet, f: PixelFormat, nFrames: number, ts: TransferSyntax, path: string): void {
+  const el: Element = ds.elements[T.pixelData]!;
+  const frameSize = f.rows * f.cols * f.samplesPerPixel * (f.bitsAllocated / 8);
+  const declared = `NumberOfFrames ${nFrames} x Rows ${f.rows} x Columns ${f.cols} x SamplesPerPixel ${f.samplesPerPixel} x BitsAllocated ${f.bitsAllocated}/8`;
+  const need = frameSize * nFrames;
+  if (ts.encoding === 'native') {
+    const available = Math.max(0, Math.min(el.length, ds.byteArray.length - el.dataOffset));
+    if (available < need)
+      throw new ImageIoError(
+        FORMAT,
+        path,
+        `truncated (or a wrong header): ${tagName(T.pixelData)} has ${available} bytes; ${declared} need ${need}`,
+      );
+    if (available - need >= frameSize)
+      throw new ImageIoError(
+        FORMAT,
+        path,
+        `${tagName(T.pixelData)} holds ${Math.floor(available / frameSize)} frames of ${frameSize} bytes but ${declared} = ${need} bytes: NumberOfFrames (or Rows/Columns/BitsAllocated) disagrees with the pixel data`,
+      );
+    return;
   }
+  if (!el.encapsulatedPixelData || !el.fragments)
+    throw new ImageIoError(FORMAT, path, `transfer syntax ${ts.uid} needs encapsulated pixel data, found native`);
+  const fragments = el.fragments.length;
+  const offsets = el.basicOffsetTable?.length ?? 0;
+  if (offsets > 0 && offsets !== nFrames)
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `the basic offset table of ${tagName(T.pixelData)} lists ${offsets} frames, NumberOfFrames says ${nFrames}`,
+    );
+  if (fragments < nFrames)
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `${tagName(T.pixelData)} has ${fragments} fragment(s), too few for NumberOfFrames ${nFrames} (each frame needs one at least)`,
+    );
+  if (need > MAX_DECODED_BYTES)
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `${declared} = ${need} bytes of decoded pixels, more than one buffer can hold (${MAX_DECODED_BYTES})`,
+    );
+}
+
+function pixelFormat(ds: DataSet, path: string): PixelFormat {
   const rows = ds.uint16(T.rows);
   const cols = ds.uint16(T.cols);
   if (!rows || !cols) throw new ImageIoError(FORMAT, path, `missing or zero Rows/Columns (${rows}, ${cols})`);
@@ -183,78 +146,75 @@ export function parseDicomBuffer(buf: Uint8Array, path: string): DicomFile {
       `inconsistent BitsStored ${bitsStored} / HighBit ${format.highBit} / BitsAllocated ${bitsAllocated}`,
     );
   }
-  const nFrames = Math.max(1, Math.round(first(ds, T.numberOfFrames) ?? 1));
+  if (!(format.samplesPerPixel >= 1))
+    throw new ImageIoError(FORMAT, path, `SamplesPerPixel (0028,0002) is ${format.samplesPerPixel}: expected >= 1`);
+  return format;
+}
 
-  // geometry and rescale: top level, then shared functional groups, then per-frame groups (enhanced objects)
+/** Geometry and rescale of every frame: top level, then shared functional groups, then per-frame groups. */
+function frameInfos(ds: DataSet, nFrames: number, path: string): FrameInfo[] {
   const base: FrameInfo = { slope: 1, intercept: 0 };
-  readFrameAttrs(ds, base, false);
+  readFrameAttrs(ds, base, false, { path });
   const shared = ds.elements[T.sharedGroups]?.items?.[0]?.dataSet;
-  readFrameAttrs(shared, base, true);
+  readFrameAttrs(shared, base, true, { path, group: 'shared functional group' });
   const perFrame = ds.elements[T.perFrameGroups]?.items;
   const frames: FrameInfo[] = [];
   for (let f = 0; f < nFrames; f++) {
     const fi: FrameInfo = { ...base };
-    if (perFrame && perFrame[f]) readFrameAttrs(perFrame[f].dataSet, fi, true);
+    const item = perFrame?.[f];
+    if (item) readFrameAttrs(item.dataSet, fi, true, { path, group: `per-frame functional group ${f}` });
     frames.push(fi);
   }
-  // legacy multi-frame (one ImagePositionPatient for the file): frame f lies f slice steps along the normal,
-  // the step being SpacingBetweenSlices, else SliceThickness, else 1 mm
-  const p0 = base.position;
-  const o = base.orientation;
-  if (nFrames > 1 && p0 && o && frames.every((fr) => fr.position === p0)) {
-    const n = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
-    const dz = base.spacingBetweenSlices ?? base.sliceThickness ?? 1;
-    frames.forEach((fr, f) => {
-      fr.position = [p0[0] + f * dz * n[0], p0[1] + f * dz * n[1], p0[2] + f * dz * n[2]];
-    });
+  return frames;
+}
+
+/** Parses the bytes of a file; throws an ImageIoError naming `path` when it is not a usable DICOM image. */
+export function parseDicomBuffer(buf: Uint8Array, path: string): DicomFile {
+  const ds = parseBytes(buf, path);
+  if (!ds.elements[T.pixelData]) throw new NotAnImageError(FORMAT, path, 'no pixel data (7FE0,0010): not an image');
+  const tsUid = (ds.string(T.transferSyntax) ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
+  let ts: TransferSyntax;
+  try {
+    ts = transferSyntax(tsUid);
+  } catch (err) {
+    throw wrapError(FORMAT, path, 'cannot decode pixels', err);
   }
+  const format = pixelFormat(ds, path);
+  const nFrames = numberOfFrames(ds, path);
+  checkPixelDataSize(ds, format, nFrames, ts, path);
   const file: DicomFile = {
     path,
     dataSet: ds,
     transferSyntax: ts,
     seriesUid: (ds.string(T.seriesUid) ?? '').trim(),
     format,
-    frames,
+    frames: frameInfos(ds, nFrames, path),
   };
   const inst = ds.intString(T.instanceNumber);
   if (inst !== undefined && Number.isFinite(inst)) file.instanceNumber = inst;
   return file;
 }
 
-/** Bytes of one frame: the native bytes, or the compressed stream of an encapsulated frame. */
+/** Bytes of one frame: the native bytes (sizes checked by parseDicomBuffer), or an encapsulated frame's stream. */
 export function frameBytes(file: DicomFile, index: number): Uint8Array {
   const ds = file.dataSet;
-  const el: Element = ds.elements[T.pixelData];
+  const el: Element = ds.elements[T.pixelData]!;
   const f = file.format;
   const nFrames = file.frames.length;
   if (file.transferSyntax.encoding === 'native') {
     const frameSize = f.rows * f.cols * f.samplesPerPixel * (f.bitsAllocated / 8);
-    const available = Math.min(el.length, ds.byteArray.length - el.dataOffset);
-    if (available < frameSize * nFrames) {
-      throw new ImageIoError(
-        FORMAT,
-        file.path,
-        `truncated: pixel data has ${Math.max(0, available)} bytes, ${nFrames} frame(s) of ${f.cols}x${f.rows}x${f.samplesPerPixel}x${f.bitsAllocated / 8} need ${frameSize * nFrames}`,
-      );
-    }
     const start = ds.byteArray.byteOffset + el.dataOffset + index * frameSize;
     return new Uint8Array(ds.byteArray.buffer, start, frameSize);
   }
-  if (!el.encapsulatedPixelData || !el.fragments) {
-    throw new ImageIoError(
-      FORMAT,
-      file.path,
-      `transfer syntax ${file.transferSyntax.uid} needs encapsulated pixel data, found native`,
-    );
-  }
+  const fragments = el.fragments!.length; // encapsulated: checked by parseDicomBuffer
   try {
     // the frame-location logic of cornerstone's DICOM image loader
     let bytes: Uint8Array;
     if (el.basicOffsetTable && el.basicOffsetTable.length > 0) {
       bytes = dicomParser.readEncapsulatedImageFrame(ds, el, index);
     } else if (nFrames === 1) {
-      bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments.length);
-    } else if (el.fragments.length === nFrames) {
+      bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments);
+    } else if (fragments === nFrames) {
       bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, index, 1);
     } else {
       const table = dicomParser.createJPEGBasicOffsetTable(ds, el);

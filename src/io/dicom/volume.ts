@@ -20,20 +20,15 @@ import { ImageIoError, wrapError } from '../errors.js';
 import type { Image, PixelArray } from '../image.js';
 import { reorientToLps } from '../orient.js';
 import { decodeFrame } from './codecs.js';
-import { type DicomFile, FORMAT, type FrameInfo, frameBytes } from './parse.js';
+import { type DicomFile, FORMAT, frameBytes } from './parse.js';
 import { type StoredArray, checkPhotometric, storedArrayType, writeStoredFrame } from './pixels.js';
+import { type FrameRef, fallbackStep, frameLabel, inPlaneSpacing, placeLegacyFrames } from './spacing.js';
 
 export interface VolumeOptions {
   /** what to do with non-uniform slice spacing or positions off the slice normal (default 'error') */
   nonUniformSpacing?: 'error' | 'warn';
   /** receives warnings (default console.warn) */
   onWarning?: (message: string) => void;
-}
-
-interface FrameRef {
-  file: DicomFile;
-  index: number;
-  info: FrameInfo;
 }
 
 type Vec3 = [number, number, number];
@@ -71,7 +66,7 @@ function sameFormat(a: DicomFile, b: DicomFile): string | undefined {
 function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sorted: FrameRef[]; affine: Affine } {
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
   const f0 = frames[0];
-  const ps = f0.info.pixelSpacing ?? [1, 1];
+  const ps = inPlaneSpacing(frames, where, warn);
   const hasGeom = frames.every((f) => f.info.position && f.info.orientation);
   if (!hasGeom) {
     const multiFile = new Set(frames.map((f) => f.file)).size > 1;
@@ -86,7 +81,7 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
         `${FORMAT}: ${where}: no ImagePositionPatient/ImageOrientationPatient on every frame: identity orientation, frames in ${multiFile ? 'InstanceNumber' : 'file'} order`,
       );
     }
-    const dz = f0.info.spacingBetweenSlices ?? f0.info.sliceThickness ?? 1;
+    const dz = fallbackStep(f0.info, f0.file.path, warn);
     return { sorted, affine: [ps[1], 0, 0, 0, 0, ps[0], 0, 0, 0, 0, dz, 0] };
   }
   const o0 = f0.info.orientation!;
@@ -108,18 +103,17 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
   const keyed = frames.map((f) => ({ f, d: dot(f.info.position!, n) }));
   keyed.sort((a, b) => a.d - b.d || (a.f.file.instanceNumber ?? 0) - (b.f.file.instanceNumber ?? 0));
   const sorted = keyed.map((k) => k.f);
-  const label = (f: FrameRef): string => (f.file.frames.length > 1 ? `${f.file.path} frame ${f.index}` : f.file.path);
   for (let i = 1; i < keyed.length; i++) {
     if (Math.abs(keyed[i].d - keyed[i - 1].d) < 1e-3) {
       fail(
         where,
-        `two frames at the same slice position ${keyed[i].d.toFixed(3)} mm (several echoes/phases/series mixed?): ${label(keyed[i - 1].f)} and ${label(keyed[i].f)}`,
+        `two frames at the same slice position ${keyed[i].d.toFixed(3)} mm (several echoes/phases/series mixed?): ${frameLabel(keyed[i - 1].f)} and ${frameLabel(keyed[i].f)}`,
       );
     }
   }
   let step: Vec3;
   if (keyed.length === 1) {
-    const dz = f0.info.spacingBetweenSlices ?? f0.info.sliceThickness ?? 1;
+    const dz = fallbackStep(f0.info, f0.file.path, warn);
     step = [n[0] * dz, n[1] * dz, n[2] * dz];
   } else {
     const m = keyed.length - 1;
@@ -147,7 +141,7 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
     if (worst > tol) {
       const d = keyed[worstAt].d - keyed[worstAt - 1].d;
       problems.push(
-        `non-uniform slice spacing: step ${d.toFixed(4)} mm between ${label(sorted[worstAt - 1])} and ${label(sorted[worstAt])}, mean ${mean.toFixed(4)} mm (missing slice?)`,
+        `non-uniform slice spacing: step ${d.toFixed(4)} mm between ${frameLabel(sorted[worstAt - 1])} and ${frameLabel(sorted[worstAt])}, mean ${mean.toFixed(4)} mm (missing slice?)`,
       );
     }
     if (offNormal > tiltTol) {
@@ -249,6 +243,8 @@ export async function assembleVolume(files: DicomFile[], where: string, opts: Vo
     const diff = sameFormat(files[0], file);
     if (diff) fail(where, `files of one series differ in ${diff}: ${files[0].path} and ${file.path}`);
   }
+  const warn = opts.onWarning ?? ((m: string) => console.warn(m));
+  for (const file of files) placeLegacyFrames(file, warn);
   const frames: FrameRef[] = files.flatMap((file) => file.frames.map((info, index) => ({ file, index, info })));
   const { sorted, affine } = geometry(frames, where, opts);
   const { stored, ranges } = await decodeAll(sorted, where);
@@ -262,12 +258,12 @@ export async function assembleVolume(files: DicomFile[], where: string, opts: Vo
 }
 
 /** One frame as a 2D image in the stored row/column order (no patient geometry; see dicom.ts). */
-export async function assembleSlice(file: DicomFile): Promise<Image> {
+export async function assembleSlice(file: DicomFile, opts: VolumeOptions = {}): Promise<Image> {
   const ref: FrameRef = { file, index: 0, info: file.frames[0] };
   const { stored, ranges } = await decodeAll([ref], file.path);
   const f = file.format;
   const data = rescale(stored, f.rows * f.cols, [ref], ranges);
-  const ps = ref.info.pixelSpacing ?? [1, 1];
+  const ps = inPlaneSpacing([ref], file.path, opts.onWarning ?? ((m: string) => console.warn(m)));
   return {
     data,
     shape: [f.rows, f.cols],

@@ -17,6 +17,13 @@ export function isMainRank(ctx: DataParallelContext | null | undefined): boolean
   return !ctx || ctx.rank === 0;
 }
 
+/** refuses a global batch that the ranks cannot share equally (`what`: the command, for the message) */
+export function checkGlobalBatch(what: string, batchSize: number, ctx: DataParallelContext | null | undefined): void {
+  const worldSize = ctx?.worldSize ?? 1;
+  if (batchSize % worldSize !== 0)
+    throw new Error(`${what}: batchSize ${batchSize} (the global batch) is not a multiple of the ${worldSize} ranks`);
+}
+
 /**
  * Joins the group the environment describes (WORLD_SIZE > 1, as set by `medcl ... --nproc-per-node` or torchrun),
  * or returns null for a single process. `timeoutMs` bounds the rendezvous and every collective.

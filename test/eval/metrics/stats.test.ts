@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mean, percentile, std } from '../../../src/eval/metrics/index.js';
+import { mean, percentile, std, summarizeValues } from '../../../src/eval/metrics/index.js';
 
 test('percentile follows numpy linear interpolation (values from numpy.percentile by hand)', () => {
   assert.ok(Math.abs(percentile([1, 2, 3, 4], 95) - 3.85) < 1e-12); // h = 2.85
@@ -21,4 +21,15 @@ test('mean and std (population and sample)', () => {
   assert.equal(std([]), null);
   assert.equal(std([5], 'sample'), null);
   assert.equal(std([5]), 0);
+});
+
+test('summarizeValues: mean, std and count, null statistics where undefined', () => {
+  // [2, 4, 9]: mean 5, population variance ((9 + 1 + 16) / 3), sample variance 26 / 2 = 13
+  const p = summarizeValues([2, 4, 9]);
+  assert.equal(p.mean, 5);
+  assert.ok(Math.abs(p.std! - Math.sqrt(26 / 3)) < 1e-12);
+  assert.equal(p.count, 3);
+  assert.ok(Math.abs(summarizeValues([2, 4, 9], 'sample').std! - Math.sqrt(13)) < 1e-12);
+  assert.deepEqual(summarizeValues([]), { mean: null, std: null, count: 0 });
+  assert.deepEqual(summarizeValues([7], 'sample'), { mean: 7, std: null, count: 1 });
 });

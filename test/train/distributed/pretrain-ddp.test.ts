@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../../src/train/distributed/launch.js';
-import type { PretrainInput } from '../../../src/train/config.js';
+import type { PretrainInput } from '../../../src/methods/config.js';
 import { smallPhantoms, tempDir } from '../../methods/fixtures.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pretrain-worker.js');

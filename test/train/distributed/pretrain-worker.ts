@@ -9,7 +9,7 @@ import { loadManifest } from '../../../src/io/manifest.js';
 import { buildSliceDataset } from '../../../src/data/slice-dataset.js';
 import { pretrain } from '../../../src/train/pretrain.js';
 import { joinFromEnvironment } from '../../../src/train/distributed/context.js';
-import type { PretrainInput } from '../../../src/train/config.js';
+import type { PretrainInput } from '../../../src/methods/config.js';
 
 const input = JSON.parse(process.argv[2]!) as PretrainInput & { data: string; size: number };
 const parallel = joinFromEnvironment(Number(process.env['TEST_TIMEOUT_MS'] ?? 60000));

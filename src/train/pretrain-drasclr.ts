@@ -1,0 +1,133 @@
+/**
+ * Pre-training of DrasCLR (docs/drasclr.md): the config, the landmark patches (prepared, or read from the cache), and
+ * the one pre-training loop (src/train/pretrain-loop.ts), with the same guarantees as the 2D methods: one validated
+ * config written next to the outputs, exact resume, atomic checkpoints (modules, optimiser, scheduler, landmark
+ * banks) every `checkpointEvery` epochs, a progress bar, a JSONL log truncated to the checkpoint on resume, and the
+ * NaN/Inf guard.
+ *
+ * Outputs in `out/`: config.json, scans.json (the preparation report: atlas, landmarks, every scan used or skipped
+ * with the reason, registration Dice, dropped landmarks), landmarks.json (the atlas landmarks: voxel and world
+ * coordinates, Loc-CondConv locations p), log.jsonl, checkpoint.safetensors, encoder.safetensors (the query network
+ * f_q = encoder + head: "blockN.*" the Loc-CondConv encoder, "head.*" the projection head), summary.json.
+ */
+import path from 'node:path';
+import { manualSeed } from '../engine/index.js';
+import { describePrecision } from '../engine/precision.js';
+import { loadManifest } from '../io/manifest.js';
+import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from '../data/landmark-prepare.js';
+import { formatBytes } from '../queues/landmark-banks.js';
+import { createDrasclrRun, drasclr } from '../methods/drasclr.js';
+import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
+import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
+import { openRunFolder, trainingRunSpec, writeJson } from './run-folder.js';
+import { checkGlobalBatch, onMainFirst, type DataParallelContext } from './distributed/context.js';
+
+export interface DrasclrPretrainOptions {
+  /** progress display (default: a bar on a terminal, lines otherwise) */
+  progress?: 'bar' | 'lines' | 'quiet';
+  /** preparation and memory lines (default: stderr unless progress is 'quiet') */
+  log?: (line: string) => void;
+  /** stop (after checkpointing) once this many epochs are done in this call: simulates a kill for resume tests */
+  stopAfterEpochs?: number;
+  /** start afresh in a folder holding another run (its outputs but cache/ move to previous/<time>/) */
+  restart?: boolean;
+  /**
+   * data-parallel training (docs/distributed.md): `batchSize` is the global batch; every rank prepares the patches
+   * (the cache is atomic, so they share it) and rank 0 alone writes
+   */
+  parallel?: DataParallelContext | null;
+}
+
+export interface DrasclrPretrainResult extends PretrainLoopResult {
+  out: string;
+  config: DrasclrConfig;
+  report: PreparationReport;
+}
+
+/** Prepares the patches, writes scans.json and landmarks.json (`write`: rank 0), and says what is in memory. */
+async function preparePatches(
+  cfg: DrasclrConfig,
+  out: string,
+  log: (line: string) => void,
+  write: boolean,
+): Promise<PreparedData> {
+  const manifest = await loadManifest(cfg.data);
+  const prepared = await prepareLandmarkPatches(manifest, cfg, {
+    cacheDir: cfg.cacheDir ?? path.join(out, 'cache'),
+    log,
+  });
+  const { dataset, report } = prepared;
+  if (write) {
+    writeJson(path.join(out, 'scans.json'), report);
+    writeJson(path.join(out, 'landmarks.json'), {
+      atlas: report.atlas,
+      atlasShape: prepared.grid.atlasShape,
+      patchSize: dataset.patchSize,
+      landmarks: dataset.landmarks,
+    });
+  }
+  log(
+    `data: ${dataset.length} scans used, ${report.skipped} skipped (see scans.json), ${dataset.landmarkCount} landmarks, ` +
+      `patches ${formatBytes(dataset.memoryBytes())} in memory`,
+  );
+  return prepared;
+}
+
+/** summary.json's DrasCLR part: the scans used and skipped, dropped and unused landmarks */
+function preparationSummary(report: PreparationReport): Record<string, unknown> {
+  return {
+    scans: { used: report.used, skipped: report.skipped },
+    skipped: report.scans
+      .filter((s) => s.status === 'skipped')
+      .map((s) => ({ id: s.id, item: s.item, reason: s.reason })),
+    droppedLandmarks: report.scans
+      .filter((s) => (s.dropped?.length ?? 0) > 0)
+      .map((s) => ({ id: s.id, dropped: s.dropped })),
+    unusedLandmarks: report.unusedLandmarks,
+    landmarks: report.landmarks,
+  };
+}
+
+/** Prepares the patches (or reads them from the cache) and pre-trains; resumes from out/checkpoint.safetensors. */
+export async function pretrainDrasclr(
+  input: DrasclrInput,
+  options: DrasclrPretrainOptions = {},
+): Promise<DrasclrPretrainResult> {
+  const cfg = parseDrasclrConfig(input);
+  const parallel = options.parallel ?? null;
+  checkGlobalBatch('pretrain-drasclr', cfg.batchSize, parallel);
+  const isMain = !parallel || parallel.rank === 0;
+  // made, locked, checked against the run it resumes, config.json written (src/train/run-folder.ts); by rank 0
+  // alone, before the other ranks look into it
+  using _folder = onMainFirst(parallel, () =>
+    openRunFolder(
+      cfg.out,
+      trainingRunSpec('pretrain-drasclr', cfg, { keepOnRestart: ['cache'], restart: options.restart }),
+    ),
+  );
+  const out = path.resolve(cfg.out);
+  const log = !isMain
+    ? () => {}
+    : (options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`)));
+  log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
+  const { dataset, report } = await preparePatches(cfg, out, log, isMain);
+
+  manualSeed(cfg.seed);
+  const run = createDrasclrRun(dataset, cfg, parallel ? { group: parallel.group } : {});
+  log(run.banks.describeMemory());
+  const r = await runPretraining(out, { ...cfg, method: drasclr.name }, run, {
+    progress: options.progress,
+    stopAfterEpochs: options.stopAfterEpochs,
+    parallel,
+    log,
+    rateKey: 'patchesPerSec',
+    encoderMetadata: {
+      conditioning: cfg.conditioning,
+      experts: String(cfg.experts),
+      layers: JSON.stringify(cfg.layers ?? null),
+      landmarks: path.join(out, 'landmarks.json'),
+    },
+    summary: preparationSummary(report),
+  });
+  return { out, config: cfg, ...r, report };
+}
