@@ -58,8 +58,8 @@ async function headBytes(buf: Buffer, path: string): Promise<Buffer> {
  * The bytes of the file holding the voxels, decompressed when gzipped up to `need` bytes (the header's vox_offset +
  * voxels) and no further: a size that deflate cannot reach from the compressed size is an error before allocating.
  */
-async function dataBytes(buf: Buffer, need: number, path: string): Promise<Buffer> {
-  if (!isGzip(buf)) return buf;
+async function dataBytes(buf: Buffer, need: number, path: string): Promise<{ data: Buffer; total: number }> {
+  if (!isGzip(buf)) return { data: buf, total: buf.length };
   if (need > MAX_DEFLATE_RATIO * buf.length)
     throw new ImageIoError(
       FORMAT,
@@ -67,7 +67,7 @@ async function dataBytes(buf: Buffer, need: number, path: string): Promise<Buffe
       `truncated: header says ${need} bytes (offset + voxels), a ${buf.length}-byte gzip file expands to ${MAX_DEFLATE_RATIO * buf.length} at most`,
     );
   try {
-    return (await inflateExact(buf, need)).data;
+    return await inflateExact(buf, need);
   } catch (err) {
     throw wrapError(FORMAT, path, GZIP_ERROR, err);
   }
@@ -160,6 +160,28 @@ function volumeIndex(layout: Layout, options: ReadNiftiOptions, path: string, di
   return volume;
 }
 
+/**
+ * The voxel bytes present (`have`) must be those the header declares; trailing bytes shorter than one slice are
+ * padding, more mean that a dim is wrong (dim[2] = 1 on a 24x48 image would read its first row only).
+ */
+function checkVoxelBytes(total: number, offset: number, declared: number, sliceBytes: number, path: string): void {
+  const have = total - offset;
+  if (have < declared) {
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `truncated: header says ${declared} bytes of voxels from offset ${offset}, file has ${Math.max(0, have)}`,
+    );
+  }
+  if (have - declared >= Math.max(sliceBytes, 1)) {
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `the file holds ${have} bytes of voxels, the header's dim declares ${declared}: at least one slice more (a wrong dim?)`,
+    );
+  }
+}
+
 /** Reads a NIfTI-1/2 file (.nii, .nii.gz, .hdr/.img) into the canonical LPS Image. */
 export async function readNifti(path: string, options: ReadNiftiOptions = {}): Promise<Image> {
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -175,14 +197,8 @@ export async function readNifti(path: string, options: ReadNiftiOptions = {}): P
   const { size, info, nVolumes } = layout;
   const volBytes = size[0] * size[1] * size[2] * info.bytes;
   const totalBytes = volBytes * nVolumes;
-  const data = await dataBytes(src.file, src.offset + totalBytes, src.dataPath);
-  if (data.length < src.offset + totalBytes) {
-    throw new ImageIoError(
-      FORMAT,
-      src.dataPath,
-      `truncated: header says ${totalBytes} bytes of voxels from offset ${src.offset}, file has ${Math.max(0, data.length - src.offset)}`,
-    );
-  }
+  const { data, total } = await dataBytes(src.file, src.offset + totalBytes, src.dataPath);
+  checkVoxelBytes(total, src.offset, totalBytes, volBytes / size[2], src.dataPath);
   const raw = voxels(data, src.offset + volume * volBytes, layout, h.littleEndian);
   const scaled = applyScaling(raw, h.scl_slope, h.scl_inter);
   const ras = headerAffineRas(parsed, layout, path, warn);

@@ -274,6 +274,11 @@ async function runEpochs<B extends Batch<unknown>>(
   return null;
 }
 
+function lastLoggedLoss(log: JsonlLog): number | null {
+  const loss = log.read().at(-1)?.['loss'];
+  return typeof loss === 'number' ? loss : null;
+}
+
 /** encoder.safetensors and summary.json of a finished run (rank 0 writes them); returns the encoder file. */
 function writeOutputs<B extends Batch<unknown>>(
   out: string,
@@ -288,7 +293,8 @@ function writeOutputs<B extends Batch<unknown>>(
     ...options.encoderMetadata,
     source: s.ckptFile,
   });
-  const finalLoss = losses[losses.length - 1] ?? null;
+  // a re-run of a finished run trains no step: its final loss is the log's last one
+  const finalLoss = losses.at(-1) ?? lastLoggedLoss(s.log);
   const summary = { method: s.cfg.method, epochs: s.cfg.epochs, steps: s.step, finalLoss };
   writeJson(path.join(out, 'summary.json'), { ...summary, ...options.summary });
   return encoderFile;

@@ -5,7 +5,16 @@
  * moves the folder's previous outputs to `previous/<time>/` inside it and starts afresh. Then this run's resolved
  * config is written to config.json. The folder stays locked until `release()` (or the end of a `using` block).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { ensureDir, writeFileAtomic } from '../engine/index.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
@@ -68,11 +77,32 @@ function moveAside(dir: string, keep: readonly string[]): string | null {
   return to;
 }
 
+/** A folder this run cannot write into is said plainly (a read-only mount, missing permission), naming it. */
+function checkWritable(dir: string, what: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unknown';
+    const why = code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' ? 'permission denied' : code;
+    throw new Error(`${what}: cannot write into the output folder ${dir}: ${why} (${code})`);
+  }
+}
+
+/** the temp files of writeFileAtomic (`.<name>.tmp-<pid>-<time>`) */
+const ATOMIC_TEMP = /^\..+\.tmp-\d+-[0-9a-z]+$/;
+
+/** Removes the temp files a killed run left behind (the folder is locked: no other run is writing them). */
+function removeStaleTemps(dir: string): void {
+  for (const e of readdirSync(dir)) if (ATOMIC_TEMP.test(e)) rmSync(path.join(dir, e), { force: true });
+}
+
 /** Makes, locks and checks the folder `out`; writes config.json. Release it when the run ends. */
 export function openRunFolder(out: string, spec: RunFolderSpec): RunFolder {
   const dir = ensureDir(out);
+  checkWritable(dir, spec.what);
   const lock = lockRunFolder(dir);
   try {
+    removeStaleTemps(dir);
     const movedTo = spec.restart ? moveAside(dir, spec.keepOnRestart ?? []) : null;
     if (!spec.restart) checkSameConfig(dir, spec);
     if (spec.config !== undefined)

@@ -38,22 +38,33 @@ export class NonFiniteLossError extends Error {
 
 /** JSON-lines log: one object per line; `truncateAfter` drops lines past a step (resume). */
 export class JsonlLog {
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly warn: (message: string) => void = (m) => console.warn(m),
+  ) {}
   append(record: Record<string, unknown>): void {
     appendFileSync(this.file, JSON.stringify(record) + '\n');
   }
+  /**
+   * The records; a last line without its newline that is not JSON was cut by a kill mid-write: it is dropped with a
+   * warning (and removed by the next truncateAfter). A bad line elsewhere is an error.
+   */
   read(): Record<string, unknown>[] {
     if (!existsSync(this.file)) return [];
-    return readFileSync(this.file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim().length > 0)
-      .map((l, i) => {
-        try {
-          return JSON.parse(l) as Record<string, unknown>;
-        } catch {
-          throw new Error(`${this.file}: line ${i + 1} is not JSON`);
-        }
-      });
+    const text = readFileSync(this.file, 'utf8');
+    const lines = text.split('\n');
+    const partial = text.endsWith('\n') ? null : lines.length - 1;
+    const out: Record<string, unknown>[] = [];
+    lines.forEach((l, i) => {
+      if (l.trim().length === 0) return;
+      try {
+        out.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        if (i !== partial) throw new Error(`${this.file}: line ${i + 1} is not JSON`);
+        this.warn(`${this.file}: line ${i + 1} is a partial record (a run killed mid-write?): dropped`);
+      }
+    });
+    return out;
   }
   /** keeps only the records whose `step` is <= `step` */
   truncateAfter(step: number): void {

@@ -146,6 +146,18 @@ function pixelFormat(ds: DataSet, path: string): PixelFormat {
       `inconsistent BitsStored ${bitsStored} / HighBit ${format.highBit} / BitsAllocated ${bitsAllocated}`,
     );
   }
+  if (ds.uint16(T.pixelRepresentation) === undefined) {
+    // Type 1 in the Image Pixel module; assuming unsigned would misread signed data
+    throw new ImageIoError(FORMAT, path, 'missing PixelRepresentation (0028,0103): signed or unsigned is unknown');
+  }
+  if (format.pixelRepresentation !== 0 && format.pixelRepresentation !== 1) {
+    // any other value would silently read signed data as unsigned
+    throw new ImageIoError(
+      FORMAT,
+      path,
+      `PixelRepresentation (0028,0103) is ${format.pixelRepresentation}: expected 0 (unsigned) or 1 (signed)`,
+    );
+  }
   if (!(format.samplesPerPixel >= 1))
     throw new ImageIoError(FORMAT, path, `SamplesPerPixel (0028,0002) is ${format.samplesPerPixel}: expected >= 1`);
   return format;
