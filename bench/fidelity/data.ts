@@ -5,6 +5,7 @@
  *   source/  the transfer source: another protocol (larger FOV, lower dose, every scan enhanced), no labels used;
  *            pre-trained on, then fine-tuned and tested on target's labelled subjects (like PCL's CHD -> MMWHS).
  */
+import type { FidelityScale } from './scale.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePhantoms } from '../../src/phantoms/write.js';
@@ -59,4 +60,20 @@ export async function writeFidelityData(o: FidelityDataOptions): Promise<Fidelit
     target: withLabels(ct(targetDir), o.labelled, path.join(targetDir, 'ct', 'target.json')),
     source: withLabels(ct(sourceDir), 0, path.join(sourceDir, 'ct', 'source.json')),
   };
+}
+
+/** The data of one bench scale (its archive sizes and volume shape), written under `dir`. */
+export function writeScaleData(
+  s: Pick<FidelityScale, 'labelled' | 'unlabelled' | 'source' | 'shape'>,
+  dir: string,
+  seed: number,
+): Promise<FidelityData> {
+  return writeFidelityData({
+    out: dir,
+    labelled: s.labelled,
+    unlabelled: s.unlabelled,
+    source: s.source,
+    shape: s.shape,
+    seed,
+  });
 }

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
-import { writeFidelityData } from './data.js';
+import { writeScaleData } from './data.js';
 import { experimentInput, SCALES, SEMI_METHODS, TRANSFER_METHODS, type Scale } from './scale.js';
 import { summarizeSetting, type SettingSummary } from './summary.js';
 import { runShards } from './shards.js';
@@ -56,14 +56,7 @@ async function main(): Promise<void> {
   const work = path.join(out, 'work');
   mkdirSync(work, { recursive: true });
   const t0 = Date.now();
-  const data = await writeFidelityData({
-    out: path.join(work, 'data'),
-    labelled: s.labelled,
-    unlabelled: s.unlabelled,
-    source: s.source,
-    shape: s.shape,
-    seed: args.seed,
-  });
+  const data = await writeScaleData(s, path.join(work, 'data'), args.seed);
   const settings = [
     { setting: 'semi' as const, methods: SEMI_METHODS },
     { setting: 'transfer' as const, methods: TRANSFER_METHODS },

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
-import { writeFidelityData } from './data.js';
+import { writeScaleData } from './data.js';
 import { experimentInput, SCALES } from './scale.js';
 import { runShards } from './shards.js';
 import { summarizeSetting } from './summary.js';
@@ -57,14 +57,7 @@ async function main(): Promise<void> {
   const work = path.join(out, 'work');
   mkdirSync(work, { recursive: true });
   const t0 = Date.now();
-  const data = await writeFidelityData({
-    out: path.join(work, 'data'),
-    labelled: base.labelled,
-    unlabelled: base.unlabelled,
-    source: base.source,
-    shape: base.shape,
-    seed: args.seed,
-  });
+  const data = await writeScaleData(base, path.join(work, 'data'), args.seed);
   const shard = (methods: string[], epochs: number, budgets: (number | 'all')[]): object => {
     const scale = { ...base, budgets, finetune, pretrain: { ...base.pretrain, epochs } };
     return experimentInput(
