@@ -1,15 +1,19 @@
 /**
  * Fidelity sweep: the two budgets the fidelity bench cut hardest, measured on the same phantoms, folds and seeds.
  *
- *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--epochs A,B]
+ *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
+ *                                       [--all-steps N]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
- * 2. Pre-training length: PCL pre-trained for each of `--epochs` (default 8 and 32; the paper: 200).
- * Random is run at M = 1, 2 and all (does the task get learned at this budget?), each PCL variant at M = 1 and 2.
+ * 2. Pre-training length: each variant `method:epochs` (default pcl:8 and pcl:32; the paper: 200) is its own row
+ *    (`pcl-32ep`), so PCL and its baselines (simclr:32, gcl:32) can be compared at the same pre-training budget.
+ * Random is run at M = 1, 2 and all (does the task get learned at this budget?), each variant at M = 1 and 2.
+ * 3. `--all-steps N`: one more row, Random at M = all fine-tuned N steps (is the task learned when it runs longer?).
+ * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
- * Last line: `fidelity sweep: pcl-<E>ep - random M=1 <d> [<lo>, <hi>], M=2 ... ; random all <dice>`
+ * Last line: `fidelity sweep: <method>-<E>ep - random M=1 <d> [<lo>, <hi>], M=2 ... ; random all <dice>`
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,7 @@ import { readRecords } from '../../src/experiment/records.js';
 import { writeScaleData } from './data.js';
 import { experimentInput, SCALES } from './scale.js';
 import { runShards } from './shards.js';
+import type { Budget } from '../../src/eval/protocol/budget.js';
 import { summarizeSetting } from './summary.js';
 
 interface Args {
@@ -25,11 +30,32 @@ interface Args {
   jobs: number;
   seed: number;
   steps: number;
-  epochs: number[];
+  variants: Variant[];
+  /** fine-tuning steps of an extra Random row at M = all (none: no such row) */
+  allSteps?: number;
 }
 
+/** one pre-trained row of the table: a method and its pre-training epochs */
+interface Variant {
+  method: string;
+  epochs: number;
+}
+
+const variantName = (v: Variant): string => `${v.method}-${v.epochs}ep`;
+/** Random pre-trains nothing; this only names its work folder (kept from the first sweep so its cells are reused) */
+const RANDOM_EPOCHS = 8;
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { out: 'bench/results/fidelity/sweep', jobs: 2, seed: 0, steps: 1600, epochs: [8, 32] };
+  const a: Args = {
+    out: 'bench/results/fidelity/sweep',
+    jobs: 2,
+    seed: 0,
+    steps: 1600,
+    variants: [
+      { method: 'pcl', epochs: 8 },
+      { method: 'pcl', epochs: 32 },
+    ],
+  };
   const int = (k: string, v: string): number => {
     if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`fidelity sweep: ${k} needs a positive integer, got ${v}`);
     return Number(v);
@@ -41,10 +67,19 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--jobs') a.jobs = int(k, v);
     else if (k === '--seed') a.seed = Number(v);
     else if (k === '--steps') a.steps = int(k, v);
-    else if (k === '--epochs') a.epochs = v.split(',').map((e) => int(k, e));
+    else if (k === '--all-steps') a.allSteps = int(k, v);
+    else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
   return a;
+}
+
+function parseVariant(k: string, v: string, int: (k: string, v: string) => number): Variant {
+  const [method, epochs] = v.split(':');
+  if (!method || epochs === undefined || method === 'random') {
+    throw new Error(`fidelity sweep: ${k} takes method:epochs pairs such as pcl:32, got ${v}`);
+  }
+  return { method, epochs: int(k, epochs) };
 }
 
 async function main(): Promise<void> {
@@ -58,28 +93,28 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const t0 = Date.now();
   const data = await writeScaleData(base, path.join(work, 'data'), args.seed);
-  const shard = (methods: string[], epochs: number, budgets: (number | 'all')[]): object => {
-    const scale = { ...base, budgets, finetune, pretrain: { ...base.pretrain, epochs } };
-    return experimentInput(
-      scale,
-      'semi',
-      methods,
-      data,
-      path.join(work, `${methods.join('+')}-${epochs}ep`),
-      args.seed,
-    );
+  // one shard per row: its name in the table, its work folder, its experiment
+  const shard = (row: string, dir: string, method: string, epochs: number, budgets: Budget[], ft = finetune) => {
+    const scale = { ...base, budgets, finetune: ft, pretrain: { ...base.pretrain, epochs } };
+    return { row, input: experimentInput(scale, 'semi', [method], data, path.join(work, dir), args.seed) };
   };
-  const inputs = [
-    shard(['random'], args.epochs[0]!, [1, 2, 'all']),
-    ...args.epochs.map((e) => shard(['pcl'], e, [1, 2])),
+  const shards = [
+    shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, [1, 2, 'all']),
+    ...args.variants.map((v) => shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2])),
   ];
-  for (const input of inputs) mkdirSync((input as { out: string }).out, { recursive: true });
+  if (args.allSteps !== undefined) {
+    // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
+    const long = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
+    const row = `random-${args.allSteps}steps`;
+    shards.push(shard(row, `random-all-${args.allSteps}steps`, 'random', RANDOM_EPOCHS, ['all'], long));
+  }
+  const inputs = shards.map((s) => s.input);
+  for (const input of inputs) mkdirSync(input.out, { recursive: true });
   await runShards(inputs, args.jobs);
-  // each PCL variant becomes a row of its own ("pcl-8ep"), paired with Random's cells on the same test volumes
-  const records = inputs.flatMap((input, i) => {
-    const rs = readRecords(path.join((input as { out: string }).out, 'results.jsonl'));
-    return i === 0 ? rs : rs.map((r) => ({ ...r, method: `pcl-${args.epochs[i - 1]}ep` }));
-  });
+  // each shard is a row of its own ("pcl-8ep"), paired with Random's cells on the same test volumes
+  const records = shards.flatMap((s) =>
+    readRecords(path.join(s.input.out, 'results.jsonl')).map((r) => ({ ...r, method: s.row })),
+  );
   const summary = await summarizeSetting('sweep', [], out, args.seed, records);
   const seconds = (Date.now() - t0) / 1000;
   writeFileSync(
@@ -92,7 +127,7 @@ async function main(): Promise<void> {
     return r ? `M=${M} ${r.mean.toFixed(3)} [${r.lo.toFixed(3)}, ${r.hi.toFixed(3)}]` : `M=${M} not run`;
   };
   const randomAll = summary.table.find((r) => r.method === 'random' && r.M === 'all');
-  const parts = args.epochs.map((e) => `pcl-${e}ep - random ${line(`pcl-${e}ep`, 1)}, ${line(`pcl-${e}ep`, 2)}`);
+  const parts = args.variants.map(variantName).map((n) => `${n} - random ${line(n, 1)}, ${line(n, 2)}`);
   process.stdout.write(`fidelity sweep: ${parts.join('; ')}; random all ${randomAll?.mean.toFixed(3) ?? 'not run'}\n`);
 }
 

@@ -1,12 +1,15 @@
 /**
- * `medcl view --model model.onnx [--port N] [--host H] [--open]`: serves the browser viewer (dist/viewer/, built by
- * scripts/build-viewer.mjs) and the model on this machine with node:http. The page segments in the browser: the
+ * `medcl view --model model.onnx [--scan scan.nii.gz] [--port N] [--host H] [--open]`: serves the browser viewer
+ * (dist/viewer/, built by scripts/build-viewer.mjs), the model and, when given, one scan the page opens at start (an
+ * experiment report's "open in the viewer" commands use it) on this machine with node:http. The page segments in the browser: the
  * scan never leaves it. The model is checked first (medcl's preprocessing metadata, one (N, C, H, W) input), so a
  * wrong file fails here with its name rather than in the page.
  *
+ * The scan must be one file (NIfTI, NRRD, MetaImage); a DICOM series is dropped on the page instead.
+ *
  * Every response carries the cross-origin isolation headers (COOP same-origin, COEP require-corp), so the page may
  * use SharedArrayBuffer and ONNX Runtime runs multi-threaded WebAssembly. Only GET/HEAD of the viewer's files,
- * /model.onnx and /config.json; nothing else on the disk is reachable.
+ * /model.onnx, /scan/<name> and /config.json; nothing else on the disk is reachable.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,6 +66,8 @@ export function checkViewerModel(file: string): OnnxSegmenter {
 export interface ViewerServerOptions {
   /** the .onnx file to serve as /model.onnx (none: the page asks the user for one) */
   model?: string;
+  /** one scan file the page opens at start, served as /scan/<its name> */
+  scan?: string;
   port?: number;
   host?: string;
   /** the built viewer (default: this package's dist/viewer) */
@@ -80,7 +85,22 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(head ? undefined : body);
 }
 
-function handler(dir: string, model: string | undefined) {
+/** Checks the --scan file: one readable file in a format the page opens; the error names it. */
+export function checkViewerScan(file: string): string {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    throw new Error(`view: --scan ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!st.isFile()) throw new Error(`view: --scan ${file}: not a file (drop a DICOM series on the page instead)`);
+  if (!/\.(nii|nii\.gz|nrrd|mha)$/i.test(file))
+    throw new Error(`view: --scan ${file}: expected a .nii, .nii.gz, .nrrd or .mha file`);
+  return path.resolve(file);
+}
+
+function handler(dir: string, model: string | undefined, scan: string | undefined) {
+  const scanUrl = scan ? `scan/${encodeURIComponent(path.basename(scan))}` : undefined;
   const root = path.resolve(dir);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
@@ -92,11 +112,15 @@ function handler(dir: string, model: string | undefined) {
       return send(res, 400, MIME['.txt']!, 'bad path\n');
     }
     if (pathname === '/config.json') {
-      const config = model ? { model: 'model.onnx', name: path.basename(model) } : {};
+      const config = {
+        ...(model ? { model: 'model.onnx', name: path.basename(model) } : {}),
+        ...(scan ? { scan: scanUrl, scanName: path.basename(scan) } : {}),
+      };
       return send(res, 200, MIME['.json']!, JSON.stringify(config), head);
     }
     let file: string;
     if (pathname === '/model.onnx' && model) file = path.resolve(model);
+    else if (scan && pathname === `/scan/${path.basename(scan)}`) file = scan;
     else {
       file = path.resolve(root, '.' + (pathname.endsWith('/') ? pathname + 'index.html' : pathname));
       if (file !== root && !file.startsWith(root + path.sep)) return send(res, 403, MIME['.txt']!, 'forbidden\n');
@@ -122,8 +146,9 @@ function handler(dir: string, model: string | undefined) {
 export async function startViewerServer(options: ViewerServerOptions = {}): Promise<ViewerServer> {
   const dir = options.dir ?? viewerDir();
   if (options.model !== undefined) checkViewerModel(options.model);
+  const scan = options.scan !== undefined ? checkViewerScan(options.scan) : undefined;
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(handler(dir, options.model));
+  const server = createServer(handler(dir, options.model, scan));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(`view: cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`)),
@@ -164,12 +189,18 @@ export function register(program: Command): void {
     .command('view')
     .description('serve the browser viewer: open a scan, segment it with the model in the browser, correct, save')
     .option('--model <file>', 'the segmenter, as written by medcl export (.onnx); without it the page asks for one')
+    .option('--scan <file>', 'a scan (.nii, .nii.gz, .nrrd, .mha) the page opens at start')
     .option('--port <n>', 'port to listen on (0: any free port)', port, 8765)
     .option('--host <address>', 'address to listen on (the default keeps it on this machine)', '127.0.0.1')
     .option('--open', 'open the page in the default browser')
-    .action(async (o: { model?: string; port: number; host: string; open?: boolean }) => {
+    .action(async (o: { model?: string; scan?: string; port: number; host: string; open?: boolean }) => {
       const seg = o.model ? checkViewerModel(o.model) : null;
-      const { url } = await startViewerServer({ ...(o.model ? { model: o.model } : {}), port: o.port, host: o.host });
+      const { url } = await startViewerServer({
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.scan ? { scan: o.scan } : {}),
+        port: o.port,
+        host: o.host,
+      });
       if (seg)
         process.stdout.write(`${o.model}: ${seg.preset}, ${seg.size}x${seg.size}, classes ${seg.classes.join(', ')}\n`);
       process.stdout.write(`medcl view: ${url} (Ctrl-C stops)\n`);

@@ -15,6 +15,7 @@ import { summarize, tableToMarkdown } from '../report/table.js';
 import { linePlotSvg, seriesFromTable, svgToPng } from '../report/plot.js';
 import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
 import { demoLungCtPhantoms, runDrasclrDemo } from './demo-drasclr.js';
+import { readViewerCommand } from './viewer-models.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** the default demo's parts: the 2D experiments; 'lungct' (DrasCLR) is added with `--datasets xray,ct,lungct` */
@@ -230,7 +231,10 @@ function readPngs(dir: string, caption: (file: string) => string): ReportImage[]
     return readdirSync(dir)
       .filter((f) => f.endsWith('.png'))
       .sort()
-      .map((f) => ({ caption: caption(f), png: readFileSync(path.join(dir, f)) }));
+      .map((f) => {
+        const command = readViewerCommand(path.join(dir, f));
+        return { caption: caption(f), png: readFileSync(path.join(dir, f)), ...(command ? { command } : {}) };
+      });
   } catch {
     return [];
   }

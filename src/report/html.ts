@@ -21,6 +21,8 @@ export interface ReportImage {
   svg?: string;
   /** a relative path to an image file next to the report (linked) */
   href?: string;
+  /** a shell command shown under the caption (e.g. the one that opens the case in `medcl view`) */
+  command?: string;
 }
 
 export interface MachineInfo {
@@ -119,7 +121,14 @@ export function htmlReport(input: HtmlReportInput): string {
   if (input.verdict) parts.push(textTableHtml(input.verdict, 'verdict'));
   const gallery = (id: string, heading: string, images: readonly ReportImage[] | undefined, cls: string) => {
     if (!images || images.length === 0) return;
-    parts.push(`<section id="${id}"><h2>${e(heading)}</h2><div class="${cls}">`);
+    parts.push(`<section id="${id}"><h2>${e(heading)}</h2>`);
+    if (images.some((im) => im.command))
+      parts.push(
+        '<p class="caption">The command under a figure opens that scan, segmented by that network, in medcl\'s ' +
+          'browser viewer (served on this machine; with <code>--open</code> it opens the page itself, else visit ' +
+          'the address it prints), where it can be scrolled in 3D, corrected and saved.</p>',
+      );
+    parts.push(`<div class="${cls}">`);
     images.forEach((im, i) => parts.push(figureHtml(im, `${id}[${i}]`)));
     parts.push('</div></section>');
   };
@@ -221,7 +230,8 @@ function figureHtml(im: ReportImage, where: string): string {
       .join('/');
   }
   const alt = escapeXml(im.caption);
-  return `<figure><img src="${escapeXml(src)}" alt="${alt}"><figcaption>${alt}</figcaption></figure>`;
+  const command = im.command ? `<br><code class="command">${escapeXml(im.command)}</code>` : '';
+  return `<figure><img src="${escapeXml(src)}" alt="${alt}"><figcaption>${alt}${command}</figcaption></figure>`;
 }
 
 function toJson(v: unknown): string {

@@ -139,7 +139,8 @@ async function openPage(): Promise<{ page: Page; loadMs: number }> {
   page.on('pageerror', (e) => console.log(`view-browser: page error: ${e.message}`));
   const t0 = Date.now();
   await page.goto(srv.url);
-  await waitActions(page, 1, 120_000);
+  // two actions at start: the served model, then the served scan (none here)
+  await waitActions(page, 2, 120_000);
   assert.equal(await pageState(page), 'ready', await text(page, 'message'));
   return { page, loadMs: Date.now() - t0 };
 }
@@ -210,6 +211,25 @@ test(
         `(${backend}), save ${saveMs} ms; voxels agreeing with medcl predict ${(100 * agree).toFixed(3)}%`,
     );
     await page.close();
+  },
+);
+
+test(
+  "medcl view --scan (the report's links): the page opens the served scan by itself and segments it",
+  { skip: skip ?? false, timeout: 180_000 },
+  async () => {
+    const served = await startViewerServer({ model: files.model, scan: files.ct });
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(served.url);
+      await waitActions(page, 2, 120_000);
+      assert.equal(await pageState(page), 'ready', await text(page, 'message'));
+      assert.match(await text(page, 'scan-info'), /ct_ras\.nii\.gz: 96 x 96 x 128 voxels/);
+      assert.equal(await act(page, () => page.click('#segment')), 'segmented', await text(page, 'message'));
+    } finally {
+      await page.close();
+      await served.close();
+    }
   },
 );
 

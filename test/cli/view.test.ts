@@ -85,3 +85,32 @@ test('a model without medcl metadata is refused before listening, naming the fil
     await noModel.close();
   }
 });
+
+test('--scan: served as /scan/<name> and named in config.json; a missing, foreign or folder scan is refused', async () => {
+  const scanPath = join(dir, 'ct 1.nii.gz');
+  const bytes = Buffer.from('not really a scan: the server only passes the bytes on');
+  writeFileSync(scanPath, bytes);
+  const withScan = await startViewerServer({ model: modelPath, scan: scanPath });
+  try {
+    const config = (await (await fetch(new URL('config.json', withScan.url))).json()) as Record<string, string>;
+    assert.deepEqual(config, {
+      model: 'model.onnx',
+      name: 'thr.onnx',
+      scan: 'scan/ct%201.nii.gz',
+      scanName: 'ct 1.nii.gz',
+    });
+    const r = await fetch(new URL(config['scan']!, withScan.url));
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), bytes);
+    assert.equal((await fetch(new URL('scan/other.nii.gz', withScan.url))).status, 404);
+  } finally {
+    await withScan.close();
+  }
+  await assert.rejects(
+    startViewerServer({ scan: join(dir, 'missing.nii.gz') }),
+    /--scan .*missing\.nii\.gz: cannot read \(ENOENT\)/,
+  );
+  await assert.rejects(startViewerServer({ scan: modelPath }), /--scan .*thr\.onnx: expected a \.nii/);
+  await assert.rejects(startViewerServer({ scan: dir }), /--scan .*: not a file/);
+});

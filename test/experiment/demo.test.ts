@@ -18,6 +18,15 @@ test('the tiny demo runs the X-ray and CT experiments, not DrasCLR, and states t
   const html = readFileSync(r.report, 'utf8');
   assert.ok(html.includes('too small to test PCL'), 'the report states the CT scale limit');
   assert.ok(r.summary.includes(CT_SCALE_NOTE));
+  // the CT overlays link to the viewer: the exported network exists, the X-ray (2D) overlays get no command
+  const commands = [...html.matchAll(/<code class="command">medcl view --model (\S+) --scan (\S+) --open<\/code>/g)];
+  assert.ok(commands.length > 0, 'no viewer command in the report');
+  for (const [, model, scan] of commands) {
+    assert.match(model!, /[/\\]ct[/\\]viewer[/\\](random|pcl)-Mall\.onnx$/);
+    assert.ok(existsSync(model!), model);
+    assert.match(scan!, /\.nii\.gz$/);
+    assert.ok(existsSync(scan!), scan);
+  }
   const lines = readFileSync(r.results, 'utf8').trim().split('\n');
   // X-ray: 3 methods x 2 budgets x 3 folds; CT: Random and PCL x 2 budgets x 3 folds
   assert.equal(lines.length, 3 * 2 * 3 + 2 * 2 * 3);

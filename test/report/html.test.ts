@@ -76,6 +76,25 @@ test('htmlReport: refuses links with a scheme and figures with no or two sources
   assert.throws(() => htmlReport({ ...base, title: '' }), /title is required/);
 });
 
+test("htmlReport: a figure's command shows escaped under its caption, with one note on what it does", () => {
+  const base = { title: 't', summary: 's', machine: machineInfo() };
+  const command = `medcl view --model 'a b.onnx' --scan ${evil} --open`;
+  const html = htmlReport({
+    ...base,
+    overlays: [
+      { caption: 'c', png, command },
+      { caption: 'd', png },
+    ],
+  });
+  assert.equal(html.includes(evil), false);
+  const shown = [...html.matchAll(/<code class="command">([^<]*)<\/code>/g)].map((m) => m[1]);
+  assert.deepEqual(shown, [
+    'medcl view --model &#39;a b.onnx&#39; --scan &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; --open',
+  ]);
+  assert.equal(html.split("opens that scan, segmented by that network, in medcl's").length - 1, 1);
+  assert.equal(htmlReport({ ...base, overlays: [{ caption: 'd', png }] }).includes('opens that scan'), false);
+});
+
 test('writeHtmlReport writes the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'medcl-html-'));
   try {

@@ -1,6 +1,6 @@
 /**
  * `medcl view`'s page: open a segmenter (served by `medcl view --model`, named by `?model=URL`, or opened by the
- * user), open a scan (file picker or drop), segment it in the browser, correct the mask with NiiVue's pen, save
+ * user), open a scan (file picker or drop; served by `medcl view --scan` or named by `?scan=URL`), segment it in the browser, correct the mask with NiiVue's pen, save
  * it as NIfTI on the scan's own grid and header. Every failure ends as a message in the page.
  */
 import { Niivue, type NVImage } from '@niivue/niivue';
@@ -160,23 +160,44 @@ async function openFiles(files: File[]): Promise<void> {
   }
 }
 
-/** the model `medcl view` serves (config.json), or ?model=URL; none when the page is opened as plain files */
-async function servedModel(): Promise<string> {
-  let url = new URLSearchParams(location.search).get('model');
-  let name = url ? decodeURIComponent(url.split('/').pop() || 'model.onnx') : 'model.onnx';
-  if (!url) {
-    const res = await fetch('config.json').catch(() => null);
-    const config = res?.ok ? ((await res.json()) as { model?: string; name?: string }) : {};
-    if (!config.model) {
-      showStatus(ui, 'open a segmenter exported by `medcl export` (.onnx)');
-      return 'ready';
-    }
-    url = config.model;
-    name = config.name ?? name;
-  }
+interface ServedConfig {
+  model?: string;
+  name?: string;
+  scan?: string;
+  scanName?: string;
+}
+
+/** what `medcl view` serves (config.json: model, and the scan given with --scan); {} when opened as plain files */
+async function servedConfig(): Promise<ServedConfig> {
+  const res = await fetch('config.json').catch(() => null);
+  return res?.ok ? ((await res.json()) as ServedConfig) : {};
+}
+
+const lastPart = (url: string, fallback: string): string => decodeURIComponent(url.split('/').pop() || fallback);
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
-  return openModelBytes(new Uint8Array(await res.arrayBuffer()), name);
+  return res.arrayBuffer();
+}
+
+/** the model named by ?model=URL or served by `medcl view --model` */
+async function servedModel(config: ServedConfig): Promise<string> {
+  const url = new URLSearchParams(location.search).get('model') ?? config.model;
+  if (!url) {
+    showStatus(ui, 'open a segmenter exported by `medcl export` (.onnx)');
+    return 'ready';
+  }
+  const name = (url === config.model ? config.name : undefined) ?? lastPart(url, 'model.onnx');
+  return openModelBytes(new Uint8Array(await fetchBytes(url)), name);
+}
+
+/** the scan named by ?scan=URL or served by `medcl view --scan` (the report's links), opened like a dropped file */
+async function servedScan(config: ServedConfig): Promise<string> {
+  const url = new URLSearchParams(location.search).get('scan') ?? config.scan;
+  if (!url) return 'ready';
+  const name = (url === config.scan ? config.scanName : undefined) ?? lastPart(url, 'scan.nii.gz');
+  return openScan([new File([await fetchBytes(url)], name)]);
 }
 
 function wire(): void {
@@ -214,7 +235,9 @@ async function start(): Promise<void> {
   nv.setSliceType(nv.sliceTypeMultiplanar);
   nv.setDrawOpacity(Number(ui.opacity.value));
   busy = false;
-  await action('loading', servedModel);
+  const config = await servedConfig();
+  await action('loading', () => servedModel(config));
+  await action('loading', () => servedScan(config));
 }
 
 start().catch((err: unknown) => showError(ui, err));
