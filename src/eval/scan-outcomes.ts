@@ -18,7 +18,7 @@ import {
   outcomeTableFromManifest,
   type OutcomeReport,
   type OutcomeSpec,
-} from './outcomes.js';
+} from './outcomes/index.js';
 import type { LandmarkPatchDataset } from '../data/landmark-patches.js';
 
 export interface ScanOutcomeOptions {

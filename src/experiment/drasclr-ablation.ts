@@ -18,8 +18,9 @@ import { parseDrasclrConfig, type DrasclrInput } from '../methods/drasclr-config
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { loadDrasclrRun, prepareRunData } from '../train/run-encoder.js';
 import { evaluateScanOutcomes, randomDrasclrEncoder } from '../eval/scan-outcomes.js';
-import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../eval/outcomes.js';
+import { LUNGCT_OUTCOMES, formatOutcomeReport, outcomeSpecSchema, type OutcomeReport } from '../eval/outcomes/index.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
+import { formatMeanStd } from '../eval/metrics/stats.js';
 
 const conditioning = z.enum(DRASCLR_CONDITIONINGS as unknown as [DrasclrConditioning, ...DrasclrConditioning[]]);
 
@@ -47,15 +48,7 @@ export const drasclrAblationSchema = z
     folds: z.number().int().min(2).default(5),
     seed: z.number().int().min(0).default(0),
     /** outcome fields (default: the lung CT phantoms') */
-    outcomes: z
-      .object({
-        regression: z.array(z.string()).optional(),
-        logTransform: z.union([z.boolean(), z.array(z.string())]).optional(),
-        ordinal: z.array(z.string()).optional(),
-        survival: z.object({ time: z.string(), event: z.string() }).strict().optional(),
-      })
-      .strict()
-      .optional(),
+    outcomes: outcomeSpecSchema.optional(),
   })
   .strict()
   .meta({ title: 'DrasCLR ablation configuration' });
@@ -117,17 +110,13 @@ export function ablationVariants(cfg: DrasclrAblationConfig): AblationVariant[] 
   return list;
 }
 
-function cell(m: { mean: number | null; sd: number | null }): string {
-  return m.mean === null ? '—' : `${m.mean.toFixed(3)} ± ${(m.sd ?? 0).toFixed(3)}`;
-}
-
 /** One markdown table per ablation, a column per readout metric. */
 export function ablationMarkdown(cfg: DrasclrAblationConfig, rows: readonly AblationRow[]): string {
   const first = rows[0]?.report;
   if (!first) return '';
   const cols = first.outcomes.flatMap((o) => o.metrics.map((m) => `${o.label} ${m.label}`));
   const line = (r: AblationRow, label: string): string =>
-    `| ${label} | ${r.report.outcomes.flatMap((o) => o.metrics.map(cell)).join(' | ')} |`;
+    `| ${label} | ${r.report.outcomes.flatMap((o) => o.metrics.map((m) => formatMeanStd(m))).join(' | ')} |`;
   const head = `| variant | ${cols.join(' | ')} |\n| --- | ${cols.map(() => '---').join(' | ')} |`;
   const floor = rows.filter((r) => !r.pretrained);
   const parts = [
@@ -203,7 +192,7 @@ export async function runDrasclrAblation(
     writeFileSync(path.join(dir, 'outcomes.md'), formatOutcomeReport(report));
     rows.push({ ...v, report, seconds });
     log(
-      `${v.name}: ${report.outcomes.map((o) => `${o.label} ${o.metrics.map((m) => `${m.label} ${cell(m)}`).join(', ')}`).join('; ')}`,
+      `${v.name}: ${report.outcomes.map((o) => `${o.label} ${o.metrics.map((m) => `${m.label} ${formatMeanStd(m)}`).join(', ')}`).join('; ')}`,
     );
   }
   const markdown = ablationMarkdown(cfg, rows);
@@ -226,8 +215,8 @@ export async function runDrasclrAblation(
             metrics: o.metrics.map((m) => ({
               label: m.label,
               mean: m.mean,
-              sd: m.sd,
-              foldsUsed: m.foldsUsed,
+              std: m.std,
+              count: m.count,
               folds: m.folds,
             })),
           })),
