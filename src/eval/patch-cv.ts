@@ -29,7 +29,7 @@
  * patch-finetune.ts (training) and patch-finetune-cv.ts (cross-validation).
  *
  * Options object in, typed result object out. The fine-tuned model of fold 0 (default) or a final model trained on
- * all labelled patches is returned for dense prediction (dense-prediction.ts).
+ * all labelled patches is returned for dense prediction (src/eval/dense/).
  */
 import type { BinaryClassificationResult } from './metrics/classification.js';
 import { summarizeValues, type ValueSummary } from './metrics/stats.js';
