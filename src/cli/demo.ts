@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { demoSettingsSchema, runDemo } from '../experiment/demo.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -12,17 +12,22 @@ export function register(program: Command): void {
     .description(
       'generate the phantoms, run Random vs SimCLR vs CL-TCI/PCL with few labels (and DrasCLR on lung CT with --datasets xray,ct,lungct); writes an HTML report',
     );
-  const fields = addSchemaOptions(command, demoSettingsSchema, {
-    out: { description: 'output folder', value: '<dir>' },
-    seed: 'random seed',
-    tiny: 'seconds-long version (smoke test)',
-    datasets: {
-      description: 'comma-separated parts: xray, ct (2D experiments), lungct (DrasCLR, opt-in)',
-      default: 'xray,ct',
+  const parse = schemaOptions(
+    command,
+    demoSettingsSchema,
+    {
+      out: { description: 'output folder', value: '<dir>' },
+      seed: 'random seed',
+      tiny: 'seconds-long version (smoke test)',
+      datasets: {
+        description: 'comma-separated parts: xray, ct (2D experiments), lungct (DrasCLR, opt-in)',
+        default: 'xray,ct',
+      },
     },
-  });
+    'demo',
+  );
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(demoSettingsSchema, pickOptions(raw, fields), 'demo', flagNames(fields));
+    const o = parse(raw);
     const r = await runDemo({
       out: o.out,
       seed: o.seed,

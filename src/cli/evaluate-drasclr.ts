@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { evaluateDrasclrRun, evaluateDrasclrSchema } from '../experiment/evaluate-drasclr.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions, type OptionSpec } from './options.js';
+import { schemaOptions, type OptionSpec } from './options.js';
 
 /** options whose value is the settings field of that name (`--epochs` sets finetune.epochs) */
 const OPTIONS: Record<string, string | OptionSpec> = {
@@ -37,7 +37,6 @@ const OPTIONS: Record<string, string | OptionSpec> = {
   patches: { description: 'outcome readouts only (data without lesion labels)', negate: true },
   randomBaseline: { description: 'no random-init baseline', negate: true, flag: 'random' },
 };
-const FIELDS = Object.keys(OPTIONS);
 
 export function register(program: Command): void {
   const command = program
@@ -46,14 +45,9 @@ export function register(program: Command): void {
       'DrasCLR downstream tasks: outcome readouts (R², accuracy, C-index), patch classification (linear readout, ' +
         'full fine-tuning), dense prediction to NIfTI; each beside a random-init encoder',
     );
-  addSchemaOptions(command, evaluateDrasclrSchema, OPTIONS);
+  const parse = schemaOptions(command, evaluateDrasclrSchema, OPTIONS, 'evaluate-drasclr');
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(
-      evaluateDrasclrSchema,
-      pickOptions(raw, FIELDS),
-      'evaluate-drasclr',
-      flagNames(FIELDS, OPTIONS),
-    );
+    const o = parse(raw);
     const r = await evaluateDrasclrRun(o);
     process.stdout.write(r.markdown + '\n');
   });

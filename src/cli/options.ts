@@ -5,8 +5,8 @@
  * field that only a config file can set, its field path (`encoder.widths`).
  *
  * ```ts
- * const fields = addSchemaOptions(cmd, evaluateOptionsSchema, { pred: { description: '...', required: true } });
- * cmd.action((raw) => run(parseOptions(evaluateOptionsSchema, pickOptions(raw, fields), 'evaluate', flagNames(fields))));
+ * const parse = schemaOptions(cmd, evaluateOptionsSchema, { pred: { description: '...', required: true } }, 'evaluate');
+ * cmd.action((raw) => run(parse(raw)));
  * ```
  */
 import { Option, type Command } from 'commander';
@@ -195,6 +195,26 @@ export function addSchemaOptions(
     command.addOption(option);
   }
   return Object.keys(specs);
+}
+
+/**
+ * addSchemaOptions, and the parser for the command's action: the values of the options given, validated whole by
+ * `schema` (`<command>: invalid options:` and a line per problem, named by its flag).
+ *
+ * ```ts
+ * const parse = schemaOptions(cmd, demoSettingsSchema, { seed: 'random seed' }, 'demo');
+ * cmd.action((raw) => runDemo(parse(raw)));
+ * ```
+ */
+export function schemaOptions<S extends z.ZodType>(
+  command: Command,
+  schema: S,
+  specs: Readonly<Record<string, string | OptionSpec>>,
+  name: string,
+): (raw: Record<string, unknown>) => z.output<S> {
+  const fields = addSchemaOptions(command, schema, specs);
+  const names = flagNames(fields, specs);
+  return (raw) => parseOptions(schema, pickOptions(raw, fields), name, names);
 }
 
 /**

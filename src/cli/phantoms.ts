@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { PHANTOM_KINDS, phantomSetSchema, writePhantoms } from '../phantoms/write.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 
 /** Adds `data phantoms` to `program` (re-using a `data` command another module may have added). */
 export function register(program: Command): void {
@@ -17,18 +17,23 @@ export function register(program: Command): void {
     .description(
       'write the seeded phantom data sets (xray: chest X-ray series; ct: CT volumes; lungct: lung CT with outcomes)',
     );
-  const fields = addSchemaOptions(command, phantomSetSchema, {
-    out: {
-      description: 'output folder (one sub-folder and manifest.json per data set)',
-      value: '<dir>',
-      required: true,
+  const parse = schemaOptions(
+    command,
+    phantomSetSchema,
+    {
+      out: {
+        description: 'output folder (one sub-folder and manifest.json per data set)',
+        value: '<dir>',
+        required: true,
+      },
+      seed: 'random seed',
+      kinds: `comma-separated data sets (${PHANTOM_KINDS.join(',')})`,
+      small: 'small, quick versions (64x64 X-rays, 48x48 in-plane volumes)',
     },
-    seed: 'random seed',
-    kinds: `comma-separated data sets (${PHANTOM_KINDS.join(',')})`,
-    small: 'small, quick versions (64x64 X-rays, 48x48 in-plane volumes)',
-  });
+    'data phantoms',
+  );
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(phantomSetSchema, pickOptions(raw, fields), 'data phantoms', flagNames(fields));
+    const o = parse(raw);
     const res = await writePhantoms({ out: o.out, seed: o.seed, kinds: o.kinds, sizes: o.small ? 'small' : 'default' });
     for (const k of o.kinds) process.stdout.write(`${k}: ${res.items[k]} items -> ${res.manifests[k]}\n`);
     process.stdout.write(`done in ${res.seconds.toFixed(1)} s\n`);

@@ -6,8 +6,8 @@
  */
 import { Command } from 'commander';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
-import { drasclrConfigSchema, type DrasclrInput } from '../methods/drasclr-config.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions, type OptionSpec } from './options.js';
+import { drasclrConfigSchema } from '../methods/drasclr-config.js';
+import { schemaOptions, type OptionSpec } from './options.js';
 
 /** options whose value is the config field of that name (`--queue` sets queueSize) */
 const OPTIONS: Record<string, string | OptionSpec> = {
@@ -45,20 +45,17 @@ const OPTIONS: Record<string, string | OptionSpec> = {
   cacheDir: { description: 'cache of lung masks, registrations and patches', value: '<dir>', default: 'OUT/cache' },
   checkpointEvery: 'write a checkpoint every N epochs (and at the end)',
 };
-const FIELDS = Object.keys(OPTIONS);
 
 export function register(program: Command): void {
   const command = program
     .command('pretrain-drasclr')
     .description('DrasCLR pre-training on 3D lung CT: atlas landmarks, Loc-CondConv encoder, per-landmark MoCo queues');
-  addSchemaOptions(command, drasclrConfigSchema, OPTIONS);
+  const parse = schemaOptions(command, drasclrConfigSchema, OPTIONS, 'pretrain-drasclr');
   command
     .option('--quiet', 'no progress output', false)
     .option('--restart', 'start afresh: move the folder’s previous run (but cache/) to previous/<time>/')
     .action(async (raw: Record<string, unknown>) => {
-      const input = pickOptions(raw, FIELDS);
-      parseOptions(drasclrConfigSchema, input, 'pretrain-drasclr', flagNames(FIELDS, OPTIONS));
-      const r = await pretrainDrasclr(input as DrasclrInput, {
+      const r = await pretrainDrasclr(parse(raw), {
         ...(raw['quiet'] ? { progress: 'quiet' } : {}),
         restart: raw['restart'] === true,
       });

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { readOnnxSummary } from '../io/onnx-metadata.js';
 import { onnxSegmenter, type OnnxSegmenter } from '../data/onnx-segmenter.js';
 import { medclPackageRoot } from '../engine/system-info.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -183,17 +183,22 @@ export function register(program: Command): void {
   const command = program
     .command('view')
     .description('serve the browser viewer: open a scan, segment it with the model in the browser, correct, save');
-  const fields = addSchemaOptions(command, viewerSettingsSchema, {
-    model: {
-      description: 'the segmenter, as written by medcl export (.onnx); without it the page asks for one',
-      value: '<file>',
+  const parse = schemaOptions(
+    command,
+    viewerSettingsSchema,
+    {
+      model: {
+        description: 'the segmenter, as written by medcl export (.onnx); without it the page asks for one',
+        value: '<file>',
+      },
+      port: 'port to listen on (0: any free port)',
+      host: { description: 'address to listen on (the default keeps it on this machine)', value: '<address>' },
+      open: 'open the page in the default browser',
     },
-    port: 'port to listen on (0: any free port)',
-    host: { description: 'address to listen on (the default keeps it on this machine)', value: '<address>' },
-    open: 'open the page in the default browser',
-  });
+    'view',
+  );
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(viewerSettingsSchema, pickOptions(raw, fields), 'view', flagNames(fields));
+    const o = parse(raw);
     const seg = o.model ? checkViewerModel(o.model) : null;
     const { url } = await startViewerServer({ ...(o.model ? { model: o.model } : {}), port: o.port, host: o.host });
     if (seg)
