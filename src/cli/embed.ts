@@ -17,7 +17,7 @@ import { embedSamples, type Embeddings } from '../eval/embed.js';
 import { tsne } from '../eval/tsne.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 import { intOption, numberOption } from './parse.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
@@ -95,9 +95,9 @@ export function register(program: Command): void {
   const command = program
     .command('embed')
     .description("embed every sample of a data set with a pre-training run's encoder (CSV, optional t-SNE plot)");
-  const fields = addSchemaOptions(command, embedOptionsSchema, OPTIONS);
+  const parse = schemaOptions(command, embedOptionsSchema, OPTIONS, 'embed');
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(embedOptionsSchema, pickOptions(raw, fields), 'embed', flagNames(fields));
+    const o = parse(raw);
     const { encoder, config, configFile } = loadRunEncoder(o.run);
     const data = o.data ?? config.data;
     const manifest = await loadManifest(data);

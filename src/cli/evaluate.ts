@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 import { textTable } from './text-table.js';
 import { casesCsv, evaluateFolders, type FolderEvaluation } from '../eval/evaluate-folders.js';
 import type { ValueSummary } from '../eval/metrics/stats.js';
@@ -54,27 +54,32 @@ export function register(program: Command): void {
   const command = program
     .command('evaluate')
     .description('Dice and HD95 per class per case of predicted label maps against references (paired by name)');
-  const fields = addSchemaOptions(command, evaluateOptionsSchema, {
-    pred: { description: 'folder of predicted label maps (.nii/.nii.gz/.mha/.nrrd)', value: '<dir>', required: true },
-    ref: {
-      description: 'folder of reference label maps, same names (extension may differ)',
-      value: '<dir>',
-      required: true,
+  const parse = schemaOptions(
+    command,
+    evaluateOptionsSchema,
+    {
+      pred: { description: 'folder of predicted label maps (.nii/.nii.gz/.mha/.nrrd)', value: '<dir>', required: true },
+      ref: {
+        description: 'folder of reference label maps, same names (extension may differ)',
+        value: '<dir>',
+        required: true,
+      },
+      classes: {
+        description: 'number of classes incl. background: classes 1..n-1',
+        default: 'every label found',
+      },
+      hd95: { description: 'medpy: P95 of both directions pooled | monai: max of the directed P95s', value: '<rule>' },
+      absent: {
+        description: 'a class in neither map of a case: exclude (from means) | perfect (Dice 1)',
+        value: '<policy>',
+      },
+      out: { description: 'per-case CSV to write (case, files, dice_<c>, hd95_<c>, means)', value: '<file>' },
+      json: 'print the whole evaluation as JSON instead of the summary',
     },
-    classes: {
-      description: 'number of classes incl. background: classes 1..n-1',
-      default: 'every label found',
-    },
-    hd95: { description: 'medpy: P95 of both directions pooled | monai: max of the directed P95s', value: '<rule>' },
-    absent: {
-      description: 'a class in neither map of a case: exclude (from means) | perfect (Dice 1)',
-      value: '<policy>',
-    },
-    out: { description: 'per-case CSV to write (case, files, dice_<c>, hd95_<c>, means)', value: '<file>' },
-    json: 'print the whole evaluation as JSON instead of the summary',
-  });
+    'evaluate',
+  );
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(evaluateOptionsSchema, pickOptions(raw, fields), 'evaluate', flagNames(fields));
+    const o = parse(raw);
     const e = await evaluateFolders({
       pred: o.pred,
       ref: o.ref,

@@ -5,8 +5,8 @@
  * field that only a config file can set, its field path (`encoder.widths`).
  *
  * ```ts
- * const fields = addSchemaOptions(cmd, evaluateOptionsSchema, { pred: { description: '...', required: true } });
- * cmd.action((raw) => run(parseOptions(evaluateOptionsSchema, pickOptions(raw, fields), 'evaluate', flagNames(fields))));
+ * const parse = schemaOptions(cmd, evaluateOptionsSchema, { pred: { description: '...', required: true } }, 'evaluate');
+ * cmd.action((raw) => run(parse(raw)));
  * ```
  */
 import { Option, type Command } from 'commander';
@@ -21,9 +21,18 @@ export function flagOf(field: string): string {
   return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** the names of command-line options: each field by its flag */
-export function flagNames(fields: Iterable<string>): Record<string, string> {
-  return Object.fromEntries([...fields].map((f) => [f, flagOf(f)]));
+/** The flag of a field's option: the spec's `flag`, else the field in kebab case; `--no-…` when negated. */
+function optionFlag(field: string, spec: OptionSpec | undefined): string {
+  const name = spec?.flag ?? flagOf(field).slice(2);
+  return spec?.negate ? `--no-${name}` : `--${name}`;
+}
+
+/** the names of command-line options: each field by its flag (`specs`: the options' specs, for their `flag`s) */
+export function flagNames(
+  fields: Iterable<string>,
+  specs: Readonly<Record<string, string | OptionSpec>> = {},
+): Record<string, string> {
+  return Object.fromEntries([...fields].map((f) => [f, optionFlag(f, specOf(specs[f]))]));
 }
 
 /**
@@ -102,15 +111,54 @@ export interface OptionSpec {
   default?: string;
   /** a boolean that defaults to true: the option is `--no-<name>` */
   negate?: boolean;
+  /**
+   * the flag's name when it is not the field's in kebab case: `queue` (`--queue`) for `queueSize`, `epochs` for the
+   * nested field `finetune.epochs` (a dotted field needs one)
+   */
+  flag?: string;
 }
 
-/** The object schema of `schema` (through a transform's pipe). */
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
+function specOf(given: string | OptionSpec | undefined): OptionSpec | undefined {
+  return typeof given === 'string' ? { description: given } : given;
+}
+
+/** An option whose value commander stores under the schema field's name (`finetune.epochs`), whatever its flag. */
+class FieldOption extends Option {
+  constructor(
+    flags: string,
+    description: string,
+    private readonly field: string,
+  ) {
+    super(flags, description);
+  }
+
+  override attributeName(): string {
+    return this.field;
+  }
+}
+
+/** The object schema of `schema` (through a transform's pipe, optional and default wrappers). */
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   let s = schema as z.ZodType & { _zod: { def: Record<string, unknown> } };
-  while (s._zod.def['type'] === 'pipe') s = s._zod.def['in'] as typeof s;
-  const shape = s._zod.def['shape'] as Record<string, z.ZodType> | undefined;
-  if (!shape) throw new Error('options: the schema is not an object schema');
-  return shape;
+  for (;;) {
+    const def = s._zod.def;
+    const inner = (def['innerType'] ?? (def['type'] === 'pipe' ? def['in'] : undefined)) as typeof s | undefined;
+    if (!inner) break;
+    s = inner;
+  }
+  return s._zod.def['shape'] as Record<string, z.ZodType> | undefined;
+}
+
+/** The schema of `field`, a top-level field or a dotted path into nested objects (`finetune.epochs`). */
+function fieldOf(schema: z.ZodType, field: string): z.ZodType {
+  let s: z.ZodType | undefined = schema;
+  for (const key of field.split('.')) {
+    const shape: Record<string, z.ZodType> | undefined = s && shapeOf(s);
+    if (!shape) throw new Error(`options: the schema of "${field}" is not an object schema`);
+    s = shape[key];
+    if (!s) throw new Error(`options: the schema has no field "${field}"`);
+  }
+  return s!;
 }
 
 /** `8`, `medpy`, `32,64`, `{"a":1}` */
@@ -131,16 +179,16 @@ export function addSchemaOptions(
   schema: z.ZodType,
   specs: Readonly<Record<string, string | OptionSpec>>,
 ): string[] {
-  const shape = shapeOf(schema);
+  if (!shapeOf(schema)) throw new Error('options: the schema is not an object schema');
   for (const [field, given] of Object.entries(specs)) {
-    const spec: OptionSpec = typeof given === 'string' ? { description: given } : given;
-    const f = shape[field];
-    if (!f) throw new Error(`options: the schema has no field "${field}"`);
-    const info = fieldInfo(f);
-    const flag = spec.negate ? `--no-${flagOf(field).slice(2)}` : flagOf(field);
+    const spec = specOf(given)!;
+    if (field.includes('.') && spec.flag === undefined)
+      throw new Error(`options: the nested field "${field}" needs a flag`);
+    const info = fieldInfo(fieldOf(schema, field));
     const value = info.kind === 'boolean' ? '' : ` ${spec.value ?? PLACEHOLDERS[info.kind]}`;
     const shown = spec.default ?? (info.default !== undefined && !spec.negate ? formatDefault(info.default) : '');
-    const option = new Option(`${flag}${value}`, `${spec.description}${shown ? ` (default: ${shown})` : ''}`);
+    const description = `${spec.description}${shown ? ` (default: ${shown})` : ''}`;
+    const option = new FieldOption(`${optionFlag(field, spec)}${value}`, description, field);
     const parser = PARSERS[info.kind];
     if (parser) option.argParser(parser);
     if (spec.required) option.makeOptionMandatory();
@@ -149,9 +197,38 @@ export function addSchemaOptions(
   return Object.keys(specs);
 }
 
-/** The values of `fields` that commander set (options not given are left out, so schema defaults apply). */
+/**
+ * addSchemaOptions, and the parser for the command's action: the values of the options given, validated whole by
+ * `schema` (`<command>: invalid options:` and a line per problem, named by its flag).
+ *
+ * ```ts
+ * const parse = schemaOptions(cmd, demoSettingsSchema, { seed: 'random seed' }, 'demo');
+ * cmd.action((raw) => runDemo(parse(raw)));
+ * ```
+ */
+export function schemaOptions<S extends z.ZodType>(
+  command: Command,
+  schema: S,
+  specs: Readonly<Record<string, string | OptionSpec>>,
+  name: string,
+): (raw: Record<string, unknown>) => z.output<S> {
+  const fields = addSchemaOptions(command, schema, specs);
+  const names = flagNames(fields, specs);
+  return (raw) => parseOptions(schema, pickOptions(raw, fields), name, names);
+}
+
+/**
+ * The values of `fields` that commander set (options not given are left out, so schema defaults apply); a dotted
+ * field's value goes into its nested object (`finetune.epochs` → `{ finetune: { epochs } }`).
+ */
 export function pickOptions(raw: Record<string, unknown>, fields: Iterable<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of fields) if (raw[k] !== undefined) out[k] = raw[k];
+  for (const k of fields) {
+    if (raw[k] === undefined) continue;
+    const path = k.split('.');
+    let o = out;
+    for (const p of path.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+    o[path.at(-1)!] = raw[k];
+  }
   return out;
 }

@@ -52,26 +52,9 @@ export function numberOption(positive = false): z.ZodNumber {
   return positive ? n.positive({ error }) : n;
 }
 
-/** a non-negative integer (checked here: the DrasCLR commands validate per option) */
+/** a non-negative integer (checked here: the distributed options, src/cli/distributed.ts, have no schema) */
 export function nonNegativeInt(v: string): number {
   const n = parseIntArg(v);
   if (n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
   return n;
-}
-
-export const finiteNumber = parseNumberArg;
-
-/** comma-separated integers (negative ones too) */
-export function intList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => !/^-?\d+$/.test(p)))
-    throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
-  return parts.map(Number);
-}
-
-/** comma-separated non-negative integers */
-export function nonNegativeIntList(v: string): number[] {
-  const list = intList(v);
-  if (list.some((n) => n < 0)) throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
-  return list;
 }

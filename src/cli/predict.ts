@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { readImage, writeImage } from '../io/read.js';
 import { DEFAULT_PREDICT_ENGINE, loadPredictor, PREDICT_ENGINES } from '../eval/predict-engine.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
-import { addSchemaOptions, flagNames, parseOptions, pickOptions } from './options.js';
+import { schemaOptions } from './options.js';
 import { intOption } from './parse.js';
 
 export const predictOptionsSchema = z.strictObject({
@@ -30,31 +30,36 @@ export function register(program: Command): void {
   const command = program
     .command('predict')
     .description('segment an image or volume with a fine-tuned network (model.json + model.safetensors)');
-  const fields = addSchemaOptions(command, predictOptionsSchema, {
-    model: {
-      description:
-        'the saved model: its folder, its model.json, or its .safetensors weights; or an exported .onnx (--engine onnx)',
-      value: '<path>',
-      required: true,
+  const parse = schemaOptions(
+    command,
+    predictOptionsSchema,
+    {
+      model: {
+        description:
+          'the saved model: its folder, its model.json, or its .safetensors weights; or an exported .onnx (--engine onnx)',
+        value: '<path>',
+        required: true,
+      },
+      input: {
+        description: 'image to segment (.nii/.nii.gz, .png/.jpg, .dcm or a DICOM folder, .mha/.nrrd)',
+        value: '<file>',
+        required: true,
+      },
+      out: {
+        description: 'label map to write: .nii/.nii.gz (same geometry as the input) or .png (2D)',
+        value: '<file>',
+        required: true,
+      },
+      batchSize: 'slices per forward pass',
+      engine: {
+        description: 'inference engine: onnx (ONNX Runtime) or libtorch (the default is the faster measured)',
+        value: '<name>',
+      },
     },
-    input: {
-      description: 'image to segment (.nii/.nii.gz, .png/.jpg, .dcm or a DICOM folder, .mha/.nrrd)',
-      value: '<file>',
-      required: true,
-    },
-    out: {
-      description: 'label map to write: .nii/.nii.gz (same geometry as the input) or .png (2D)',
-      value: '<file>',
-      required: true,
-    },
-    batchSize: 'slices per forward pass',
-    engine: {
-      description: 'inference engine: onnx (ONNX Runtime) or libtorch (the default is the faster measured)',
-      value: '<name>',
-    },
-  });
+    'predict',
+  );
   command.action(async (raw: Record<string, unknown>) => {
-    const o = parseOptions(predictOptionsSchema, pickOptions(raw, fields), 'predict', flagNames(fields));
+    const o = parse(raw);
     if (!/\.(nii|nii\.gz|png)$/i.test(o.out))
       throw new Error(`predict: --out ${o.out}: expected a .nii, .nii.gz or .png file`);
     const predictor = await loadPredictor(o.model, o.engine);

@@ -15,10 +15,12 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { z } from 'zod';
 import { readOnnxSummary } from '../io/onnx-metadata.js';
 import { onnxSegmenter, type OnnxSegmenter } from '../data/onnx-segmenter.js';
 import { medclPackageRoot } from '../engine/system-info.js';
+import { schemaOptions } from './options.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -62,6 +64,32 @@ export function checkViewerModel(file: string): OnnxSegmenter {
     throw new Error(`view: ${file}: the network takes ${seg.inChannels} channels; the viewer feeds 1 (greyscale)`);
   return seg;
 }
+
+const portError = (iss: { input?: unknown }) => `expected a port 0..65535, got ${String(iss.input)}`;
+
+/**
+ * The viewer's settings (`medcl view`'s options). They live here because the viewer's server is this command's own:
+ * no library layer serves files.
+ */
+export const viewerSettingsSchema = z
+  .strictObject({
+    /** the segmenter written by medcl export (.onnx); without it the page asks for one */
+    model: z.string().min(1).optional(),
+    /** a scan (.nii, .nii.gz, .nrrd, .mha) the page opens at start */
+    scan: z.string().min(1).optional(),
+    /** port to listen on (0: any free port) */
+    port: z
+      .number({ error: portError })
+      .int({ error: portError })
+      .min(0, { error: portError })
+      .max(65535, { error: portError })
+      .default(8765),
+    /** address to listen on (the default keeps it on this machine) */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** open the page in the default browser */
+    open: z.boolean().default(false),
+  })
+  .meta({ title: 'viewer settings' });
 
 export interface ViewerServerOptions {
   /** the .onnx file to serve as /model.onnx (none: the page asks the user for one) */
@@ -178,32 +206,37 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got "${v}"`);
-  return n;
-}
-
 export function register(program: Command): void {
-  program
+  const command = program
     .command('view')
-    .description('serve the browser viewer: open a scan, segment it with the model in the browser, correct, save')
-    .option('--model <file>', 'the segmenter, as written by medcl export (.onnx); without it the page asks for one')
-    .option('--scan <file>', 'a scan (.nii, .nii.gz, .nrrd, .mha) the page opens at start')
-    .option('--port <n>', 'port to listen on (0: any free port)', port, 8765)
-    .option('--host <address>', 'address to listen on (the default keeps it on this machine)', '127.0.0.1')
-    .option('--open', 'open the page in the default browser')
-    .action(async (o: { model?: string; scan?: string; port: number; host: string; open?: boolean }) => {
-      const seg = o.model ? checkViewerModel(o.model) : null;
-      const { url } = await startViewerServer({
-        ...(o.model ? { model: o.model } : {}),
-        ...(o.scan ? { scan: o.scan } : {}),
-        port: o.port,
-        host: o.host,
-      });
-      if (seg)
-        process.stdout.write(`${o.model}: ${seg.preset}, ${seg.size}x${seg.size}, classes ${seg.classes.join(', ')}\n`);
-      process.stdout.write(`medcl view: ${url} (Ctrl-C stops)\n`);
-      if (o.open) openBrowser(url);
+    .description('serve the browser viewer: open a scan, segment it with the model in the browser, correct, save');
+  const parse = schemaOptions(
+    command,
+    viewerSettingsSchema,
+    {
+      model: {
+        description: 'the segmenter, as written by medcl export (.onnx); without it the page asks for one',
+        value: '<file>',
+      },
+      scan: { description: 'a scan (.nii, .nii.gz, .nrrd, .mha) the page opens at start', value: '<file>' },
+      port: 'port to listen on (0: any free port)',
+      host: { description: 'address to listen on (the default keeps it on this machine)', value: '<address>' },
+      open: 'open the page in the default browser',
+    },
+    'view',
+  );
+  command.action(async (raw: Record<string, unknown>) => {
+    const o = parse(raw);
+    const seg = o.model ? checkViewerModel(o.model) : null;
+    const { url } = await startViewerServer({
+      ...(o.model ? { model: o.model } : {}),
+      ...(o.scan ? { scan: o.scan } : {}),
+      port: o.port,
+      host: o.host,
     });
+    if (seg)
+      process.stdout.write(`${o.model}: ${seg.preset}, ${seg.size}x${seg.size}, classes ${seg.classes.join(', ')}\n`);
+    process.stdout.write(`medcl view: ${url} (Ctrl-C stops)\n`);
+    if (o.open) openBrowser(url);
+  });
 }

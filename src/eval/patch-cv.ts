@@ -29,10 +29,10 @@
  * patch-finetune.ts (training) and patch-finetune-cv.ts (cross-validation).
  *
  * Options object in, typed result object out. The fine-tuned model of fold 0 (default) or a final model trained on
- * all labelled patches is returned for dense prediction (dense-prediction.ts).
+ * all labelled patches is returned for dense prediction (src/eval/dense/).
  */
 import type { BinaryClassificationResult } from './metrics/classification.js';
-import { mean, std } from './metrics/stats.js';
+import { summarizeValues, type ValueSummary } from './metrics/stats.js';
 import type { PatientFoldOptions } from './protocol/patient-folds.js';
 import type { Splits } from './protocol/index.js';
 import type { LandmarkPatchDataset } from '../data/landmark-patches.js';
@@ -41,17 +41,12 @@ import type { PatchSamples } from '../data/patch-labels.js';
 /** folds (default 5, the paper's), their seed (default 0) and every other draw's, or given splits */
 export type PatchCVOptions = PatientFoldOptions;
 
-export interface MeanSd {
-  mean: number;
-  /** population standard deviation over the folds (ddof 0) */
-  sd: number;
-}
-
+/** each score's mean, population standard deviation (ddof 0) and count over the folds */
 export interface CVSummary {
-  f1: MeanSd;
-  precision: MeanSd;
-  recall: MeanSd;
-  accuracy: MeanSd;
+  f1: ValueSummary;
+  precision: ValueSummary;
+  recall: ValueSummary;
+  accuracy: ValueSummary;
 }
 
 export interface FoldScores extends BinaryClassificationResult {
@@ -78,10 +73,7 @@ export interface PatchCVResult {
 }
 
 export function summarise(folds: readonly BinaryClassificationResult[]): CVSummary {
-  const ms = (f: (r: BinaryClassificationResult) => number): MeanSd => {
-    const v = folds.map(f);
-    return { mean: mean(v), sd: std(v, 'population') ?? 0 };
-  };
+  const ms = (f: (r: BinaryClassificationResult) => number): ValueSummary => summarizeValues(folds.map(f));
   return {
     f1: ms((r) => r.f1),
     precision: ms((r) => r.precision),

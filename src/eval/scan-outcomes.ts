@@ -1,7 +1,7 @@
 /**
  * The image-level evaluation of a DrasCLR encoder (paper §4.2, Table 2/3; docs/drasclr.md): each scan's
  * representation is the mean of its landmark patches' frozen representations y = e(x, p); linear readouts of the
- * manifest's outcome fields are cross-validated by patient (src/eval/outcomes.ts).
+ * manifest's outcome fields are cross-validated by patient (src/eval/outcomes/).
  *
  * `init: 'random'` evaluates the same architecture with random weights (seeded): the floor any pre-training must
  * beat, computed by the identical path.
@@ -18,7 +18,7 @@ import {
   outcomeTableFromManifest,
   type OutcomeReport,
   type OutcomeSpec,
-} from './outcomes.js';
+} from './outcomes/index.js';
 import type { LandmarkPatchDataset } from '../data/landmark-patches.js';
 
 export interface ScanOutcomeOptions {

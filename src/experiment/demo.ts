@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { writePhantoms } from '../phantoms/write.js';
 import { runExperiment, type CellRecord, type ExperimentResult } from './experiment.js';
 import type { ExperimentInput } from './config.js';
@@ -20,6 +21,23 @@ import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** the default demo's parts: the 2D experiments; 'lungct' (DrasCLR) is added with `--datasets xray,ct,lungct` */
 export const DEFAULT_DEMO_DATASETS: ('xray' | 'ct' | 'lungct')[] = ['xray', 'ct'];
+
+const DEMO_PARTS = ['xray', 'ct', 'lungct'] as const;
+
+/** The demo as a user asks for it (`medcl demo`): where, which seed, the tiny scale or not, which parts. */
+export const demoSettingsSchema = z
+  .strictObject({
+    out: z.string().min(1).default('medcl-demo'),
+    seed: z.number().int().min(0).default(0),
+    /** the seconds-long scale (smoke test) instead of the default */
+    tiny: z.boolean().default(false),
+    /** default DEFAULT_DEMO_DATASETS */
+    datasets: z
+      .array(z.enum(DEMO_PARTS, { error: (iss) => `expected xray, ct and/or lungct, got "${String(iss.input)}"` }))
+      .min(1, 'expected xray, ct and/or lungct')
+      .optional(),
+  })
+  .meta({ title: 'demo settings' });
 
 /** said with every demo CT result: what the demo's CT budget can and cannot show */
 export const CT_SCALE_NOTE =

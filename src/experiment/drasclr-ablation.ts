@@ -7,19 +7,23 @@
  *
  * `medcl experiment --config ablation.json` with `{"kind": "drasclr-ablation", "data": ..., "out": ...}`. Every
  * variant pre-trains into OUT/variants/<name>/ (resumable: a finished variant is not trained again) and all share
- * one preparation cache (OUT/cache), so scans are registered once. Outputs: OUT/ablation.md, OUT/ablation.json.
+ * one preparation cache (OUT/cache), so scans are registered once. OUT is locked while the ablation runs (a second
+ * ablation into it is refused). Outputs: OUT/ablation.md, OUT/ablation.json.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../util/parse-config.js';
 import { DRASCLR_CONDITIONINGS, type DrasclrConditioning } from '../models/drasclr-encoder.js';
-import { parseDrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
+import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from '../methods/drasclr-config.js';
+import type { DrasclrEncoder } from '../models/drasclr-encoder.js';
+import { openRunFolder } from '../train/run-folder.js';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { loadDrasclrRun, prepareRunData } from '../train/run-encoder.js';
 import { evaluateScanOutcomes, randomDrasclrEncoder } from '../eval/scan-outcomes.js';
-import { LUNGCT_OUTCOMES, formatOutcomeReport, type OutcomeReport } from '../eval/outcomes.js';
+import { LUNGCT_OUTCOMES, formatOutcomeReport, outcomeSpecSchema, type OutcomeReport } from '../eval/outcomes/index.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
+import { formatMeanStd } from '../eval/metrics/stats.js';
 
 const conditioning = z.enum(DRASCLR_CONDITIONINGS as unknown as [DrasclrConditioning, ...DrasclrConditioning[]]);
 
@@ -47,15 +51,7 @@ export const drasclrAblationSchema = z
     folds: z.number().int().min(2).default(5),
     seed: z.number().int().min(0).default(0),
     /** outcome fields (default: the lung CT phantoms') */
-    outcomes: z
-      .object({
-        regression: z.array(z.string()).optional(),
-        logTransform: z.union([z.boolean(), z.array(z.string())]).optional(),
-        ordinal: z.array(z.string()).optional(),
-        survival: z.object({ time: z.string(), event: z.string() }).strict().optional(),
-      })
-      .strict()
-      .optional(),
+    outcomes: outcomeSpecSchema.optional(),
   })
   .strict()
   .meta({ title: 'DrasCLR ablation configuration' });
@@ -117,17 +113,13 @@ export function ablationVariants(cfg: DrasclrAblationConfig): AblationVariant[] 
   return list;
 }
 
-function cell(m: { mean: number | null; sd: number | null }): string {
-  return m.mean === null ? '—' : `${m.mean.toFixed(3)} ± ${(m.sd ?? 0).toFixed(3)}`;
-}
-
 /** One markdown table per ablation, a column per readout metric. */
 export function ablationMarkdown(cfg: DrasclrAblationConfig, rows: readonly AblationRow[]): string {
   const first = rows[0]?.report;
   if (!first) return '';
   const cols = first.outcomes.flatMap((o) => o.metrics.map((m) => `${o.label} ${m.label}`));
   const line = (r: AblationRow, label: string): string =>
-    `| ${label} | ${r.report.outcomes.flatMap((o) => o.metrics.map(cell)).join(' | ')} |`;
+    `| ${label} | ${r.report.outcomes.flatMap((o) => o.metrics.map((m) => formatMeanStd(m))).join(' | ')} |`;
   const head = `| variant | ${cols.join(' | ')} |\n| --- | ${cols.map(() => '---').join(' | ')} |`;
   const floor = rows.filter((r) => !r.pretrained);
   const parts = [
@@ -157,15 +149,60 @@ export interface DrasclrAblationOptions {
   progress?: 'bar' | 'lines' | 'quiet';
 }
 
+/** A variant's encoder: pre-trained into its folder (unless it was already) or random, and the seconds trained. */
+async function variantEncoder(
+  v: AblationVariant,
+  pcfg: DrasclrInput,
+  seed: number,
+  options: DrasclrAblationOptions & { log: (line: string) => void },
+): Promise<{ run: { config: DrasclrConfig; dir: string }; encoder: DrasclrEncoder; seconds: number }> {
+  const dir = pcfg.out;
+  if (!v.pretrained) {
+    const config = parseDrasclrConfig(pcfg);
+    return { run: { config, dir }, encoder: randomDrasclrEncoder(config, seed), seconds: 0 };
+  }
+  let seconds = 0;
+  if (!existsSync(path.join(dir, 'encoder.safetensors'))) {
+    options.log(`${v.name}: pre-training (${v.conditioning}, ℓ = ${v.neighbours})`);
+    const t0 = performance.now();
+    await pretrainDrasclr(pcfg, { progress: options.progress ?? 'quiet', log: options.log });
+    seconds = (performance.now() - t0) / 1000;
+  } else options.log(`${v.name}: pre-trained already (${dir})`);
+  const run = loadDrasclrRun(dir);
+  return { run, encoder: run.encoder, seconds };
+}
+
+/** ablation.json: per variant its settings, seconds and outcome metrics */
+function ablationJson(cfg: DrasclrAblationConfig, rows: readonly AblationRow[]): string {
+  const variant = (r: AblationRow) => ({
+    name: r.name,
+    tables: r.tables,
+    conditioning: r.conditioning,
+    neighbours: r.neighbours,
+    pretrained: r.pretrained,
+    seconds: r.seconds,
+    outcomes: r.report.outcomes.map((o) => ({
+      label: o.label,
+      kind: o.kind,
+      metrics: o.metrics.map((m) => ({ label: m.label, mean: m.mean, std: m.std, count: m.count, folds: m.folds })),
+    })),
+  });
+  return JSON.stringify({ name: cfg.name, rows: rows.map(variant) }, null, 2) + '\n';
+}
+
+/**
+ * Runs the ablation into cfg.out, locked for this run (src/train/run-lock.ts: a second ablation into the same folder
+ * is refused, naming the holder); finished variants are not trained again.
+ */
 export async function runDrasclrAblation(
   input: DrasclrAblationInput,
   options: DrasclrAblationOptions = {},
 ): Promise<DrasclrAblationResult> {
   const cfg = parseDrasclrAblationConfig(input);
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const out = path.resolve(cfg.out);
+  using folder = openRunFolder(cfg.out, { what: 'drasclr ablation', config: cfg, resumeFrom: [], mayChange: [] });
+  const out = folder.dir;
   ensureDir(path.join(out, 'variants'));
-  writeFileSync(path.join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   const cacheDir = path.join(out, 'cache');
   const variants = ablationVariants(cfg);
   log(`${cfg.name}: ${variants.map((v) => v.name).join(', ')}`);
@@ -175,23 +212,7 @@ export async function runDrasclrAblation(
   for (const v of variants) {
     const dir = path.join(out, 'variants', v.name);
     const pcfg: DrasclrInput = { ...base, out: dir, conditioning: v.conditioning, neighbours: v.neighbours };
-    let seconds = 0;
-    let run: { config: ReturnType<typeof parseDrasclrConfig>; dir: string };
-    let encoder;
-    if (v.pretrained) {
-      if (!existsSync(path.join(dir, 'encoder.safetensors'))) {
-        log(`${v.name}: pre-training (${v.conditioning}, ℓ = ${v.neighbours})`);
-        const t0 = performance.now();
-        await pretrainDrasclr(pcfg, { progress: options.progress ?? 'quiet', log });
-        seconds = (performance.now() - t0) / 1000;
-      } else log(`${v.name}: pre-trained already (${dir})`);
-      const loaded = loadDrasclrRun(dir);
-      run = loaded;
-      encoder = loaded.encoder;
-    } else {
-      run = { config: parseDrasclrConfig(pcfg), dir };
-      encoder = randomDrasclrEncoder(run.config, cfg.seed);
-    }
+    const { run, encoder, seconds } = await variantEncoder(v, pcfg, cfg.seed, { ...options, log });
     // the preparation does not depend on the variant (conditioning, ℓ): read it from the cache once
     prepared ??= await prepareRunData(run, { cacheDir });
     const report = evaluateScanOutcomes(encoder, prepared.dataset, prepared.manifest.items, {
@@ -202,41 +223,13 @@ export async function runDrasclrAblation(
     ensureDir(dir);
     writeFileSync(path.join(dir, 'outcomes.md'), formatOutcomeReport(report));
     rows.push({ ...v, report, seconds });
-    log(
-      `${v.name}: ${report.outcomes.map((o) => `${o.label} ${o.metrics.map((m) => `${m.label} ${cell(m)}`).join(', ')}`).join('; ')}`,
-    );
+    const metrics = (o: OutcomeReport['outcomes'][number]) =>
+      o.metrics.map((m) => `${m.label} ${formatMeanStd(m)}`).join(', ');
+    log(`${v.name}: ${report.outcomes.map((o) => `${o.label} ${metrics(o)}`).join('; ')}`);
   }
   const markdown = ablationMarkdown(cfg, rows);
   writeFileSync(path.join(out, 'ablation.md'), markdown);
-  writeFileSync(
-    path.join(out, 'ablation.json'),
-    JSON.stringify(
-      {
-        name: cfg.name,
-        rows: rows.map((r) => ({
-          name: r.name,
-          tables: r.tables,
-          conditioning: r.conditioning,
-          neighbours: r.neighbours,
-          pretrained: r.pretrained,
-          seconds: r.seconds,
-          outcomes: r.report.outcomes.map((o) => ({
-            label: o.label,
-            kind: o.kind,
-            metrics: o.metrics.map((m) => ({
-              label: m.label,
-              mean: m.mean,
-              sd: m.sd,
-              foldsUsed: m.foldsUsed,
-              folds: m.folds,
-            })),
-          })),
-        })),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeFileSync(path.join(out, 'ablation.json'), ablationJson(cfg, rows));
   log(markdown);
   return { out, rows, markdown };
 }

@@ -18,23 +18,20 @@
  * At the start every queue is empty: the first visits of a landmark have no negatives, their queries are left out of
  * the loss (counted in `withoutNegatives`, the loss is then 0).
  */
-import { keep, noGrad, stack, tensor, tidy, type Tensor, type dist } from '../engine/index.js';
+import { noGrad, type Tensor, type dist } from '../engine/index.js';
 import { DrasclrEncoder, DRASCLR_LAYERS } from '../models/drasclr-encoder.js';
 import { MomentumEncoder } from '../queues/momentum.js';
 import { LandmarkBanks } from '../queues/landmark-banks.js';
 import { LandmarkBatchSampler, type LandmarkBatch } from '../samplers/landmark-batches.js';
-import { drasclrLocalLoss, drasclrNeighbourLoss } from '../losses/drasclr.js';
 import { drasClrAugment } from '../transforms/presets.js';
-import { twoViews } from '../transforms/compose.js';
 import type { Transform } from '../transforms/batch.js';
 import type { LandmarkPatchDataset } from '../data/landmark-patches.js';
 import type { DrasclrConfig } from './drasclr-config.js';
-import type { MethodDefinition, MethodRun, StepOutput } from './method.js';
-import { Rng } from '../util/rng.js';
-import { stepSeed } from '../util/step-seed.js';
-import { globalItems, shardItems } from '../samplers/distributed.js';
-import { gatherStacked, shuffledKeys } from './distributed.js';
-import { normalizeEmbeddings } from '../losses/float32.js';
+import type { MethodDefinition, MethodRun } from './method.js';
+import type { Rng } from '../util/rng.js';
+import { drasclrStep, type DrasclrParts, type DrasclrStepOutput } from './drasclr-step.js';
+
+export { batchScansFor, type DrasclrStepLog, type DrasclrStepOutput } from './drasclr-step.js';
 
 export const drasclr: MethodDefinition<LandmarkPatchDataset, DrasclrConfig, DrasclrRun> = {
   name: 'drasclr',
@@ -60,21 +57,6 @@ export const drasclr: MethodDefinition<LandmarkPatchDataset, DrasclrConfig, Dras
   create: ({ dataset, config, group }) => createDrasclrRun(dataset, config, group ? { group } : {}),
 };
 
-/** a step's numbers for the log, beyond the loss */
-export interface DrasclrStepLog extends Record<string, number | null> {
-  /** the batch's landmark j */
-  landmark: number;
-  local: number;
-  neighbour: number | null;
-  /** queries without any negative (empty or same-patient queue): left out of the losses */
-  withoutNegatives: number;
-  /** scans replaced because they had no patch at the batch's landmark */
-  substituted: number;
-}
-
-/** `images`: the patches that went through the encoders */
-export type DrasclrStepOutput = StepOutput & { log: DrasclrStepLog };
-
 /**
  * The modules are the query encoder f_q ("encoder": encoder + projection head, what fine-tuning and readouts load)
  * and, frozen, the momentum encoder's key copy ("key"), as in MoCo. `embed(patches, landmark)` gives the
@@ -90,28 +72,6 @@ export interface DrasclrRun extends MethodRun<LandmarkBatch, [patches: Tensor, l
   afterStep(): void;
   stateTensors(): Map<string, Tensor>;
   loadStateTensors(tensors: Map<string, Tensor>): void;
-}
-
-/**
- * The batch's scans at `landmark`: scans without a patch there are replaced by scans that have one, not yet in the
- * batch where possible (drawn from `rng`), else repeated.
- */
-export function batchScansFor(
-  dataset: Pick<LandmarkPatchDataset, 'has' | 'scansWith'>,
-  items: readonly number[],
-  landmark: number,
-  rng: Rng,
-): { scans: number[]; substituted: number } {
-  const available = dataset.scansWith(landmark);
-  if (available.length === 0) throw new Error(`drasclr: no scan has a patch at landmark ${landmark}`);
-  const scans = items.filter((s) => dataset.has(s, landmark));
-  const missing = items.length - scans.length;
-  for (let m = 0; m < missing; m++) {
-    const unused = available.filter((s) => !scans.includes(s));
-    const pool = unused.length > 0 ? unused : available;
-    scans.push(pool[rng.int(0, pool.length)]!);
-  }
-  return { scans, substituted: missing };
 }
 
 export function buildDrasclrEncoder(cfg: DrasclrConfig): DrasclrEncoder {
@@ -135,11 +95,7 @@ export interface DrasclrRunOptions {
   group?: dist.ProcessGroup;
 }
 
-export function createDrasclrRun(
-  dataset: LandmarkPatchDataset,
-  cfg: DrasclrConfig,
-  options: DrasclrRunOptions = {},
-): DrasclrRun {
+function drasclrParts(dataset: LandmarkPatchDataset, cfg: DrasclrConfig, options: DrasclrRunOptions): DrasclrParts {
   if (cfg.neighbours > dataset.landmarkCount - 1)
     throw new Error(
       `drasclr: neighbours = ${cfg.neighbours} but there are only ${dataset.landmarkCount} landmarks (at most ${dataset.landmarkCount - 1})`,
@@ -168,10 +124,17 @@ export function createDrasclrRun(
   });
   const augment = options.augment ?? drasClrAugment();
   const loc = (l: number): number[] => [...dataset.landmarks[l]!.location];
-  const embedUnit = (x: Tensor, l: number, key: boolean): Tensor =>
-    tidy(() => normalizeEmbeddings(key ? momentum.forwardKey(x, loc(l)) : encoder.forward(x, loc(l))));
-  let pending: { landmark: number; keys: Tensor; ids: number[] } | null = null;
+  return { dataset, cfg, group: options.group, encoder, momentum, banks, sampler, augment, loc };
+}
 
+export function createDrasclrRun(
+  dataset: LandmarkPatchDataset,
+  cfg: DrasclrConfig,
+  options: DrasclrRunOptions = {},
+): DrasclrRun {
+  const parts = drasclrParts(dataset, cfg, options);
+  const { encoder, momentum, banks, sampler, augment, loc } = parts;
+  let pending: { landmark: number; keys: Tensor; ids: number[] } | null = null;
   return {
     modules: { encoder },
     frozen: { key: momentum.key },
@@ -181,59 +144,10 @@ export function createDrasclrRun(
     sampler,
     augment,
     step(batch, rng) {
-      const j = batch.landmark;
-      const group = options.group;
-      const shared = group ? new Rng(stepSeed(cfg.seed ^ 0x5b1e, batch.epoch, batch.index)) : rng;
-      // the global batch's scans (the same on every rank), then this rank's share of them
-      const { scans, substituted } = batchScansFor(dataset, globalItems(batch), j, shared);
-      const shardOf = <T>(xs: T[]): T[] => (group ? shardItems(xs, group.rank, group.worldSize).local : xs);
-      const gather = (z: Tensor): Tensor => (group ? gatherStacked(group, z, 1) : z);
-      const mine = shardOf(scans);
-      const b = mine.length;
-      const x = dataset.batch(mine, j);
-      const views = twoViews({ image: x }, augment, rng).image;
-      const q = gather(embedUnit(views.slice(0, 0, b), j, false));
-      const xk = views.slice(0, b, 2 * b);
-      const k = group
-        ? shuffledKeys(group, xk, shared, (v) => normalizeEmbeddings(momentum.key.forward(v, loc(j))))
-        : embedUnit(xk, j, true);
-      const ids = scans.map((s) => dataset.patientIds[s]!);
-      const { keys, mask } = banks.negativesFor(j, ids);
-      const local = drasclrLocalLoss(q, k, keys, { temperature: cfg.tau, valid: mask });
-      let neighbour: Tensor | null = null;
-      if (batch.neighbours.length > 0) {
-        const complete = scans.map(() => true);
-        const r = batch.neighbours.map((l) => {
-          // a scan without a patch at l contributes its anchor patch as a placeholder and leaves L_n
-          const source = scans.map((s, i) => {
-            if (dataset.has(s, l)) return l;
-            complete[i] = false;
-            return j;
-          });
-          const xl = augment.apply({ image: dataset.batch(mine, shardOf(source)) }, rng).image;
-          return gather(embedUnit(xl, l, false));
-        });
-        const valid = mask.logicalAnd(tensor(complete, { dtype: 'bool' }).unsqueeze(1));
-        neighbour = drasclrNeighbourLoss(stack(r, 1), k, keys, {
-          temperature: cfg.tau,
-          valid,
-          neighbourForm: cfg.neighbourForm,
-        });
-      }
-      const withoutNegatives = mask.any(1).logicalNot().sum().item();
+      const { output, keys } = drasclrStep(parts, batch, rng);
       pending?.keys.dispose();
-      pending = { landmark: j, keys: keep(k.detach().clone()), ids };
-      return {
-        loss: neighbour ? local.add(neighbour) : local,
-        images: b * (2 + batch.neighbours.length),
-        log: {
-          landmark: j,
-          local: local.item(),
-          neighbour: neighbour ? neighbour.item() : null,
-          withoutNegatives,
-          substituted,
-        },
-      };
+      pending = keys;
+      return output;
     },
     afterStep() {
       momentum.update();

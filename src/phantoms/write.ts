@@ -7,6 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeNifti } from '../io/nifti.js';
 import { writePng } from '../io/png.js';
 import { CT_INFO, ctItems, type CtPhantomOptions } from './ct.js';
@@ -17,6 +18,27 @@ import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 export const PHANTOM_KINDS = ['xray', 'ct', 'lungct'] as const;
 export type PhantomKind = (typeof PHANTOM_KINDS)[number];
+
+/** A phantom set as a user asks for it (`medcl data phantoms`): where, which seed, which kinds, small or not. */
+export const phantomSetSchema = z
+  .strictObject({
+    /** output folder (one sub-folder and manifest.json per data set) */
+    out: z.string().min(1),
+    seed: z.number().int().default(0),
+    /** which data sets, each once */
+    kinds: z
+      .array(
+        z.enum(PHANTOM_KINDS, {
+          error: (iss) => `unknown kind "${String(iss.input)}" (expected ${PHANTOM_KINDS.join(', ')})`,
+        }),
+      )
+      .min(1, 'expected at least one kind')
+      .transform((kinds) => [...new Set(kinds)])
+      .default([...PHANTOM_KINDS]),
+    /** the SMALL_SIZES instead of the default sizes */
+    small: z.boolean().default(false),
+  })
+  .meta({ title: 'phantom set options' });
 
 /** the `--small` sizes: a quick demo / test set */
 export const SMALL_SIZES = {

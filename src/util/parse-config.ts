@@ -35,12 +35,18 @@ export function fieldPath(path: readonly PropertyKey[], style: PathStyle = 'brac
   return out || '(root)';
 }
 
-/** Where a problem is: the top-level field's name in `fields` (a flag, a file's field), else the field path. */
+/**
+ * Where a problem is: the longest leading part of its path named in `fields` (a flag, a file's field; a nested field
+ * by its dotted path, `finetune.epochs`), then the rest of the path; else the field path.
+ */
 function whereOf(path: readonly PropertyKey[], fields: FieldNames, style: PathStyle): string {
-  const head = path[0];
-  if (typeof head === 'string' && Object.hasOwn(fields, head)) {
-    const rest = fieldPath(path.slice(1), style);
-    return rest === '(root)' ? fields[head]! : `${fields[head]!} ${rest}`;
+  for (let k = path.length; k >= 1; k--) {
+    const head = path.slice(0, k);
+    if (!head.every((p) => typeof p === 'string')) continue;
+    const key = head.join('.');
+    if (!Object.hasOwn(fields, key)) continue;
+    const rest = fieldPath(path.slice(k), style);
+    return rest === '(root)' ? fields[key]! : `${fields[key]!} ${rest}`;
   }
   return fieldPath(path, style);
 }

@@ -194,3 +194,55 @@ test('toCsv: RFC 4180 quoting round-trips through the reader', () => {
   ]);
   assert.throws(() => toCsv(['a', 'b'], [['x']]), /row 0 has 1 fields, the header 2/);
 });
+
+test('addSchemaOptions: a flag of its own (`--queue` for queueSize) and nested fields (`--epochs` for finetune.epochs)', () => {
+  const schema = z.strictObject({
+    queueSize: z.number().int().positive().default(4096),
+    finetune: z
+      .strictObject({ epochs: z.number().int().positive().optional(), lr: z.number().positive().optional() })
+      .default({}),
+    random: z.boolean().default(true),
+  });
+  const specs = {
+    queueSize: { description: 'keys per queue', flag: 'queue' },
+    'finetune.epochs': { description: 'epochs', flag: 'epochs' },
+    'finetune.lr': { description: 'lr', flag: 'lr' },
+    random: { description: 'no baseline', negate: true, flag: 'baseline' },
+  };
+  const run = (args: string[]) => {
+    let seen: unknown;
+    const p = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    const c = p.command('x');
+    const fields = addSchemaOptions(c, schema, specs);
+    c.action((raw: Record<string, unknown>) => {
+      seen = parseOptions(schema, pickOptions(raw, fields), 'x', flagNames(fields, specs));
+    });
+    p.parse(['node', 'medcl', 'x', ...args]);
+    return seen;
+  };
+  assert.deepEqual(run([]), { queueSize: 4096, finetune: {}, random: true });
+  assert.deepEqual(run(['--queue', '8', '--epochs', '3', '--lr', '0.5', '--no-baseline']), {
+    queueSize: 8,
+    finetune: { epochs: 3, lr: 0.5 },
+    random: false,
+  });
+  assert.throws(
+    () => run(['--queue', '0', '--epochs', '-1']),
+    (e: Error) => /^ {2}--queue: /m.test(e.message) && /^ {2}--epochs: /m.test(e.message),
+  );
+  assert.throws(() => run(['--queue-size', '8']), /unknown option '--queue-size'/);
+  const help = new Command();
+  addSchemaOptions(help, schema, specs);
+  assert.match(help.helpInformation(), /--queue <n>\s+keys per queue \(default: 4096\)/);
+  assert.match(help.helpInformation(), /--no-baseline\s+no baseline/);
+  assert.deepEqual(flagNames(['queueSize', 'finetune.epochs', 'random'], specs), {
+    queueSize: '--queue',
+    'finetune.epochs': '--epochs',
+    random: '--no-baseline',
+  });
+  assert.throws(() => addSchemaOptions(new Command(), schema, { 'finetune.epochs': 'e' }), /needs a flag/);
+  assert.throws(
+    () => addSchemaOptions(new Command(), schema, { 'finetune.nope': { description: 'x', flag: 'x' } }),
+    /no field "finetune\.nope"/,
+  );
+});

@@ -48,7 +48,11 @@ test('medcl data phantoms --small writes the chosen kinds with manifests', async
 test('medcl data phantoms: bad options are errors naming the option', async () => {
   await assert.rejects(
     medcl().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--kinds', 'xray,pet']),
-    /unknown kind "pet"/,
+    /--kinds \[1\]: unknown kind "pet" \(expected xray, ct, lungct\)/,
+  );
+  await assert.rejects(
+    medcl().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--kinds', ',']),
+    /--kinds: expected at least one kind/,
   );
   await assert.rejects(
     medcl().parseAsync(['node', 'medcl', 'data', 'phantoms', '--out', '/tmp/x', '--seed', '1.5']),
@@ -64,4 +68,16 @@ test('register re-uses an existing `data` command', () => {
   const data = p.commands.filter((c) => c.name() === 'data');
   assert.equal(data.length, 1);
   assert.deepEqual(data[0]!.commands.map((c) => c.name()).sort(), ['phantoms', 'validate']);
+});
+
+test('data phantoms --help: the flags with the schema defaults', () => {
+  const data = medcl().commands.find((c) => c.name() === 'data')!;
+  const help = data.commands
+    .find((c) => c.name() === 'phantoms')!
+    .helpInformation()
+    .replace(/\s+/g, ' ');
+  assert.match(help, /--out <dir>/);
+  assert.match(help, /--seed <n>\s+random seed \(default: 0\)/);
+  assert.match(help, /--kinds <list>.*\(default: xray,ct,lungct\)/);
+  assert.match(help, /--small\s+small, quick versions/);
 });

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startViewerServer, viewerDir, type ViewerServer } from '../../src/cli/view.js';
+import { register, startViewerServer, viewerDir, type ViewerServer } from '../../src/cli/view.js';
+import { program } from './fixtures.js';
 import { conv1x1Model } from '../io/onnx-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medcl-view-'));
@@ -113,4 +114,24 @@ test('--scan: served as /scan/<name> and named in config.json; a missing, foreig
   );
   await assert.rejects(startViewerServer({ scan: modelPath }), /--scan .*thr\.onnx: expected a \.nii/);
   await assert.rejects(startViewerServer({ scan: dir }), /--scan .*: not a file/);
+});
+
+test('medcl view: bad options are errors naming the option; --help shows the defaults', async () => {
+  const view = (...args: string[]) => program(register).parseAsync(['node', 'medcl', 'view', ...args]);
+  await assert.rejects(
+    view('--port', '70000'),
+    /view: invalid options:\n {2}--port: expected a port 0\.\.65535, got 70000/,
+  );
+  await assert.rejects(view('--port', '-1'), /--port: expected a port 0\.\.65535, got -1/);
+  await assert.rejects(view('--port', 'http'), /expected an integer, got "http"/);
+  await assert.rejects(view('--host', ''), /--host: /);
+  await assert.rejects(view('--model', join(dir, 'missing.onnx')), /--model .*missing\.onnx: cannot read/);
+  const help = program(register)
+    .commands.find((c) => c.name() === 'view')!
+    .helpInformation()
+    .replace(/\s+/g, ' ');
+  assert.match(help, /--port <n>\s+port to listen on \(0: any free port\) \(default: 8765\)/);
+  assert.match(help, /--host <address>.*\(default: 127\.0\.0\.1\)/);
+  assert.match(help, /--model <file>/);
+  assert.match(help, /--open\s+open the page/);
 });

@@ -104,7 +104,7 @@ test('full fine-tuning learns a blob task, changes a COPY of the pre-trained enc
   assert.equal(ft.scheme, 'fine-tuning');
   assert.equal(ft.init, 'pretrained');
   assert.equal(ft.folds.length, 3);
-  assert.ok(ft.summary.f1.mean > 0.9, `fine-tuned F1 ${JSON.stringify(ft.summary)}`);
+  assert.ok(ft.summary.f1.mean! > 0.9, `fine-tuned F1 ${JSON.stringify(ft.summary)}`);
   for (const f of ft.folds) {
     assert.ok(f.encoderChange > 1e-3, `fold ${f.fold}: encoder change ${f.encoderChange}`);
     assert.ok(f.validationPatients.length >= 1 && f.validationSamples > 0);

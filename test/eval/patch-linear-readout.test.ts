@@ -26,9 +26,10 @@ test('linearReadoutCV: separable features give F1 ≈ 1, independent labels stay
     patient,
   });
   assert.equal(sep.folds.length, 5);
-  assert.ok(sep.summary.f1.mean > 0.95, `separable F1 ${sep.summary.f1.mean}`);
-  assert.ok(sep.summary.precision.mean > 0.95 && sep.summary.recall.mean > 0.95);
-  assert.ok(sep.summary.f1.sd >= 0 && sep.summary.f1.sd < 0.05);
+  assert.ok(sep.summary.f1.mean! > 0.95, `separable F1 ${sep.summary.f1.mean}`);
+  assert.ok(sep.summary.precision.mean! > 0.95 && sep.summary.recall.mean! > 0.95);
+  const sd = sep.summary.f1.std;
+  assert.ok(sd !== null && sd >= 0 && sd < 0.05);
   assert.equal(sep.pooled.count, n);
 
   const noise = linearReadoutCV(
@@ -36,7 +37,7 @@ test('linearReadoutCV: separable features give F1 ≈ 1, independent labels stay
     { seed: 4 },
   );
   assert.ok(noise.pooled.accuracy > 0.35 && noise.pooled.accuracy < 0.65, `chance accuracy ${noise.pooled.accuracy}`);
-  assert.ok(noise.summary.f1.mean < 0.7, `chance F1 ${noise.summary.f1.mean}`);
+  assert.ok(noise.summary.f1.mean !== null && noise.summary.f1.mean < 0.7, `chance F1 ${noise.summary.f1.mean}`);
 
   // folds: every patient in exactly one test fold, all its samples there, never in its own fold's training part
   for (const r of [sep, noise]) {

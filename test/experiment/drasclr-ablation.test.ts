@@ -6,7 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writePhantoms } from '../../src/phantoms/write.js';
@@ -107,12 +109,13 @@ test('runDrasclrAblation on tiny lung CT phantoms: tables, per-variant runs, one
   assert.match(md, /\| ℓ = 0 \|/);
   assert.match(md, /\| random init \(no pre-training\) \|/);
   const json = JSON.parse(readFileSync(path.join(r.out, 'ablation.json'), 'utf8')) as {
-    rows: { name: string; outcomes: { metrics: { mean: number | null; foldsUsed: number }[] }[] }[];
+    rows: { name: string; outcomes: { metrics: { mean: number | null; std: number | null; count: number }[] }[] }[];
   };
   assert.equal(json.rows.length, 4);
   for (const row of json.rows)
     for (const o of row.outcomes)
-      for (const m of o.metrics) assert.ok(m.mean === null ? m.foldsUsed === 0 : Number.isFinite(m.mean));
+      for (const m of o.metrics)
+        assert.ok(m.mean === null ? m.count === 0 && m.std === null : Number.isFinite(m.mean) && m.std! >= 0);
   // the first metric (R² of log score) exists for every variant: 10 subjects, 2 folds
   for (const row of json.rows) assert.ok(row.outcomes[0]!.metrics[0]!.mean !== null, row.name);
 
@@ -120,4 +123,50 @@ test('runDrasclrAblation on tiny lung CT phantoms: tables, per-variant runs, one
   const again = await runDrasclrAblation(input, { log: () => {} });
   assert.ok(again.rows.every((x) => x.seconds === 0));
   assert.equal(again.markdown, r.markdown);
+});
+
+test('a second ablation into the same folder while the first runs is refused, naming the holder; then released', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medcl-ablation-lock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const input: DrasclrAblationInput = {
+    kind: 'drasclr-ablation',
+    data: path.join(dir, 'missing', 'manifest.json'),
+    out: path.join(dir, 'out'),
+    conditionings: ['none'],
+    neighbours: [0],
+    randomBaseline: false,
+  };
+  // the first ablation locks OUT before its first await, and fails later (its manifest does not exist)
+  const first = runDrasclrAblation(input, { log: () => {} });
+  await assert.rejects(
+    runDrasclrAblation(input, { log: () => {} }),
+    new RegExp(
+      `${path.join(dir, 'out')} is in use by run pid ${process.pid} on .*: two runs must not write into one folder`,
+    ),
+  );
+  await assert.rejects(first, /manifest\.json/);
+  // released when the first ended: a third run gets past the lock (and fails on the manifest too)
+  await assert.rejects(runDrasclrAblation(input, { log: () => {} }), (e: Error) => !/is in use/.test(e.message));
+});
+
+test('an ablation folder held by another process is refused, naming the folder and the holder', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medcl-ablation-held-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'out');
+  const mod = fileURLToPath(new URL('../../src/train/run-lock.js', import.meta.url));
+  const code =
+    `import { mkdirSync } from 'node:fs'; mkdirSync(${JSON.stringify(out)}, { recursive: true }); ` +
+    `const { lockRunFolder } = await import(${JSON.stringify(mod)}); lockRunFolder(${JSON.stringify(out)}); ` +
+    `process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+  try {
+    await assert.rejects(
+      runDrasclrAblation({ kind: 'drasclr-ablation', data: path.join(dir, 'm.json'), out }, { log: () => {} }),
+      new RegExp(`${out} is in use by run pid ${child.pid} on `),
+    );
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+  }
 });

@@ -69,7 +69,7 @@ test('evaluateDrasclrRun: outcomes, patch classification (both schemes, both ini
     for (const scheme of [s.linear, s.finetune])
       for (const k of ['f1', 'precision', 'recall'] as const) {
         const v = scheme.summary[k].mean;
-        assert.ok(Number.isFinite(v) && v >= 0 && v <= 1, `${scheme.scheme} ${k} = ${v}`);
+        assert.ok(v !== null && Number.isFinite(v) && v >= 0 && v <= 1, `${scheme.scheme} ${k} = ${v}`);
       }
   assert.equal(r.patches!.random!.finetune.init, 'random');
   // dense prediction of a fold-0 test scan: NIfTI on the 3 mm grid, mask = probability >= 0.5 inside the lung

@@ -50,3 +50,8 @@ export function summarizeValues(values: ArrayLike<number>, kind: 'population' | 
   if (values.length === 0) return { mean: null, std: null, count: 0 };
   return { mean: mean(values), std: std(values, kind), count: values.length };
 }
+
+/** `0.123 ± 0.045` (mean ± std, a missing std as 0), or `missing` when there is no mean */
+export function formatMeanStd(s: ValueSummary, digits = 3, missing = '—'): string {
+  return s.mean === null ? missing : `${s.mean.toFixed(digits)} ± ${(s.std ?? 0).toFixed(digits)}`;
+}
