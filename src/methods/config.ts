@@ -87,7 +87,7 @@ export const pretrainSchema = z
      */
     loaderWorkers: z.number().int().min(0).optional(),
     /** with loaderWorkers > 0: MiB of preprocessed volumes kept in memory (default 2048) */
-    loaderCacheMiB: z.number().int().positive().optional(),
+    loaderCacheMiB: z.number().positive().optional(),
   })
   .strict()
   .meta({ title: 'pre-training configuration' });

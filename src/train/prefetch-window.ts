@@ -37,8 +37,9 @@ export class PrefetchWindow<B> {
       throw new RangeError(`prefetch depth must be an integer >= 0, got ${depth}`);
   }
 
-  private fill(): void {
-    while (this.ahead.length < this.depth + 1) {
+  /** asks for batches until `n` are waiting */
+  private fill(n: number): void {
+    while (this.ahead.length < n) {
       const next = this.future.next();
       if (next.done) return;
       this.loader.prefetch(next.value);
@@ -48,10 +49,11 @@ export class PrefetchWindow<B> {
 
   /** Resolves when `batch` (the next one of the sequence) can run without waiting; asks for the ones after it. */
   async ready(batch: B): Promise<void> {
-    this.fill();
+    this.fill(1);
     if (this.ahead[0] !== batch) throw new Error('prefetch: the loop ran a batch out of the sampler order (a bug)');
     this.ahead.shift();
-    this.fill();
+    // held: this batch and the next `depth`
+    this.fill(this.depth);
     try {
       await this.loader.ready(batch);
     } catch (e) {
