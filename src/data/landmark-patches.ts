@@ -9,13 +9,17 @@
  * constant -1 (= -1024 HU after the [-1, 1] scaling: air, as outside a CT's field of view; 'constant' with
  * `padValue`), or by edge replication ('edge').
  *
- * Memory: every patch is kept in memory as float32, d³ · 4 bytes (128 KiB at d = 32): scans × landmarks × 128 KiB
- * (581 landmarks: 73 MiB per scan). `memoryBytes()` reports it and the pre-training prints it.
+ * Memory: in memory, every patch is float32, d³ · 4 bytes (128 KiB at d = 32): scans × landmarks × 128 KiB
+ * (581 landmarks: 73 MiB per scan). With a patch store (src/data/patch-store.ts: loaderWorkers > 0) the patches live
+ * in a file and only the loader's window of batches is in memory. `memoryBytes()` reports what is held and the
+ * pre-training prints it.
  */
 import { tensor, type Tensor } from '../engine/index.js';
 import type { Image } from '../io/image.js';
 import type { AtlasLandmark } from '../preprocess/landmarks.js';
 import type { Vec3 } from '../io/geometry.js';
+import type { PatchStore } from './patch-store.js';
+import { cacheBatchLoader, type BatchLoader } from './batch-loader.js';
 
 export type PatchPadding = 'constant' | 'edge';
 
@@ -101,8 +105,10 @@ export interface ScanPatches {
   /** registration Dice with the atlas (1 for the atlas itself) */
   dice: number;
   slots: Int32Array;
-  /** present patches, d³ values each */
+  /** present patches, d³ values each (empty when they are in a patch store) */
   patches: Float32Array;
+  /** in a patch store: the store's index of this scan's slot 0 */
+  stored?: number;
 }
 
 /**
@@ -117,12 +123,16 @@ export class LandmarkPatchDataset {
   readonly patientIds: readonly number[];
   private readonly withLandmark: number[][];
 
-  /** `sharedPatches`: the scans' patch arrays may hold more patches than their slots use (restrictLandmarks) */
+  /**
+   * `sharedPatches`: the scans' patch arrays may hold more patches than their slots use (restrictLandmarks);
+   * `store`: the patches are in this store (every scan has `stored`), not in the scans' arrays
+   */
   constructor(
     landmarks: readonly AtlasLandmark[],
     patchSize: number,
     scans: readonly ScanPatches[],
     sharedPatches = false,
+    readonly store: PatchStore | null = null,
   ) {
     if (landmarks.length === 0) throw new Error('LandmarkPatchDataset: no landmarks');
     if (scans.length === 0) throw new Error('LandmarkPatchDataset: no scans');
@@ -139,7 +149,11 @@ export class LandmarkPatchDataset {
         if (slot >= 0) present++;
         maxSlot = Math.max(maxSlot, slot);
       }
-      const ok = sharedPatches ? s.patches.length >= (maxSlot + 1) * vol : s.patches.length === present * vol;
+      const ok = store
+        ? s.stored !== undefined && s.stored + maxSlot < store.length
+        : sharedPatches
+          ? s.patches.length >= (maxSlot + 1) * vol
+          : s.patches.length === present * vol;
       if (!ok)
         throw new Error(
           `LandmarkPatchDataset: scan ${s.id} (#${i}) holds ${s.patches.length} values for ${present} patches of ${patchSize}³`,
@@ -173,8 +187,10 @@ export class LandmarkPatchDataset {
     return s;
   }
 
-  /** the d³ values of one patch (a view) */
+  /** the d³ values of one patch (a view; from a store: the resident copy, else read now) */
   patch(scan: number, landmark: number): Float32Array {
+    const g = this.storeIndex(scan, landmark);
+    if (g !== null) return this.store!.resident.get(g);
     const s = this.scans[scan];
     if (!s) throw new RangeError(`LandmarkPatchDataset: scan ${scan} outside [0, ${this.scans.length})`);
     const slot = s.slots[landmark];
@@ -184,6 +200,32 @@ export class LandmarkPatchDataset {
       throw new RangeError(`LandmarkPatchDataset: scan ${s.id} has no patch at landmark ${landmark} (dropped)`);
     const vol = this.patchSize ** 3;
     return s.patches.subarray(slot * vol, (slot + 1) * vol);
+  }
+
+  /** the store's index of a patch (null without a store) */
+  private storeIndex(scan: number, landmark: number): number | null {
+    if (!this.store) return null;
+    const s = this.scans[scan];
+    const slot = s?.slots[landmark];
+    if (s === undefined || slot === undefined || slot < 0) return null;
+    return s.stored! + slot;
+  }
+
+  /**
+   * The loader of the batches of a data set in a patch store (null in memory): `pairsOf(batch)` are the (scan,
+   * landmark) patches step(batch) reads; pairs without a patch are skipped.
+   */
+  batchLoader<B>(pairsOf: (batch: B) => Iterable<[scan: number, landmark: number]>): BatchLoader<B> | null {
+    if (!this.store) return null;
+    const keysOf = (b: B): number[] => {
+      const keys: number[] = [];
+      for (const [s, l] of pairsOf(b)) {
+        const g = this.storeIndex(s, l);
+        if (g !== null) keys.push(g);
+      }
+      return keys;
+    };
+    return cacheBatchLoader(this.store.resident, keysOf);
   }
 
   /**
@@ -213,11 +255,11 @@ export class LandmarkPatchDataset {
     });
     const landmarks = keep.map((l, index) => ({ ...this.landmarks[l]!, index }));
     const scans = this.scans.map((s) => ({ ...s, slots: Int32Array.from(keep, (l) => s.slots[l]!) }));
-    return new LandmarkPatchDataset(landmarks, this.patchSize, scans, true);
+    return new LandmarkPatchDataset(landmarks, this.patchSize, scans, true, this.store);
   }
 
-  /** bytes of patch data held */
+  /** bytes of patch data held in memory (with a store: those resident now) */
   memoryBytes(): number {
-    return this.scans.reduce((a, s) => a + s.patches.byteLength, 0);
+    return this.scans.reduce((a, s) => a + s.patches.byteLength, 0) + (this.store?.resident.bytes ?? 0);
   }
 }

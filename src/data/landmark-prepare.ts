@@ -18,6 +18,7 @@ import { PreprocessCache } from '../preprocess/cache.js';
 import type { AffineTransform3, Vec3 } from '../io/geometry.js';
 import { landmarkGrid, type LandmarkGrid } from '../preprocess/landmarks.js';
 import { LandmarkPatchDataset, type ScanPatches } from './landmark-patches.js';
+import type { PatchStore } from './patch-store.js';
 import { lungMaskOf, type DrasclrPreprocessOptions } from '../preprocess/drasclr.js';
 import { downsampleMask } from '../preprocess/registration.js';
 import { resample } from '../preprocess/resample.js';
@@ -79,6 +80,11 @@ export interface PrepareOptions {
   cacheDir: string;
   /** progress and warning lines (default: none) */
   log?: (line: string) => void;
+  /**
+   * write every used scan's patches to this store as soon as it is prepared and keep none in memory (the data set
+   * reads them from the store); default: all patches in memory
+   */
+  store?: PatchStore;
 }
 
 export function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOptions {
@@ -221,6 +227,7 @@ function finalDataset(
   grid: LandmarkGrid,
   used: ScanPatches[],
   items: readonly ManifestItem[],
+  store: PatchStore | null,
 ): { dataset: LandmarkPatchDataset; unusedLandmarks: number[] } {
   const skipped = p.reports.filter((r) => r.status === 'skipped');
   if (used.length < 2) {
@@ -230,7 +237,7 @@ function finalDataset(
     );
   }
   used.sort((a, b) => a.item - b.item);
-  const full = new LandmarkPatchDataset(grid.landmarks, p.cfg.patchSize, used);
+  const full = new LandmarkPatchDataset(grid.landmarks, p.cfg.patchSize, used, false, store);
   const trainable = grid.landmarks.filter((l) => full.scansWith(l.index).length >= 2).map((l) => l.index);
   const unusedLandmarks = grid.landmarks.filter((l) => full.scansWith(l.index).length < 2).map((l) => l.index);
   if (trainable.length === 0) throw new Error('no landmark has a patch in two or more scans: nothing to contrast');
@@ -262,13 +269,13 @@ export async function prepareLandmarkPatches(
     try {
       const done = await prepareScan(ctx, item);
       p.reports.push(usedReport(p, item, done));
-      used.push(done.scan);
+      used.push(options.store ? options.store.add(done.scan) : done.scan);
     } catch (err) {
       skip(p, item, errorMessage(err));
     }
   }
   p.reports.sort((a, b) => a.item - b.item);
-  const { dataset, unusedLandmarks } = finalDataset(p, grid, used, items);
+  const { dataset, unusedLandmarks } = finalDataset(p, grid, used, items, options.store ?? null);
   return {
     dataset,
     grid,

@@ -11,13 +11,22 @@
  *   normalised background value); every slice kept (position = (index + 1) / n).
  * - `ct-polycl` (PolyCL §3.1): window level 40 / width 400 HU to [0, 1]; slices resized to `size`²; the central 30 %
  *   of slices kept.
+ *
+ * Loading (docs/data-loading.md): with `loaderWorkers` > 0 the items are read and preprocessed in worker threads
+ * (several at once, taken in manifest order, so the data set is the same bit for bit). With `stream`, the pixels
+ * are not held: the data set keeps its samples' metadata and reads slices from a byte-capped cache of preprocessed
+ * volumes (src/data/slice-stream.ts), which the training loop fills ahead of the steps through `batchLoader`.
  */
-import { formatOfPath, readImage } from '../io/read.js';
-import type { Manifest } from '../io/manifest.js';
-import { centralSliceRange, CLTCI, POLYCL, PreprocessCache } from '../preprocess/index.js';
+import type { Manifest, ManifestItem } from '../io/manifest.js';
+import { CLTCI, POLYCL } from '../preprocess/presets.js';
 import type { VolumeInfo } from './volume-info.js';
-import { defaultOrganClass, prepare, sameGrid, toUint8Labels, type Prepared } from './slice-prepare.js';
+import { defaultOrganClass } from './slice-prepare.js';
 import { tensor, type Tensor } from '../engine/index.js';
+import { loadSliceVolume, type SliceVolume, type SliceVolumeSettings } from './slice-volume.js';
+import { LoaderPool } from './loader-pool.js';
+import { SliceStream } from './slice-stream.js';
+import { cacheBatchLoader, type BatchLoader } from './batch-loader.js';
+import { inOrder, SliceCollector } from './slice-collector.js';
 
 import type { SlicePreset } from './preset-preprocess.js';
 
@@ -39,6 +48,13 @@ export interface SliceDatasetOptions {
   cacheDir?: string;
   /** called after each item (progress) */
   onItem?: (done: number, total: number) => void;
+  /** worker threads that read and preprocess the items (0 or absent: on the main thread) */
+  loaderWorkers?: number;
+  /**
+   * stream the pixels instead of holding them: at most `capMiB` of preprocessed volumes stay resident (more while
+   * the training loop's window of batches pins them); image labels are not kept (pre-training reads images only)
+   */
+  stream?: { capMiB: number };
 }
 
 /** One 2D sample: a slice of a volume (volumes of 2D images have one slice). */
@@ -93,7 +109,23 @@ export class SliceDataset {
     readonly preprocessing: { preset: SlicePreset; spacing?: number } = { preset: 'xray' },
     /** per volume; a volume without an entry (hand-built data sets) has unknown spacing: distances in pixels */
     readonly geometry: VolumeGeometry[] = [],
+    /** a streamed data set's pixels (then `images` and `labels` are empty: read them with image(id)) */
+    readonly stream: SliceStream | null = null,
   ) {}
+
+  /**
+   * The loader of a streamed data set's batches (null when the pixels are in memory): `idsOf(batch)` are the samples
+   * step(batch) reads.
+   */
+  batchLoader<B>(idsOf: (batch: B) => readonly number[]): BatchLoader<B> | null {
+    if (!this.stream) return null;
+    return cacheBatchLoader(this.stream.cache, (b: B) => idsOf(b).map((id) => this.samples[id]!.item));
+  }
+
+  /** ends a streamed data set's loader threads (nothing to do for one in memory) */
+  async close(): Promise<void> {
+    await this.stream?.close();
+  }
 
   /**
    * The spacing of `depth` stacked slices of volume v: [dz, dy, dx] (or [dy, dx] for one slice) in mm when the
@@ -140,12 +172,15 @@ export class SliceDataset {
         if (g) geometry[v] = g;
       }
       samples.push({ ...s, id: samples.length, volume: v });
-      images.push(this.images[s.id]!);
-      labels.push(this.labels[s.id]!);
+      if (!this.stream) {
+        images.push(this.images[s.id]!);
+        labels.push(this.labels[s.id]!);
+      }
     }
     if (samples.length === 0) throw new Error(`SliceDataset.subset: no sample belongs to the selected items`);
     const pre = this.preprocessing;
-    return new SliceDataset(this.manifest, this.size, samples, images, labels, volumes, spacing, pre, geometry);
+    const args = [samples, images, labels, volumes, spacing, pre, geometry] as const;
+    return new SliceDataset(this.manifest, this.size, ...args, this.stream);
   }
 
   /** samples whose patient is in `patients` */
@@ -165,6 +200,7 @@ export class SliceDataset {
   labelBatch(ids: readonly number[]): Tensor {
     const n = this.size * this.size;
     const out = new BigInt64Array(ids.length * n);
+    if (this.stream) throw new Error('SliceDataset: a streamed data set holds no label maps (pre-training only)');
     ids.forEach((id, b) => {
       const l = this.labels[id];
       if (!l) throw new Error(`SliceDataset: sample ${id} (${this.describe(id)}) has no label`);
@@ -174,6 +210,8 @@ export class SliceDataset {
   }
 
   image(id: number): Float32Array {
+    const s = this.stream ? this.samples[id] : undefined;
+    if (s) return this.stream!.image(s.item, s.sliceIndex);
     const img = this.images[id];
     if (!img) throw new RangeError(`SliceDataset: no sample ${id} (have ${this.length})`);
     return img;
@@ -186,109 +224,50 @@ export class SliceDataset {
   }
 }
 
-/** Reads, preprocesses and slices every (selected) manifest item. */
-export async function buildSliceDataset(manifest: Manifest, options: SliceDatasetOptions): Promise<SliceDataset> {
-  const o = { size: CLTCI.size, centralFraction: POLYCL.fraction, ...options };
-  if (!Number.isInteger(o.size) || o.size < 8)
-    throw new RangeError(`SliceDataset: size must be an integer >= 8, got ${o.size}`);
-  const items = (o.items ?? manifest.items.map((it) => it.index)).map((i) => {
+function selectedItems(manifest: Manifest, selected: readonly number[] | undefined): ManifestItem[] {
+  const items = (selected ?? manifest.items.map((it) => it.index)).map((i) => {
     const it = manifest.items[i];
     if (!it) throw new RangeError(`SliceDataset: manifest ${manifest.source} has no item ${i}`);
     return it;
   });
   if (items.length === 0) throw new Error(`SliceDataset: ${manifest.source}: no items selected`);
-  const organClass = o.organClass ?? defaultOrganClass(manifest);
-  const cache = o.cacheDir ? new PreprocessCache(o.cacheDir) : null;
-  const samples: SliceSample[] = [];
-  const images: Float32Array[] = [];
-  const labels: (Uint8Array | null)[] = [];
-  const volumes: VolumeInfo[] = [];
-  const spacing: [number, number][] = [];
-  const geometry: VolumeGeometry[] = [];
-  const n = o.size * o.size;
-  let done = 0;
-  for (const item of items) {
-    const load = async (): Promise<Prepared> => {
-      const image = await readImage(item.image);
-      const label = item.label ? await readImage(item.label) : null;
-      if (label) sameGrid(image, label, item.label!);
-      return prepare(item, image, label, o);
-    };
-    let prepared: Prepared;
-    if (cache) {
-      const cfg = {
-        preset: o.preset,
-        size: o.size,
-        spacing: o.spacing ?? null,
-        centralFraction: o.centralFraction,
-        v: 1,
-      };
-      const sources = item.label ? [item.image, item.label] : [item.image];
-      let fresh: Prepared | null = null;
-      const img = await cache.getOrCompute(
-        sources,
-        { ...cfg, part: 'image' },
-        async () => (fresh = await load()).image,
-      );
-      const lab = item.label
-        ? await cache.getOrCompute(
-            sources,
-            { ...cfg, part: 'label' },
-            async () => (fresh ?? (fresh = await load())).label!,
-          )
-        : null;
-      const keep: [number, number] =
-        o.preset === 'ct-polycl'
-          ? ((r) => [r.start, r.end] as [number, number])(centralSliceRange(img.image.shape[0]!, o.centralFraction))
-          : [0, img.image.shape.length === 3 ? img.image.shape[0]! : 1];
-      prepared = { image: img.image, label: lab ? lab.image : null, keep };
-    } else prepared = await load();
+  return items;
+}
 
-    const { image, label, keep } = prepared;
-    const volume = volumes.length;
-    const kept = keep[1] - keep[0];
-    const flags: boolean[] = [];
-    for (let z = keep[0]; z < keep[1]; z++) {
-      const img = new Float32Array(n);
-      const src = image.data;
-      for (let i = 0; i < n; i++) img[i] = src[z * n + i]!;
-      let lab: Uint8Array | null = null;
-      let flag: boolean | undefined;
-      if (label) {
-        lab = toUint8Labels(label.data.subarray(z * n, (z + 1) * n), item.label!);
-        flag = lab.includes(organClass);
-        flags.push(flag);
-      }
-      samples.push({
-        id: samples.length,
-        item: item.index,
-        patient: item.patient,
-        time: item.time,
-        volumeId: String(item.index),
-        volume,
-        sliceIndex: z - keep[0],
-        slicesInVolume: kept,
-        organFlag: flag,
-      });
-      images.push(img);
-      labels.push(lab);
+/** Reads, preprocesses and slices every (selected) manifest item (see the file's comment). */
+export async function buildSliceDataset(manifest: Manifest, options: SliceDatasetOptions): Promise<SliceDataset> {
+  const o = { size: CLTCI.size, centralFraction: POLYCL.fraction, ...options };
+  if (!Number.isInteger(o.size) || o.size < 8)
+    throw new RangeError(`SliceDataset: size must be an integer >= 8, got ${o.size}`);
+  const items = selectedItems(manifest, o.items);
+  const settings: SliceVolumeSettings = {
+    preset: o.preset,
+    size: o.size,
+    centralFraction: o.centralFraction,
+    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
+    ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
+  };
+  const workers = o.loaderWorkers ?? 0;
+  const pool = workers > 0 ? new LoaderPool(workers) : null;
+  const stream = o.stream ? new SliceStream(items, settings, pool, o.stream.capMiB * 2 ** 20) : null;
+  const c = new SliceCollector(o.size * o.size, o.organClass ?? defaultOrganClass(manifest), !stream);
+  try {
+    const load = (it: ManifestItem): Promise<SliceVolume> =>
+      pool ? pool.run({ kind: 'slice-volume', item: it, settings }) : loadSliceVolume(it, settings);
+    let done = 0;
+    for await (const v of inOrder(items, Math.max(1, 2 * workers), load)) {
+      const item = items[done]!;
+      c.add(item, v);
+      stream?.cache.put(item.index, { ...v, labels: null });
+      done++;
+      o.onItem?.(done, items.length);
     }
-    volumes.push({
-      id: String(item.index),
-      slices: kept,
-      patient: item.patient,
-      ...(label ? { organFlags: flags } : {}),
-    });
-    const sp = image.spacing;
-    spacing.push([sp[sp.length - 2]!, sp[sp.length - 1]!]);
-    // z spacing after preprocessing (kept slices are contiguous: resizing is in-plane only)
-    geometry.push({
-      sliceSpacing: image.shape.length === 3 ? sp[0]! : null,
-      spacingKnown: formatOfPath(item.image) !== 'png',
-    });
-    done++;
-    o.onItem?.(done, items.length);
+  } catch (e) {
+    await (stream ?? pool)?.close();
+    throw e;
   }
+  if (!stream) await pool?.close();
   const preprocessing = { preset: o.preset, ...(o.spacing !== undefined ? { spacing: o.spacing } : {}) };
-  return new SliceDataset(manifest, o.size, samples, images, labels, volumes, spacing, preprocessing, geometry);
+  const meta = [c.volumes, c.spacing, preprocessing, c.geometry] as const;
+  return new SliceDataset(manifest, o.size, c.samples, c.images, c.labels, ...meta, stream);
 }

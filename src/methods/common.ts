@@ -11,6 +11,9 @@ import type { Rng } from '../util/rng.js';
 import { normalizeEmbeddings } from '../losses/float32.js';
 import { polyclEncoder } from '../models/polycl-unet.js';
 import type { SliceMethodDefinition } from './method.js';
+import type { Batch } from '../samplers/sampler.js';
+import type { SliceRef } from '../samplers/slices.js';
+import type { Triplet } from '../samplers/polycl-triplets.js';
 
 /**
  * The encoder f of the config's `backbone` (src/models/backbones.ts): the U-Net encoder (docs/methods.md §4) with the
@@ -102,4 +105,19 @@ export function stackedViews(ds: SliceDataset, ids: readonly number[], cfg: Pret
   const x = ds.imageBatch(ids);
   const [a, b] = contrastiveViews(x, rng, cfg.augment);
   return cat([a, b], 0);
+}
+
+/**
+ * The data set samples a 2D method's step reads: its batch's items, whichever sampler made them (sample ids, slice
+ * refs, PolyCL triplets). The pre-training loop loads them ahead for a streamed data set (docs/data-loading.md).
+ */
+export function batchSamples(batch: Batch<unknown>): number[] {
+  return batch.items.flatMap((it) => {
+    if (typeof it === 'number') return [it];
+    if ('anchor' in (it as object)) {
+      const t = it as Triplet;
+      return [t.anchor.id, t.positive.id, t.negative.id];
+    }
+    return [(it as SliceRef).id];
+  });
 }

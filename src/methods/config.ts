@@ -80,6 +80,14 @@ export const pretrainSchema = z
     cacheDir: z.string().optional(),
     /** restrict pre-training to these manifest items (protocols pass the training folds) */
     items: z.array(z.number().int().min(0)).optional(),
+    /**
+     * worker threads that read and preprocess the slices (docs/data-loading.md); > 0 streams them from a cache of
+     * preprocessed volumes, loaded ahead of the steps; 0 = everything read on the main thread and held in memory;
+     * default: one per core left over, 1 to 4. Results are the same bit for bit.
+     */
+    loaderWorkers: z.number().int().min(0).optional(),
+    /** with loaderWorkers > 0: MiB of preprocessed volumes kept in memory (default 2048) */
+    loaderCacheMiB: z.number().positive().optional(),
   })
   .strict()
   .meta({ title: 'pre-training configuration' });

@@ -96,6 +96,12 @@ export const drasclrConfigSchema = z
     checkpointEvery: z.number().int().positive().default(1),
     /** on-disk cache of lung masks, registrations and patches (default: <out>/cache) */
     cacheDir: z.string().optional(),
+    /**
+     * patch loading (docs/data-loading.md): > 0 = the patches are written once to a file in the run folder and read
+     * back in this many worker threads, ahead of the steps, so only a window of batches is in memory; 0 = every
+     * patch held in memory (73 MiB per scan at the paper's settings); default: one per core left over, 1 to 4
+     */
+    loaderWorkers: z.number().int().min(0).optional(),
   })
   .strict()
   .meta({ title: 'DrasCLR configuration' });

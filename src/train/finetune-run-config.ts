@@ -31,6 +31,7 @@ export const FINETUNE_RUN_FIELDS = [
   'valPatients',
   'testPatients',
   'cacheDir',
+  'loaderWorkers',
 ] as const;
 
 export const finetuneRunSchema = finetuneFields
@@ -55,6 +56,11 @@ export const finetuneRunSchema = finetuneFields
     testPatients: patients.optional(),
     /** on-disk cache of preprocessed volumes */
     cacheDir: z.string().optional(),
+    /**
+     * worker threads that read and preprocess the items before training (docs/data-loading.md; the data set is
+     * then held in memory, the same bit for bit); 0 = on the main thread; default: one per core left over, 1 to 4
+     */
+    loaderWorkers: z.number().int().min(0).optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, string>();

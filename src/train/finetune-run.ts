@@ -8,6 +8,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
+import { resolveLoaderWorkers } from '../data/loader-pool.js';
 import { finetune, type FinetuneResult } from './finetune.js';
 import { onMainFirst, type DataParallelContext } from './distributed/context.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
@@ -114,6 +115,7 @@ export async function runFinetune(
     items,
     ...(cfg.spacing !== undefined ? { spacing: cfg.spacing } : {}),
     ...(cfg.cacheDir !== undefined ? { cacheDir: cfg.cacheDir } : {}),
+    loaderWorkers: resolveLoaderWorkers(cfg.loaderWorkers),
   });
   const ids = { train: idsOf(ds, split.train), val: idsOf(ds, split.val), test: idsOf(ds, split.test) };
   log(`training on ${ids.train.length} images, testing on ${ids.test.length}`);

@@ -21,6 +21,9 @@ import { parseDrasclrConfig, type DrasclrConfig, type DrasclrInput } from '../me
 import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
 import { openRunFolder, trainingRunSpec, writeJson } from './run-folder.js';
 import { checkGlobalBatch, onMainFirst, type DataParallelContext } from './distributed/context.js';
+import { LoaderPool, resolveLoaderWorkers } from '../data/loader-pool.js';
+import { PatchStore } from '../data/patch-store.js';
+import type { LandmarkBatch } from '../samplers/landmark-batches.js';
 
 export interface DrasclrPretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -44,17 +47,34 @@ export interface DrasclrPretrainResult extends PretrainLoopResult {
   report: PreparationReport;
 }
 
+/**
+ * The patch store of a run with loaderWorkers > 0 (a file per rank in the run folder, rewritten at every start and
+ * deleted at the end), else null: the patches stay in memory.
+ */
+function patchStore(cfg: DrasclrConfig, out: string, rank: number): PatchStore | null {
+  const workers = resolveLoaderWorkers(cfg.loaderWorkers);
+  if (workers === 0) return null;
+  return new PatchStore(path.join(out, `patches.rank${rank}.f32`), cfg.patchSize, new LoaderPool(workers));
+}
+
+/** the (scan, landmark) patches a DrasCLR step reads: the batch's scans at its landmark and its neighbours */
+export function* drasclrBatchPatches(batch: LandmarkBatch): Generator<[number, number]> {
+  for (const l of [batch.landmark, ...batch.neighbours]) for (const s of batch.items) yield [s, l];
+}
+
 /** Prepares the patches, writes scans.json and landmarks.json (`write`: rank 0), and says what is in memory. */
 async function preparePatches(
   cfg: DrasclrConfig,
   out: string,
   log: (line: string) => void,
   write: boolean,
+  store: PatchStore | null,
 ): Promise<PreparedData> {
   const manifest = await loadManifest(cfg.data);
   const prepared = await prepareLandmarkPatches(manifest, cfg, {
     cacheDir: cfg.cacheDir ?? path.join(out, 'cache'),
     log,
+    ...(store ? { store } : {}),
   });
   const { dataset, report } = prepared;
   if (write) {
@@ -66,9 +86,12 @@ async function preparePatches(
       landmarks: dataset.landmarks,
     });
   }
+  const where = store
+    ? `${formatBytes(store.fileBytes)} in ${store.file}, read ahead in loader threads`
+    : `${formatBytes(dataset.memoryBytes())} in memory`;
   log(
     `data: ${dataset.length} scans used, ${report.skipped} skipped (see scans.json), ${dataset.landmarkCount} landmarks, ` +
-      `patches ${formatBytes(dataset.memoryBytes())} in memory`,
+      `patches ${where}`,
   );
   return prepared;
 }
@@ -110,7 +133,24 @@ export async function pretrainDrasclr(
     ? () => {}
     : (options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`)));
   log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
-  const { dataset, report } = await preparePatches(cfg, out, log, isMain);
+  const store = patchStore(cfg, out, parallel?.rank ?? 0);
+  try {
+    return await pretrainPatches(cfg, out, options, log, store);
+  } finally {
+    await store?.close();
+  }
+}
+
+async function pretrainPatches(
+  cfg: DrasclrConfig,
+  out: string,
+  options: DrasclrPretrainOptions,
+  log: (line: string) => void,
+  store: PatchStore | null,
+): Promise<DrasclrPretrainResult> {
+  const parallel = options.parallel ?? null;
+  const isMain = !parallel || parallel.rank === 0;
+  const { dataset, report } = await preparePatches(cfg, out, log, isMain, store);
 
   manualSeed(cfg.seed);
   const run = createDrasclrRun(dataset, cfg, parallel ? { group: parallel.group } : {});
@@ -128,6 +168,7 @@ export async function pretrainDrasclr(
       landmarks: path.join(out, 'landmarks.json'),
     },
     summary: preparationSummary(report),
+    loader: dataset.batchLoader(drasclrBatchPatches),
   });
   return { out, config: cfg, ...r, report };
 }

@@ -23,6 +23,8 @@ import { ParallelTraining } from './distributed/parallel-training.js';
 import { Progress } from './progress.js';
 import { writeJson } from './run-folder.js';
 import { saveGoodCheckpoint } from './state-guard.js';
+import type { BatchLoader } from '../data/batch-loader.js';
+import { DEFAULT_PREFETCH_DEPTH, epochBatches, PrefetchWindow } from './prefetch-window.js';
 
 /** The settings the loop reads; the 2D and the DrasCLR configs both have them (DrasCLR: SGD, cosine). */
 export interface LoopSettings {
@@ -42,7 +44,7 @@ export interface LoopSettings {
   restartEpochs?: number;
 }
 
-export interface PretrainLoopOptions {
+export interface PretrainLoopOptions<B = unknown> {
   /** progress display (default: a bar on a terminal, lines otherwise) */
   progress?: 'bar' | 'lines' | 'quiet';
   /** stop (after checkpointing) once this many epochs are done in this call: simulates a kill for resume tests */
@@ -60,6 +62,12 @@ export interface PretrainLoopOptions {
    * batches, each rank takes its shard; rank 0 alone writes the log, checkpoints and outputs.
    */
   parallel?: DataParallelContext | null;
+  /**
+   * the loader of a data set that streams its data (docs/data-loading.md): each step's batch is loaded
+   * `prefetchDepth` steps ahead (default 3) and the step waits only for what is not ready yet
+   */
+  loader?: BatchLoader<B> | null;
+  prefetchDepth?: number;
 }
 
 export interface PretrainLoopResult {
@@ -181,7 +189,7 @@ export async function runPretraining<B extends Batch<unknown>>(
   out: string,
   cfg: LoopSettings,
   run: MethodRun<B, never[]>,
-  options: PretrainLoopOptions = {},
+  options: PretrainLoopOptions<B> = {},
 ): Promise<PretrainLoopResult> {
   const trained = new ModuleBundle(run.modules);
   const all = new ModuleBundle({ ...run.modules, ...(run.frozen ?? {}) });
@@ -231,18 +239,26 @@ export async function runPretraining<B extends Batch<unknown>>(
 async function runEpochs<B extends Batch<unknown>>(
   s: LoopState<B>,
   losses: number[],
-  options: PretrainLoopOptions,
+  options: PretrainLoopOptions<B>,
 ): Promise<number | null> {
   const progress = new Progress(`pretrain ${s.cfg.method}`, s.pt.isMain ? options.progress : 'quiet');
   const total = s.cfg.epochs * s.sampler.epoch(0).length;
   const rateKey = options.rateKey ?? 'imagesPerSec';
   progress.start(total, s.step);
   let epochsThisCall = 0;
+  const batchesOf = epochBatches((e) => s.sampler.epoch(e));
+  function* future(): Generator<B> {
+    for (let e = s.epoch; e < s.cfg.epochs; e++) yield* batchesOf(e);
+  }
+  const loader = options.loader ?? null;
+  const window = loader ? new PrefetchWindow(loader, options.prefetchDepth ?? DEFAULT_PREFETCH_DEPTH, future()) : null;
   try {
     for (let epoch = s.epoch; epoch < s.cfg.epochs; epoch++) {
       s.trained.train();
-      for (const batch of s.sampler.epoch(epoch)) {
+      for (const batch of batchesOf(epoch)) {
+        await window?.ready(batch);
         const r = trainStep(s, epoch, batch);
+        window?.done(batch);
         losses.push(r.value);
         const perSec = r.images / r.seconds;
         if (s.pt.isMain)
@@ -269,6 +285,7 @@ async function runEpochs<B extends Batch<unknown>>(
   } catch (e) {
     throw s.pt.explain(e, s.where);
   } finally {
+    window?.close();
     progress.stop();
   }
   return null;
@@ -284,7 +301,7 @@ function writeOutputs<B extends Batch<unknown>>(
   out: string,
   s: LoopState<B>,
   losses: readonly number[],
-  options: PretrainLoopOptions,
+  options: PretrainLoopOptions<B>,
 ): string {
   const encoderFile = path.join(out, 'encoder.safetensors');
   if (!s.pt.isMain) return encoderFile;

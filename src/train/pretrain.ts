@@ -17,7 +17,10 @@ import { resolvePretrainConfig } from '../methods/resolve-config.js';
 import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { checkGlobalBatch, onMainFirst, type DataParallelContext } from './distributed/context.js';
-import { describePrecision, withResolvedPrecision } from '../engine/precision.js';
+import { describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
+import { resolveLoaderWorkers } from '../data/loader-pool.js';
+import { DEFAULT_LOADER_CACHE_MIB } from '../data/slice-stream.js';
+import { batchSamples } from '../methods/common.js';
 
 export interface PretrainOptions {
   /** progress display (default: a bar on a terminal, lines otherwise) */
@@ -54,6 +57,7 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   if (options.progress !== 'quiet' && (!parallel || parallel.rank === 0))
     process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
 
+  const workers = resolveLoaderWorkers(cfg.loaderWorkers);
   const dataset =
     options.dataset ??
     (await buildSliceDataset(await loadManifest(cfg.data), {
@@ -62,8 +66,24 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
       spacing: cfg.spacing,
       items: cfg.items,
       cacheDir: cfg.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache'),
+      loaderWorkers: workers,
+      ...(workers > 0 ? { stream: { capMiB: cfg.loaderCacheMiB ?? DEFAULT_LOADER_CACHE_MIB } } : {}),
     }));
+  try {
+    return { out, config: cfg, ...(await pretrainOn(dataset, cfg, out, options)) };
+  } finally {
+    // a data set built here streams from worker threads: end them (one passed in belongs to the caller)
+    if (!options.dataset) await dataset.close();
+  }
+}
 
+async function pretrainOn(
+  dataset: SliceDataset,
+  cfg: WithPrecision<PretrainConfig>,
+  out: string,
+  options: PretrainOptions,
+): Promise<PretrainLoopResult> {
+  const parallel = options.parallel ?? null;
   manualSeed(cfg.seed);
   const run: MethodRun = getSliceMethod(cfg.method).create({
     dataset,
@@ -72,10 +92,10 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   });
   if (run.sampler.epoch(0).length === 0)
     throw new Error(`pretrain: the ${run.sampler.name} sampler made no batch from ${dataset.length} samples`);
-  const r = await runPretraining(out, cfg, run, {
+  return runPretraining(out, cfg, run, {
     progress: options.progress,
     stopAfterEpochs: options.stopAfterEpochs,
     parallel,
+    loader: dataset.batchLoader(batchSamples),
   });
-  return { out, config: cfg, ...r };
 }

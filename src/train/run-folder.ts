@@ -122,7 +122,8 @@ export function openRunFolder(out: string, spec: RunFolderSpec): RunFolder {
 
 /**
  * The folder spec of a training run (pre-training, DrasCLR, fine-tuning): resumable from checkpoint.safetensors;
- * `out`, `cacheDir` and `checkpointEvery` may change on resume, and so may `epochs` where the schedule does not
+ * `out`, `cacheDir`, `checkpointEvery` and the loading settings (`loaderWorkers`, `loaderCacheMiB`: the same
+ * numbers either way) may change on resume, and so may `epochs` where the schedule does not
  * depend on the total ('constant', 'cosine-restarts': extending such a run gives exactly the longer run's result).
  */
 export function trainingRunSpec<C extends { out: string; epochs?: number; schedule?: string }>(
@@ -134,7 +135,15 @@ export function trainingRunSpec<C extends { out: string; epochs?: number; schedu
   return {
     what,
     config,
-    mayChange: ['out', 'cacheDir', 'checkpointEvery', ...(epochsFree ? ['epochs'] : []), ...(opts.alsoMayChange ?? [])],
+    mayChange: [
+      'out',
+      'cacheDir',
+      'checkpointEvery',
+      'loaderWorkers',
+      'loaderCacheMiB',
+      ...(epochsFree ? ['epochs'] : []),
+      ...(opts.alsoMayChange ?? []),
+    ],
     paths: ['data', 'init', 'pretrainData'],
     resumeFrom: ['checkpoint.safetensors'],
     restart: opts.restart ?? false,

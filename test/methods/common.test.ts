@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, optim, tidy } from '../../src/engine/index.js';
 import { getSliceMethod } from '../../src/methods/registry.js';
-import { buildEncoder, requireBackbone } from '../../src/methods/common.js';
+import { batchSamples, buildEncoder, requireBackbone } from '../../src/methods/common.js';
+import { SLICE_METHODS } from '../../src/methods/registry.js';
 import { UNetEncoder } from '../../src/models/unet.js';
 import { ResNet } from '../../src/models/resnet.js';
 import { ModuleBundle } from '../../src/train/run-state.js';
@@ -103,3 +104,25 @@ for (const method of ['polycl-s', 'polycl-o']) {
     );
   });
 }
+
+test('batchSamples: every 2D method reads exactly the samples of its batch (what a streamed data set loads ahead)', async () => {
+  for (const def of SLICE_METHODS) {
+    const full = await phantomDataset(presetOf(def.name), 32, def.name === 'polycl-o' ? 4 : undefined);
+    // a copy of the data set whose reads are recorded
+    const ds = full.subset(new Set(full.samples.map((s) => s.item)));
+    const read = new Set<number>();
+    const image = ds.image.bind(ds);
+    ds.image = (id: number) => (read.add(id), image(id));
+    manualSeed(0);
+    const run = def.create({ dataset: ds, config: tinyConfig(def.name, { preset: presetOf(def.name) }) });
+    for (const batch of run.sampler.epoch(0).slice(0, 2)) {
+      read.clear();
+      tidy(() => void run.step(batch, new Rng(batch.index)));
+      assert.deepEqual(
+        [...read].sort((a, b) => a - b),
+        [...new Set(batchSamples(batch))].sort((a, b) => a - b),
+        def.name,
+      );
+    }
+  }
+});

@@ -104,3 +104,27 @@ test('pretrainDrasclr: a tiny run trains, checkpoints, and resumes exactly', asy
     /different batchSize/,
   );
 });
+
+test('pretrainDrasclr: patches from the disk-backed store (2 loader workers) = patches in memory, loss for loss', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const base = { ...(await tinyDrasclrInput(dir)), epochs: 1 };
+  const quiet = { progress: 'quiet' as const };
+  const lines: string[] = [];
+  const memory = await pretrainDrasclr({ ...base, out: path.join(dir, 'm'), loaderWorkers: 0 }, quiet);
+  const outS = path.join(dir, 's');
+  const stored = await pretrainDrasclr(
+    { ...base, out: outS, loaderWorkers: 2 },
+    { ...quiet, log: (l) => lines.push(l) },
+  );
+  assert.ok(
+    lines.some((l) => /patches .* in .*patches\.rank0\.f32, read ahead/.test(l)),
+    lines.join('\n'),
+  );
+  assert.equal(existsSync(path.join(outS, 'patches.rank0.f32')), false, 'the store file is deleted at the end');
+  assert.equal(stored.steps, 8);
+  assert.deepEqual(stored.losses, memory.losses);
+  const ea = loadSafetensors(memory.encoder);
+  const eb = loadSafetensors(stored.encoder);
+  for (const [k, ta] of ea.tensors) assert.deepEqual(eb.tensors.get(k)!.toFloat64Array(), ta.toFloat64Array(), k);
+});

@@ -240,3 +240,31 @@ test('NaN guard: NaNs on resume stop the run naming epoch, batch and the last go
     full.losses,
   );
 });
+
+for (const [method, preset] of [
+  ['simclr', 'xray'],
+  ['polycl-s', 'ct-polycl'],
+] as const) {
+  test(`${method}: slices streamed through loader workers (a cap of ~1 image) = read in memory, bit for bit`, async () => {
+    const { xray, ct } = await smallPhantoms();
+    const a = tempDir();
+    const b = tempDir();
+    const extra = { data: preset === 'xray' ? xray : ct, preset, batchSize: 6, cacheDir: join(a, 'cache') };
+    const sync = await pretrain(await tinyInput(method, a, { ...extra, loaderWorkers: 0 }), { progress: 'quiet' });
+    const streamed = await pretrain(await tinyInput(method, b, { ...extra, loaderWorkers: 2, loaderCacheMiB: 0.005 }), {
+      progress: 'quiet',
+    });
+    assert.ok(sync.steps >= 4);
+    assert.deepEqual(streamed.losses, sync.losses);
+    const wa = tensorsOf(sync.encoder);
+    const wb = tensorsOf(streamed.encoder);
+    for (const [k, v] of wa) assert.deepEqual(wb.get(k), v, k);
+    // the loading settings may change on resume (they change no number)
+    const c = tempDir();
+    const input = (workers: number) => tinyInput(method, c, { ...extra, loaderWorkers: workers });
+    const first = await pretrain(await input(2), { progress: 'quiet', stopAfterEpochs: 1 });
+    const rest = await pretrain(await input(0), { progress: 'quiet' });
+    assert.equal(rest.resumedFrom, 1);
+    assert.deepEqual([...first.losses, ...rest.losses], sync.losses);
+  });
+}

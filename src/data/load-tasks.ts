@@ -1,0 +1,67 @@
+/**
+ * The tasks of the loader's worker threads (src/data/load-worker.ts) and how each one runs: an item of a slice data
+ * set read and preprocessed (loadSliceVolume), or byte ranges of a file read (the DrasCLR patch store). Results are
+ * plain typed arrays, handed back to the main thread without a copy (transferred).
+ */
+import { open } from 'node:fs/promises';
+import type { ManifestItem } from '../io/manifest.js';
+import { loadSliceVolume, type SliceVolume, type SliceVolumeSettings } from './slice-volume.js';
+
+export interface SliceVolumeTask {
+  kind: 'slice-volume';
+  item: ManifestItem;
+  settings: SliceVolumeSettings;
+}
+
+export interface ReadRangesTask {
+  kind: 'read-ranges';
+  file: string;
+  /** [byte offset, byte length] of each range; the result holds them one after the other */
+  ranges: [number, number][];
+}
+
+export type LoadTask = SliceVolumeTask | ReadRangesTask;
+
+/** what each task gives */
+export interface LoadResults {
+  'slice-volume': SliceVolume;
+  'read-ranges': Uint8Array;
+}
+
+/** Reads the ranges of `file` into one buffer (the ranges one after the other). */
+export async function readRanges(file: string, ranges: readonly [number, number][]): Promise<Uint8Array> {
+  const total = ranges.reduce((a, [, n]) => a + n, 0);
+  const out = new Uint8Array(total);
+  const fh = await open(file, 'r');
+  try {
+    let at = 0;
+    for (const [offset, n] of ranges) {
+      const { bytesRead } = await fh.read(out, at, n, offset);
+      if (bytesRead !== n) throw new Error(`read ${bytesRead} of ${n} bytes at offset ${offset} (file truncated?)`);
+      at += n;
+    }
+  } finally {
+    await fh.close();
+  }
+  return out;
+}
+
+/** Runs one task; an error names the file it concerns. */
+export async function runLoadTask(task: LoadTask): Promise<LoadResults[LoadTask['kind']]> {
+  const file = task.kind === 'slice-volume' ? task.item.image : task.file;
+  try {
+    if (task.kind === 'slice-volume') return await loadSliceVolume(task.item, task.settings);
+    return await readRanges(task.file, task.ranges);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`);
+  }
+}
+
+/** the buffers of a result, to transfer rather than copy */
+export function transferablesOf(result: LoadResults[LoadTask['kind']]): ArrayBuffer[] {
+  if (result instanceof Uint8Array) return [result.buffer as ArrayBuffer];
+  const out = [result.images.buffer as ArrayBuffer];
+  if (result.labels) out.push(result.labels.buffer as ArrayBuffer);
+  return out;
+}
