@@ -1,8 +1,8 @@
 /**
  * `medcl view --model model.onnx [--scan scan.nii.gz] [--port N] [--host H] [--open]`: serves the browser viewer
  * (dist/viewer/, built by scripts/build-viewer.mjs), the model and, when given, one scan the page opens at start (an
- * experiment report's "open in the viewer" commands use it) on this machine with node:http. The page segments in the browser: the
- * scan never leaves it. The model is checked first (medcl's preprocessing metadata, one (N, C, H, W) input), so a
+ * experiment report's "open in the viewer" commands use it) on this machine with node:http. The page segments in
+ * the browser: the scan never leaves it. The model is checked first (medcl's preprocessing metadata, one (N, C, H, W) input), so a
  * wrong file fails here with its name rather than in the page.
  *
  * The scan must be one file (NIfTI, NRRD, MetaImage); a DICOM series is dropped on the page instead.
@@ -128,7 +128,7 @@ export function checkViewerScan(file: string): string {
 }
 
 function handler(dir: string, model: string | undefined, scan: string | undefined) {
-  const scanUrl = scan ? `scan/${encodeURIComponent(path.basename(scan))}` : undefined;
+  const scanName = scan ? path.basename(scan) : undefined;
   const root = path.resolve(dir);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
@@ -142,13 +142,13 @@ function handler(dir: string, model: string | undefined, scan: string | undefine
     if (pathname === '/config.json') {
       const config = {
         ...(model ? { model: 'model.onnx', name: path.basename(model) } : {}),
-        ...(scan ? { scan: scanUrl, scanName: path.basename(scan) } : {}),
+        ...(scanName ? { scan: `scan/${encodeURIComponent(scanName)}`, scanName } : {}),
       };
       return send(res, 200, MIME['.json']!, JSON.stringify(config), head);
     }
     let file: string;
     if (pathname === '/model.onnx' && model) file = path.resolve(model);
-    else if (scan && pathname === `/scan/${path.basename(scan)}`) file = scan;
+    else if (scan && pathname === `/scan/${scanName}`) file = scan;
     else {
       file = path.resolve(root, '.' + (pathname.endsWith('/') ? pathname + 'index.html' : pathname));
       if (file !== root && !file.startsWith(root + path.sep)) return send(res, 403, MIME['.txt']!, 'forbidden\n');
