@@ -49,15 +49,22 @@ std::vector<at::Tensor> TL(const Napi::Value& v) {
   return out;
 }
 
-int64_t I(const Napi::Value& v) {
+int64_t I(const Napi::Value& v, const char* what, int64_t min) {
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an integer");
-  return v.As<Napi::Number>().Int64Value();
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an integer, got " + v.ToString().Utf8Value());
+  const double d = v.As<Napi::Number>().DoubleValue();
+  const bool integral = std::isfinite(d) && d == std::trunc(d) && std::abs(d) <= static_cast<double>(kMaxSafeInt);
+  if (!integral || d < static_cast<double>(min)) {
+    const std::string want = min > -kMaxSafeInt ? "an integer >= " + std::to_string(min) : "an integer";
+    throw Napi::RangeError::New(v.Env(), std::string(what) + " must be " + want + ", got " + v.ToString().Utf8Value());
+  }
+  return static_cast<int64_t>(d);
 }
 
-c10::optional<int64_t> OI(const Napi::Value& v) {
+c10::optional<int64_t> OI(const Napi::Value& v, const char* what) {
   if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
-  return I(v);
+  return I(v, what);
 }
 
 double D(const Napi::Value& v) {
@@ -80,12 +87,15 @@ std::string S(const Napi::Value& v) {
   return v.As<Napi::String>().Utf8Value();
 }
 
-std::vector<int64_t> IL(const Napi::Value& v) {
-  if (v.IsNumber()) return {I(v)};
-  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
+std::vector<int64_t> IL(const Napi::Value& v, const char* what, int64_t min) {
+  if (v.IsNumber()) return {I(v, what, min)};
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an array of integers");
   auto a = v.As<Napi::Array>();
   std::vector<int64_t> out(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) out[i] = I(a.Get(i));
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const std::string name = std::string(what) + "[" + std::to_string(i) + "]";
+    out[i] = I(a.Get(i), name.c_str(), min);
+  }
   return out;
 }
 
@@ -194,6 +204,18 @@ Napi::Value WL(Napi::Env env, const std::vector<at::Tensor>& ts) {
   return a;
 }
 
+// The converters' argument errors (TypeError/RangeError) get the op's name in front, once.
+static void prefixMessage(Napi::Error& e, const std::string& op) {
+  try {
+    Napi::Object o = e.Value();
+    if (o.IsEmpty() || !o.IsObject()) return;
+    const std::string m = e.Message();
+    if (m.rfind(op + ": ", 0) != 0) o.Set("message", op + ": " + m);
+  } catch (...) {
+    // an error that is not an object keeps its message
+  }
+}
+
 void def(Napi::Env env, Napi::Object exports, const char* name, Fn fn) {
   std::string opName(name);
   exports.Set(name, Napi::Function::New(
@@ -201,7 +223,8 @@ void def(Napi::Env env, Napi::Object exports, const char* name, Fn fn) {
                         [fn, opName](const Napi::CallbackInfo& info) -> Napi::Value {
                           try {
                             return fn(info);
-                          } catch (const Napi::Error&) {
+                          } catch (Napi::Error& e) {
+                            prefixMessage(e, opName);
                             throw;
                           } catch (const c10::Error& e) {
                             throw Napi::Error::New(info.Env(), opName + ": " + e.what_without_backtrace());

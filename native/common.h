@@ -28,13 +28,18 @@ Holder* holderOf(const Napi::Value& v);
 at::Tensor& T(const Napi::Value& v);                    // a tensor argument (throws TypeError otherwise)
 c10::optional<at::Tensor> OT(const Napi::Value& v);     // null/undefined -> nullopt
 std::vector<at::Tensor> TL(const Napi::Value& v);       // array of tensors
-int64_t I(const Napi::Value& v);
-c10::optional<int64_t> OI(const Napi::Value& v);
+// Integer arguments: a JS number that is a safe integer (|n| <= 2^53 - 1) and >= `min`, or a boolean (0/1).
+// Anything else (2.7, NaN, +-Infinity, 2^60, a string) is refused with an error naming `what`, never truncated;
+// def() prefixes the op's name.
+constexpr int64_t kMaxSafeInt = 9007199254740991;  // Number.MAX_SAFE_INTEGER
+int64_t I(const Napi::Value& v, const char* what = "integer argument", int64_t min = -kMaxSafeInt);
+c10::optional<int64_t> OI(const Napi::Value& v, const char* what = "integer argument");
 double D(const Napi::Value& v);
 c10::optional<double> OD(const Napi::Value& v);
 bool B(const Napi::Value& v, bool dflt = false);
 std::string S(const Napi::Value& v);
-std::vector<int64_t> IL(const Napi::Value& v);          // array of integers (a single number -> {n})
+// array of integers (a single number -> {n}); entry i is named `what[i]`
+std::vector<int64_t> IL(const Napi::Value& v, const char* what = "integer list", int64_t min = -kMaxSafeInt);
 std::vector<double> DL(const Napi::Value& v);
 at::ScalarType DT(const Napi::Value& v);                // dtype name -> ScalarType
 c10::optional<at::ScalarType> ODT(const Napi::Value& v);

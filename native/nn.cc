@@ -30,8 +30,9 @@ void registerNN(Napi::Env env, Napi::Object e) {
     auto& x = T(info[0]);
     auto& w = T(info[1]);
     const bool transposed = B(info[6]);
-    const auto stride = IL(info[3]), padding = IL(info[4]), dilation = IL(info[5]), outPad = IL(info[7]);
-    const int64_t groups = I(info[8]);
+    const auto stride = IL(info[3], "stride", 1), padding = IL(info[4], "padding", 0);
+    const auto dilation = IL(info[5], "dilation", 1), outPad = IL(info[7], "outputPadding", 0);
+    const int64_t groups = I(info[8], "groups", 1);
     const auto b = OT(info[2]);
     at::Tensor y;
     const int64_t nd = w.dim() - 2;
@@ -51,7 +52,8 @@ void registerNN(Napi::Env env, Napi::Object e) {
   // maxPool(x, kernel[], stride[], padding[], dilation[], ceilMode)
   def(env, e, "maxPool", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& x = T(info[0]);
-    const auto k = IL(info[1]), s = IL(info[2]), p = IL(info[3]), d = IL(info[4]);
+    const auto k = IL(info[1], "kernelSize", 1), s = IL(info[2], "stride", 1), p = IL(info[3], "padding", 0);
+    const auto d = IL(info[4], "dilation", 1);
     const bool ceil = B(info[5]);
     if (k.size() == 1) return W(info.Env(), at::max_pool1d(x, k, s, p, d, ceil));
     if (k.size() == 2) return W(info.Env(), at::max_pool2d(x, k, s, p, d, ceil));
@@ -60,7 +62,7 @@ void registerNN(Napi::Env env, Napi::Object e) {
   // avgPool(x, kernel[], stride[], padding[], ceilMode, countIncludePad)
   def(env, e, "avgPool", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& x = T(info[0]);
-    const auto k = IL(info[1]), s = IL(info[2]), p = IL(info[3]);
+    const auto k = IL(info[1], "kernelSize", 1), s = IL(info[2], "stride", 1), p = IL(info[3], "padding", 0);
     const bool ceil = B(info[4]), inc = B(info[5], true);
     if (k.size() == 1) return W(info.Env(), at::avg_pool1d(x, k, s, p, ceil, inc));
     if (k.size() == 2) return W(info.Env(), at::avg_pool2d(x, k, s, p, ceil, inc));
@@ -68,7 +70,7 @@ void registerNN(Napi::Env env, Napi::Object e) {
   });
   def(env, e, "adaptiveAvgPool", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& x = T(info[0]);
-    const auto size = IL(info[1]);
+    const auto size = IL(info[1], "outputSize", 1);
     if (size.size() == 1) return W(info.Env(), at::adaptive_avg_pool1d(x, size));
     if (size.size() == 2) return W(info.Env(), at::adaptive_avg_pool2d(x, size));
     return W(info.Env(), at::adaptive_avg_pool3d(x, size));
@@ -84,7 +86,7 @@ void registerNN(Napi::Env env, Napi::Object e) {
                                            B(info[5], true), D(info[6]), D(info[7]), /*cudnn_enabled=*/true));
   });
   def(env, e, "groupNorm", [](const Napi::CallbackInfo& info) -> Napi::Value {
-    return W(info.Env(), at::group_norm(T(info[0]), I(info[1]), OT(info[2]), OT(info[3]), D(info[4]), true));
+    return W(info.Env(), at::group_norm(T(info[0]), I(info[1], "groups", 1), OT(info[2]), OT(info[3]), D(info[4]), true));
   });
   def(env, e, "layerNorm", [](const Napi::CallbackInfo& info) -> Napi::Value {
     return W(info.Env(), at::layer_norm(T(info[0]), IL(info[1]), OT(info[2]), OT(info[3]), D(info[4]), true));
@@ -115,7 +117,7 @@ void registerNN(Napi::Env env, Napi::Object e) {
   // interpolate(x, size[], mode, alignCorners): nearest (1/2/3d), linear, bilinear, bicubic, trilinear.
   def(env, e, "interpolate", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& x = T(info[0]);
-    const auto size = IL(info[1]);
+    const auto size = IL(info[1], "size", 1);
     const std::string mode = S(info[2]);
     const bool ac = B(info[3]);
     if (mode == "nearest") {

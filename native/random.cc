@@ -15,7 +15,7 @@ static at::TensorOptions opts(const Napi::Value& dtype, const Napi::Value& devic
 void registerRandom(Napi::Env env, Napi::Object e) {
   // manualSeed(seed): seeds the default generators (CPU, and every CUDA device when present).
   def(env, e, "manualSeed", [](const Napi::CallbackInfo& info) -> Napi::Value {
-    const uint64_t seed = static_cast<uint64_t>(I(info[0]));
+    const uint64_t seed = static_cast<uint64_t>(I(info[0], "seed", 0));
     {
       auto gen = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(gen.mutex());
@@ -34,11 +34,11 @@ void registerRandom(Napi::Env env, Napi::Object e) {
   // createGenerator(seed, device): an independent generator (a clone of the device's default, reseeded).
   def(env, e, "createGenerator", [](const Napi::CallbackInfo& info) -> Napi::Value {
     const auto dev = DEV(info[1]);
-    at::Generator g = dev.is_cpu() ? at::detail::createCPUGenerator(static_cast<uint64_t>(I(info[0])))
+    at::Generator g = dev.is_cpu() ? at::detail::createCPUGenerator(static_cast<uint64_t>(I(info[0], "seed", 0)))
                                    : at::globalContext().defaultGenerator(dev).clone();
     if (!dev.is_cpu()) {
       std::lock_guard<std::mutex> lock(g.mutex());
-      g.set_current_seed(static_cast<uint64_t>(I(info[0])));
+      g.set_current_seed(static_cast<uint64_t>(I(info[0], "seed", 0)));
     }
     return wrapGenerator(info.Env(), g);
   });

@@ -10,8 +10,7 @@ namespace medcl {
 
 void registerRuntime(Napi::Env env, Napi::Object e) {
   def(env, e, "setNumThreads", [](const Napi::CallbackInfo& info) -> Napi::Value {
-    const int64_t n = I(info[0]);
-    if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads: need at least 1 thread");
+    const int64_t n = I(info[0], "threads", 1);
     at::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

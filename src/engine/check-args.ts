@@ -67,3 +67,15 @@ export function checkInts(op: string, name: string, v: unknown, min = -Number.MA
 export function checkSeed(op: string, seed: unknown): number {
   return checkInt(op, 'seed', seed, 0);
 }
+
+/**
+ * A size argument of a spatial op (kernel, stride, padding, dilation, output size): one integer >= min for every
+ * spatial dim, or one per dim. Returns n values.
+ */
+export function checkSizes(op: string, name: string, v: unknown, n: number, min: number): number[] {
+  if (typeof v === 'number') return Array<number>(n).fill(checkInt(op, name, v, min));
+  const out = checkInts(op, name, v, min);
+  if (out.length !== n)
+    throw new RangeError(`${op}: ${name} must have ${n} values (one per dim), got [${out.join(', ')}]`);
+  return out;
+}

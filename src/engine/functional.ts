@@ -5,39 +5,28 @@
 import { N, type Handle } from './native.js';
 import type { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
+import { checkInt, checkSizes } from './check-args.js';
+import {
+  convArgs,
+  poolArgs,
+  scaledSize,
+  type ConvArgs,
+  type ConvOptions,
+  type ConvTransposeOptions,
+  type PoolOptions,
+  type Size,
+} from './spatial-args.js';
 
-type Size = number | readonly number[];
-
-function expand(v: Size, n: number, name: string): number[] {
-  if (typeof v === 'number') return Array(n).fill(v) as number[];
-  if (v.length !== n) throw new RangeError(`${name}: expected ${n} values, got [${v.join(', ')}]`);
-  return [...v];
-}
+export type { ConvOptions, ConvTransposeOptions, PoolOptions } from './spatial-args.js';
 
 function opt(t: Tensor | null | undefined): Handle | null {
   return t ? t.handle : null;
 }
 
-export interface ConvOptions {
-  stride?: Size;
-  padding?: Size;
-  dilation?: Size;
-  groups?: number;
-}
-
 function convN(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: ConvOptions, n: number): Tensor {
+  const a = convArgs(`conv${n}d`, { ...o, outputPadding: 0 }, n);
   return new Tensor(
-    N.conv(
-      x.handle,
-      w.handle,
-      opt(b),
-      expand(o.stride ?? 1, n, 'conv stride'),
-      expand(o.padding ?? 0, n, 'conv padding'),
-      expand(o.dilation ?? 1, n, 'conv dilation'),
-      false,
-      Array(n).fill(0),
-      o.groups ?? 1,
-    ),
+    N.conv(x.handle, w.handle, opt(b), a.stride, a.padding, a.dilation, false, a.outputPadding, a.groups),
   );
 }
 
@@ -51,29 +40,9 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvO
   return convN(x, weight, bias, o, 3);
 }
 
-export interface ConvTransposeOptions extends ConvOptions {
-  outputPadding?: Size;
-}
-
-function convTransposeN(
-  x: Tensor,
-  w: Tensor,
-  b: Tensor | null | undefined,
-  o: ConvTransposeOptions,
-  n: number,
-): Tensor {
+function convTransposeN(x: Tensor, w: Tensor, b: Tensor | null | undefined, a: ConvArgs): Tensor {
   return new Tensor(
-    N.conv(
-      x.handle,
-      w.handle,
-      opt(b),
-      expand(o.stride ?? 1, n, 'convTranspose stride'),
-      expand(o.padding ?? 0, n, 'convTranspose padding'),
-      expand(o.dilation ?? 1, n, 'convTranspose dilation'),
-      true,
-      expand(o.outputPadding ?? 0, n, 'convTranspose outputPadding'),
-      o.groups ?? 1,
-    ),
+    N.conv(x.handle, w.handle, opt(b), a.stride, a.padding, a.dilation, true, a.outputPadding, a.groups),
   );
 }
 
@@ -81,15 +50,14 @@ function convTransposeN(
  * True when a transposed convolution only scatters each input pixel into its own k×k block (kernel = stride,
  * no padding/dilation/groups): the U-Net's 2×2 stride-2 up-convolution.
  */
-function isBlockUpsample(w: Tensor, o: ConvTransposeOptions, n: number): boolean {
+function isBlockUpsample(w: Tensor, a: ConvArgs): boolean {
   const k = w.shape.slice(2);
-  const s = expand(o.stride ?? 1, n, 'convTranspose stride');
   return (
-    k.every((v, i) => v === s[i] && v > 1) &&
-    expand(o.padding ?? 0, n, 'p').every((v) => v === 0) &&
-    expand(o.outputPadding ?? 0, n, 'op').every((v) => v === 0) &&
-    expand(o.dilation ?? 1, n, 'd').every((v) => v === 1) &&
-    (o.groups ?? 1) === 1
+    k.every((v, i) => v === a.stride[i] && v > 1) &&
+    a.padding.every((v) => v === 0) &&
+    a.outputPadding.every((v) => v === 0) &&
+    a.dilation.every((v) => v === 1) &&
+    a.groups === 1
   );
 }
 
@@ -134,44 +102,28 @@ function blockUpsample(x: Tensor, w: Tensor, b: Tensor | null | undefined, n: 2 
 }
 
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
-  if (weight.ndim === 4 && isBlockUpsample(weight, o, 2)) return blockUpsample(x, weight, bias, 2);
-  return convTransposeN(x, weight, bias, o, 2);
+  const a = convArgs('convTranspose2d', o, 2);
+  if (weight.ndim === 4 && isBlockUpsample(weight, a)) return blockUpsample(x, weight, bias, 2);
+  return convTransposeN(x, weight, bias, a);
 }
 export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
-  if (weight.ndim === 5 && isBlockUpsample(weight, o, 3)) return blockUpsample(x, weight, bias, 3);
-  return convTransposeN(x, weight, bias, o, 3);
+  const a = convArgs('convTranspose3d', o, 3);
+  if (weight.ndim === 5 && isBlockUpsample(weight, a)) return blockUpsample(x, weight, bias, 3);
+  return convTransposeN(x, weight, bias, a);
 }
 
 /** Depth-to-space: (N, C·r², H, W) -> (N, C, H·r, W·r). */
 export function pixelShuffle(x: Tensor, r: number): Tensor {
-  return new Tensor(N.pixelShuffle(x.handle, r));
+  return new Tensor(N.pixelShuffle(x.handle, checkInt('pixelShuffle', 'upscaleFactor', r, 1)));
 }
 /** Space-to-depth, the inverse of pixelShuffle. */
 export function pixelUnshuffle(x: Tensor, r: number): Tensor {
-  return new Tensor(N.pixelUnshuffle(x.handle, r));
-}
-
-export interface PoolOptions {
-  kernelSize: Size;
-  /** defaults to kernelSize */
-  stride?: Size;
-  padding?: Size;
-  dilation?: Size;
-  ceilMode?: boolean;
+  return new Tensor(N.pixelUnshuffle(x.handle, checkInt('pixelUnshuffle', 'downscaleFactor', r, 1)));
 }
 
 function maxPoolN(x: Tensor, o: PoolOptions, n: number): Tensor {
-  const k = expand(o.kernelSize, n, 'maxPool kernelSize');
-  return new Tensor(
-    N.maxPool(
-      x.handle,
-      k,
-      expand(o.stride ?? k, n, 'maxPool stride'),
-      expand(o.padding ?? 0, n, 'maxPool padding'),
-      expand(o.dilation ?? 1, n, 'maxPool dilation'),
-      o.ceilMode ?? false,
-    ),
-  );
+  const a = poolArgs(`maxPool${n}d`, o, n);
+  return new Tensor(N.maxPool(x.handle, a.kernelSize, a.stride, a.padding, a.dilation, o.ceilMode ?? false));
 }
 export function maxPool2d(x: Tensor, o: PoolOptions): Tensor {
   return maxPoolN(x, o, 2);
@@ -181,16 +133,11 @@ export function maxPool3d(x: Tensor, o: PoolOptions): Tensor {
 }
 
 function avgPoolN(x: Tensor, o: PoolOptions & { countIncludePad?: boolean }, n: number): Tensor {
-  const k = expand(o.kernelSize, n, 'avgPool kernelSize');
+  const a = poolArgs(`avgPool${n}d`, o, n);
+  if (a.dilation.some((d) => d !== 1))
+    throw new RangeError(`avgPool${n}d: dilation is not supported (got [${a.dilation.join(', ')}])`);
   return new Tensor(
-    N.avgPool(
-      x.handle,
-      k,
-      expand(o.stride ?? k, n, 'avgPool stride'),
-      expand(o.padding ?? 0, n, 'avgPool padding'),
-      o.ceilMode ?? false,
-      o.countIncludePad ?? true,
-    ),
+    N.avgPool(x.handle, a.kernelSize, a.stride, a.padding, o.ceilMode ?? false, o.countIncludePad ?? true),
   );
 }
 export function avgPool2d(x: Tensor, o: PoolOptions & { countIncludePad?: boolean }): Tensor {
@@ -200,10 +147,10 @@ export function avgPool3d(x: Tensor, o: PoolOptions & { countIncludePad?: boolea
   return avgPoolN(x, o, 3);
 }
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Size): Tensor {
-  return new Tensor(N.adaptiveAvgPool(x.handle, expand(outputSize, 2, 'adaptiveAvgPool2d')));
+  return new Tensor(N.adaptiveAvgPool(x.handle, checkSizes('adaptiveAvgPool2d', 'outputSize', outputSize, 2, 1)));
 }
 export function adaptiveAvgPool3d(x: Tensor, outputSize: Size): Tensor {
-  return new Tensor(N.adaptiveAvgPool(x.handle, expand(outputSize, 3, 'adaptiveAvgPool3d')));
+  return new Tensor(N.adaptiveAvgPool(x.handle, checkSizes('adaptiveAvgPool3d', 'outputSize', outputSize, 3, 1)));
 }
 
 export interface NormOptions {
@@ -313,11 +260,9 @@ export function interpolate(
   const spatial = x.shape.slice(2);
   const n = spatial.length;
   let size: number[];
-  if (o.size !== undefined) size = expand(o.size, n, 'interpolate size');
-  else if (o.scaleFactor !== undefined) {
-    const s = typeof o.scaleFactor === 'number' ? Array(n).fill(o.scaleFactor) : [...o.scaleFactor];
-    size = spatial.map((d, i) => Math.floor(d * (s[i] as number)));
-  } else throw new RangeError('interpolate: give size or scaleFactor');
+  if (o.size !== undefined) size = checkSizes('interpolate', 'size', o.size, n, 1);
+  else if (o.scaleFactor !== undefined) size = scaledSize(spatial, o.scaleFactor);
+  else throw new RangeError('interpolate: give size or scaleFactor');
   const mode = o.mode ?? 'nearest';
   return new Tensor(N.interpolate(x.handle, size, mode, mode === 'nearest' ? false : (o.alignCorners ?? false)));
 }

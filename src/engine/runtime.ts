@@ -1,9 +1,10 @@
 /** Runtime settings: intra-op threads, devices, the libtorch build. */
 import { N } from './native.js';
+import { checkInt } from './check-args.js';
 
 /** Intra-op threads libtorch uses for one op. */
 export function setNumThreads(n: number): void {
-  N.setNumThreads(n);
+  N.setNumThreads(checkInt('setNumThreads', 'threads', n, 1));
 }
 
 export function getNumThreads(): number {
