@@ -12,8 +12,9 @@
  *
  * Outputs in OUT/: evaluation.md, evaluation.json, dense/<scan>_{probability,mask}.nii.gz.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { z } from 'zod';
 import { loadManifest, type Manifest } from '../io/manifest.js';
 import type { DrasclrEncoder } from '../models/drasclr-encoder.js';
@@ -106,7 +107,7 @@ async function openEvaluation(options: EvaluateDrasclrOptions): Promise<Evaluati
   const cfg = parseConfig(evaluateDrasclrSchema, settings, 'evaluate-drasclr');
   const log = given ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = path.resolve(cfg.out);
-  mkdirSync(out, { recursive: true });
+  ensureDir(out);
   const run = loadDrasclrRun(cfg.run);
   const manifest = await loadManifest(cfg.data ?? run.config.data);
   const prepared = await prepareRunData(run, { manifest, log });

@@ -3,8 +3,9 @@
  * next to the report (viewer/<method>-M<M>.onnx), and each overlay of a volume gets the command that opens that
  * volume with that network in the browser viewer (which segments 3D scans only, so 2D images get none).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { exportSavedModelFile } from '../export/export-model.js';
 
 /** an overlay `x.png`'s viewer command is kept in `x.viewer.txt` */
@@ -28,7 +29,7 @@ export function exportViewerModel(
 ): string | null {
   const file = path.resolve(out, 'viewer', `${method}-M${budget}.onnx`);
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    ensureDir(path.dirname(file));
     exportSavedModelFile(modelDir, file);
     return file;
   } catch (err) {

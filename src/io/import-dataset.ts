@@ -8,8 +8,9 @@
  * const r = await importDataset({ format: 'nnunet', dir: 'nnUNet_raw/Dataset004_Hippocampus', out: 'hippo.json' });
  * ```
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import { importNnunet } from './import-nnunet.js';
 import { importMsd } from './import-msd.js';
@@ -43,7 +44,7 @@ export function datasetManifest(format: ImportFormat, dir: string, manifestDir?:
 export async function importDataset(o: ImportDatasetOptions): Promise<ImportDatasetResult> {
   const file = path.resolve(o.out);
   const r = datasetManifest(o.format, o.dir, path.dirname(file));
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   writeFileSync(file, JSON.stringify(r.manifest, null, 2) + '\n');
   const loaded = await loadManifest(file);
   return { ...r, file, loaded };

@@ -3,8 +3,8 @@
  * preparation did, its transform from the preparation report, the atlas grid from the atlas image; and the
  * prediction written as NIfTI.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../../engine/checkpoint/ensure-dir.js';
 import type { Manifest } from '../../io/manifest.js';
 import { writeNifti } from '../../io/nifti.js';
 import { readImage } from '../../io/read.js';
@@ -28,7 +28,7 @@ export async function writeDensePrediction(
   dir: string,
   id: string,
 ): Promise<{ probability: string; mask: string }> {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const probability = path.join(dir, `${id}_probability.nii.gz`);
   const mask = path.join(dir, `${id}_mask.nii.gz`);
   await writeNifti(probability, result.probability, { description: 'medcl DrasCLR lesion probability' });
