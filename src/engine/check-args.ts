@@ -1,7 +1,7 @@
 /**
- * Argument checks of the tensor API. The addon converts a JS number to an integer by truncation (NaN and ±Infinity
- * become 0, 2.7 becomes 2), so every shape, dimension, index, count and seed is checked here as an integer in range
- * first; errors name the operation and the argument.
+ * Argument checks of the tensor API: every shape, dimension, index, count and seed is checked here as an integer in
+ * range first, with errors naming the operation and the argument. (The addon's integer converter refuses non-integers
+ * too, but knows neither the ranges nor the arguments' names.)
  */
 
 /** a number out of range or not an integer: RangeError; not a number at all: TypeError */
