@@ -17,22 +17,11 @@ import { parseDrasclrConfig } from '../../src/methods/drasclr-config.js';
 import { parseExperimentConfig } from '../../src/experiment/config.js';
 import { planExperiment } from '../../src/experiment/plan.js';
 import { finetune } from '../../src/train/finetune.js';
-import { phantomDataset, smallPhantoms, tempDir } from '../methods/fixtures.js';
+import { phantomDataset, tempDir, tinyPretrainInput } from '../methods/fixtures.js';
 
-async function tinyInput(out: string, extra: Partial<PretrainInput> = {}): Promise<PretrainInput> {
-  const { xray } = await smallPhantoms();
-  return {
-    method: 'cltci-moco',
-    data: xray,
-    out,
-    size: 32,
-    epochs: 2,
-    batchSize: 8,
-    queueSize: 16,
-    projectionDim: 16,
-    encoder: { widths: [4, 8] },
-    ...extra,
-  };
+/** a MoCo run (a key encoder and a queue) on the small X-ray phantoms */
+function tinyInput(out: string, extra: Partial<PretrainInput> = {}): Promise<PretrainInput> {
+  return tinyPretrainInput('cltci-moco', out, extra);
 }
 
 function valuesOf(file: string): Map<string, number[]> {
