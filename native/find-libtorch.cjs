@@ -42,6 +42,8 @@ function locate() {
         if (m) abi = m[1];
       }
     }
+    // MEDCL_CXX11_ABI (0 | 1, e.g. from python's torch._C._GLIBCXX_USE_CXX11_ABI: bench/gpu/run.sh) wins
+    if (process.env.MEDCL_CXX11_ABI === '0' || process.env.MEDCL_CXX11_ABI === '1') abi = process.env.MEDCL_CXX11_ABI;
     return {
       include: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')],
       libdir: lib,

@@ -98,6 +98,9 @@ def main():
             cfg = json.loads(parts[1])
             torch.set_num_threads(cfg['threads'])
             torch.manual_seed(0)
+            # 'cpu' (default) or 'cuda[:N]': models and tensors live there (bench/gpu/run.sh)
+            dev = torch.device(cfg.get('device', 'cpu'))
+            state['device'] = dev
             widths = cfg['widths']
             size = cfg['size']
             enc = EncoderHead(widths)
@@ -105,10 +108,10 @@ def main():
             unet = UNet(widths, 3)
             unet_opt = torch.optim.SGD(unet.parameters(), lr=0.01, momentum=0.9)
             be, bu = cfg['encoderBatch'], cfg['unetBatch']
-            state = {
+            state.update({
                 'encoder': (enc, enc_opt, torch.randn(be, 1, size, size), torch.randn(be, 128), 'mse'),
                 'unet': (unet, unet_opt, torch.randn(bu, 1, size, size), torch.randint(0, 3, (bu, size, size)), 'ce'),
-            }
+            })
             # The same models in channels-last (not PyTorch's default; reported as a second reference).
             cl = torch.channels_last
             enc_cl = EncoderHead(widths).to(memory_format=cl)
@@ -118,7 +121,12 @@ def main():
             state['unet_cl'] = (unet_cl, torch.optim.SGD(unet_cl.parameters(), lr=0.01, momentum=0.9),
                                 torch.randn(bu, 1, size, size).contiguous(memory_format=cl),
                                 torch.randint(0, 3, (bu, size, size)), 'ce')
-            print(json.dumps({'ok': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+            for k in ['encoder', 'unet', 'encoder_cl', 'unet_cl']:
+                m, _o, x, y, kind = state[k]
+                m.to(dev)  # in place: the optimiser's parameters move with it
+                state[k] = (m, _o, x.to(dev), y.to(dev), kind)
+            print(json.dumps({'ok': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+                              'device': str(dev)}), flush=True)
         elif cmd == 'run':
             name, steps = parts[1].split()
             model, opt, x, y, loss_kind = state[name]
@@ -137,9 +145,10 @@ def main():
         elif cmd == 'conv':
             # conv <cin> <cout> <hw> <batch> <steps>: one 3x3 conv forward + backward (input and weight grads)
             cin, cout, hw, b, steps = map(int, parts[1].split())
-            conv = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
-            x = torch.randn(b, cin, hw, hw, requires_grad=True)
-            g = torch.randn(b, cout, hw, hw)
+            dev = state.get('device', torch.device('cpu'))
+            conv = nn.Conv2d(cin, cout, 3, padding=1, bias=False).to(dev)
+            x = torch.randn(b, cin, hw, hw, device=dev, requires_grad=True)
+            g = torch.randn(b, cout, hw, hw, device=dev)
             times = []
             for _ in range(steps):
                 t0 = time.perf_counter()
@@ -147,6 +156,8 @@ def main():
                 out.backward(g)
                 x.grad = None
                 conv.weight.grad = None
+                if dev.type == 'cuda':
+                    torch.cuda.synchronize(dev)
                 times.append(time.perf_counter() - t0)
             print(json.dumps({'times': times}), flush=True)
         elif cmd == 'quit':

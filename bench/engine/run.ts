@@ -9,7 +9,20 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor, getNumThreads } from '../../src/engine/index.js';
+import {
+  F,
+  manualSeed,
+  nn,
+  onDevice,
+  optim,
+  randint,
+  randn,
+  resolveDevice,
+  synchronize,
+  tidy,
+  type Tensor,
+  getNumThreads,
+} from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
 import { EncoderHead, WIDTHS } from '../workloads.js';
 import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
@@ -20,6 +33,9 @@ const UNET_BATCH = 8;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
 const WARMUP = 2;
+/** BENCH_DEVICE: 'cpu' (default) or 'cuda[:N]' for medcl and the PyTorch child alike (bench/gpu/run.sh) */
+const DEVICE = resolveDevice(process.env['BENCH_DEVICE'], { field: 'BENCH_DEVICE' });
+const RESULT = DEVICE === 'cpu' ? 'engine' : 'gpu-engine';
 
 interface Workload {
   model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
@@ -42,15 +58,16 @@ function step(w: Workload): void {
 }
 
 function convTimes(cin: number, cout: number, hw: number, b: number, steps: number): number[] {
-  const conv = new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false });
-  const x = randn([b, cin, hw, hw]).requiresGrad_();
-  const g = randn([b, cout, hw, hw]);
+  const conv = new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }).to({ device: DEVICE });
+  const x = randn([b, cin, hw, hw], { device: DEVICE }).requiresGrad_();
+  const g = randn([b, cout, hw, hw], { device: DEVICE });
   return timeSteps(steps, () =>
     tidy(() => {
       const out = conv.forward(x);
       out.backward(g);
       x.grad = null;
       conv.weight.grad = null;
+      synchronize(DEVICE);
     }),
   );
 }
@@ -61,12 +78,16 @@ async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const py = new PythonSide(path.resolve(here, '../../../bench/engine/pytorch_bench.py'));
   const setup = await py.ask<{ torch: string; threads: number }>(
-    `setup ${JSON.stringify({ threads, widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH })}`,
+    `setup ${JSON.stringify({ threads, widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH, device: DEVICE })}`,
   );
+  console.log(`device: ${DEVICE} (medcl and PyTorch ${setup.torch})`);
 
-  const enc = new EncoderHead();
-  const unet = new UNet({ widths: WIDTHS, numClasses: 3, activation: { kind: 'relu' } });
-  const workloads: Record<string, Workload> = {
+  // built on the device; every input tensor below is made there (src/engine/device.ts)
+  const { enc, unet } = onDevice(DEVICE, () => ({
+    enc: new EncoderHead(),
+    unet: new UNet({ widths: WIDTHS, numClasses: 3, activation: { kind: 'relu' } }),
+  }));
+  const workloads: Record<string, Workload> = onDevice(DEVICE, () => ({
     encoder: {
       model: enc,
       opt: new optim.SGD(enc.parameters(), { lr: 0.01, momentum: 0.9 }),
@@ -83,7 +104,7 @@ async function main(): Promise<void> {
       loss: (o, y) => F.crossEntropy(o, y),
       batch: UNET_BATCH,
     },
-  };
+  }));
 
   const results: Record<string, unknown> = {};
   const ratios: Record<string, number> = {};
@@ -159,11 +180,12 @@ async function main(): Promise<void> {
   }
   py.close();
 
-  const file = writeResult('engine', {
+  const file = writeResult(RESULT, {
     benchmark: 'engine',
     date: new Date().toISOString(),
     machine: machine(),
     pytorch: setup,
+    device: DEVICE,
     config: {
       widths: WIDTHS,
       size: SIZE,

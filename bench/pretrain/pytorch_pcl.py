@@ -94,7 +94,7 @@ def pcl_augment(x, gen):
 def supcon(z, positives, tau):
     m = z.shape[0]
     logits = z @ z.T / tau
-    not_diag = ~torch.eye(m, dtype=torch.bool)
+    not_diag = ~torch.eye(m, dtype=torch.bool, device=z.device)
     pos = (positives & not_diag).to(z.dtype)
     masked = logits.masked_fill(~not_diag, float('-inf'))
     shift = masked.amax(1, keepdim=True).detach()
@@ -118,7 +118,10 @@ class Run:
             raise RuntimeError(f"{cfg['dataFile']}: {raw.size} floats, expected {total}x{size}x{size}")
         self.data = torch.from_numpy(raw).view(total, 1, size, size)
         self.pos = torch.tensor([(i + 1) / n for n in counts for i in range(n)], dtype=torch.float64)
-        self.model = Projector(cfg['widths'], cfg['slope'], cfg['projectionDim'])
+        # 'cpu' (default) or 'cuda[:N]' (bench/gpu/run.sh): the network and the step's views live there; the
+        # augmentation draws from the CPU generator and runs on the CPU (medcl augments on the device)
+        self.dev = torch.device(cfg.get('device', 'cpu'))
+        self.model = Projector(cfg['widths'], cfg['slope'], cfg['projectionDim']).to(self.dev)
         self.model.train()
         self.opt = torch.optim.SGD(self.model.parameters(), lr=cfg['lr'], momentum=cfg['momentum'],
                                    weight_decay=cfg['weightDecay'])
@@ -144,10 +147,10 @@ class Run:
     def step(self):
         ids = self.next_ids()
         x = self.data.index_select(0, ids)
-        views = torch.cat([pcl_augment(x, self.gen), pcl_augment(x, self.gen)])
+        views = torch.cat([pcl_augment(x, self.gen), pcl_augment(x, self.gen)]).to(self.dev)
         p = self.pos[ids]
         rel = (p.view(-1, 1) - p.view(1, -1)).abs() < self.threshold - 1e-9
-        positives = rel.repeat(2, 2)
+        positives = rel.repeat(2, 2).to(self.dev)
         loss = supcon(self.model(views), positives, self.tau)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getNumThreads, manualSeed, optim, tidy } from '../../src/engine/index.js';
+import { getNumThreads, manualSeed, onDevice, optim, resolveDevice, tidy } from '../../src/engine/index.js';
 import { writePhantoms } from '../../src/phantoms/write.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { buildSliceDataset, type SliceDataset } from '../../src/data/slice-dataset.js';
@@ -41,6 +41,8 @@ const BATCH = Number(process.env['BENCH_BATCH'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
 const WARMUP = 2;
+/** BENCH_DEVICE: 'cpu' (default) or 'cuda[:N]' for medcl and the PyTorch child alike (bench/gpu/run.sh) */
+const DEVICE = resolveDevice(process.env['BENCH_DEVICE'], { field: 'BENCH_DEVICE' });
 /** CT phantoms: 6 volumes of 32 slices, 256² in-plane (the 128² data set is resized from them) */
 const SUBJECTS = 6;
 const PHANTOM_SHAPE: [number, number, number] = [32, 256, 256];
@@ -62,10 +64,12 @@ function medclSide(ds: SliceDataset, manifestPath: string, out: string, size: nu
     encoder: { widths: WIDTHS, norm: 'batch', slope: 0.01, dropout: 0 },
     projectionDim: 128,
     seed: 0,
+    device: DEVICE,
   });
   manualSeed(cfg.seed);
-  const run = getSliceMethod('pcl').create({ dataset: ds, config: cfg });
-  const trained = new ModuleBundle(run.modules);
+  // as src/train/pretrain-loop.ts: built on the device, each step inside the device's scope
+  const run = onDevice(DEVICE, () => getSliceMethod('pcl').create({ dataset: ds, config: cfg }));
+  const trained = new ModuleBundle(run.modules).to({ device: DEVICE });
   trained.train();
   const opt = new optim.SGD(trained.parameters(), {
     lr: cfg.lr,
@@ -81,7 +85,7 @@ function medclSide(ds: SliceDataset, manifestPath: string, out: string, size: nu
       manualSeed(seed);
       const rng = new Rng(seed);
       const value = tidy(() => {
-        const o = run.step(batch, rng);
+        const o = onDevice(DEVICE, () => run.step(batch, rng));
         const v = o.loss.item();
         opt.zeroGrad();
         o.loss.backward();
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
           size,
           dataFile,
           slicesPerVolume,
+          device: DEVICE,
         })}`,
       );
       rmSync(dataFile, { force: true }); // loaded by the child; the 256² file is tens of MB
@@ -211,10 +216,11 @@ async function main(): Promise<void> {
       );
     }
 
-    const file = writeResult('pretrain', {
+    const file = writeResult(DEVICE === 'cpu' ? 'pretrain' : 'gpu-pretrain', {
       benchmark: 'pretrain',
       date: new Date().toISOString(),
       machine: machine(),
+      device: DEVICE,
       pytorch: pytorchInfo,
       config: {
         method: 'pcl',

@@ -18,6 +18,8 @@ import { tsne } from '../eval/tsne.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
 import { schemaOptions } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
+import { deviceField, resolveDevice } from '../engine/device.js';
 import { intOption, numberOption } from './parse.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
@@ -70,6 +72,7 @@ export const embedOptionsSchema = z.strictObject({
   iterations: intOption(1).default(1000),
   maxPoints: intOption(1).default(2000),
   cache: z.boolean().default(true),
+  device: deviceField,
 });
 type EmbedCliOptions = z.output<typeof embedOptionsSchema>;
 
@@ -88,6 +91,7 @@ const OPTIONS = {
   perplexity: { description: 't-SNE perplexity', default: 'min(30, (n - 1) / 3)' },
   iterations: 't-SNE iterations',
   maxPoints: 't-SNE of at most this many samples (a seeded subsample; exact t-SNE is O(n²))',
+  device: DEVICE_OPTION,
   cache: { description: 'do not use the on-disk cache of preprocessed volumes', negate: true },
 } as const;
 
@@ -98,7 +102,9 @@ export function register(program: Command): void {
   const parse = schemaOptions(command, embedOptionsSchema, OPTIONS, 'embed');
   command.action(async (raw: Record<string, unknown>) => {
     const o = parse(raw);
+    const device = resolveDevice(o.device, { field: '--device' }); // before any work
     const { encoder, config, configFile } = loadRunEncoder(o.run);
+    encoder.to({ device });
     const data = o.data ?? config.data;
     const manifest = await loadManifest(data);
     const ds = await buildSliceDataset(manifest, {

@@ -9,6 +9,7 @@ import { runDrasclrAblation } from '../experiment/drasclr-ablation.js';
 import { readJsonFile } from './pretrain.js';
 import { experimentSchema } from '../experiment/config.js';
 import { addSchemaOptions, pickOptions } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
 
 export function register(program: Command): void {
   const command = program
@@ -22,8 +23,9 @@ export function register(program: Command): void {
   // the fields an option may set over the file (the file is validated whole by the runner, before any work)
   const fields = addSchemaOptions(command, experimentSchema, {
     out: { description: 'output folder (overrides the config)', value: '<dir>' },
+    device: DEVICE_OPTION,
   });
-  command.action(async (o: { config: string; out?: string; restart?: boolean }) => {
+  command.action(async (o: { config: string; out?: string; device?: string; restart?: boolean }) => {
     const cfg = readJsonFile(o.config, 'experiment config');
     const input = { ...cfg, ...pickOptions(o, fields) };
     if (cfg['kind'] === 'drasclr-ablation') {

@@ -8,6 +8,7 @@
 import { Command } from 'commander';
 import { readJsonFile } from './pretrain.js';
 import { addSchemaOptions, flagNames, parseOptions, pickOptions, type OptionSpec } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
 import { finetuneRunSchema, withRecipe, type FinetuneRunConfig } from '../train/finetune-run-config.js';
 import { inheritFromInit } from '../train/finetune-init-defaults.js';
 import { runFinetune } from '../train/finetune-run.js';
@@ -39,6 +40,7 @@ const OPTIONS: Record<string, string | OptionSpec> = {
   loss: { description: 'ce | dice | dice-ce', value: '<name>' },
   seed: 'random seed',
   precision: { description: 'fp32 | bf16-mixed | auto', value: '<p>', default: 'fp32, or MEDCL_PRECISION' },
+  device: DEVICE_OPTION,
   trainPatients: {
     description: 'comma-separated patient ids to train on',
     value: '<ids>',

@@ -25,7 +25,11 @@ export function formatInfo(s: SystemInfo): string {
     `threads: ${threads}`,
     `cpu: ${s.cpu.model ?? 'unknown'}, ${s.cpu.cores} cores`,
     `cpu features: ${features}`,
-    `cuda devices: ${s.cuda.devices}`,
+    `cuda devices: ${s.cuda.devices}${
+      s.cuda.devices > 0
+        ? ` (--device cuda:0${s.cuda.devices > 1 ? ` to cuda:${s.cuda.devices - 1}` : ''})`
+        : ' (--device cpu only: no GPU, or a libtorch built without CUDA)'
+    }`,
     `mkldnn (oneDNN): ${s.mkldnn ? 'yes' : 'no'}`,
     `precision 'auto' picks: ${s.autoPrecision.precision} (${s.autoPrecision.reason})`,
   ];

@@ -12,6 +12,8 @@ import { readImage, writeImage } from '../io/read.js';
 import { DEFAULT_PREDICT_ENGINE, loadPredictor, PREDICT_ENGINES } from '../eval/predict-engine.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { schemaOptions } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
+import { deviceField, resolveDevice } from '../engine/device.js';
 import { intOption } from './parse.js';
 
 export const predictOptionsSchema = z.strictObject({
@@ -24,6 +26,7 @@ export const predictOptionsSchema = z.strictObject({
       error: (iss) => `expected one of ${PREDICT_ENGINES.join(', ')}, got "${String(iss.input)}"`,
     })
     .default(DEFAULT_PREDICT_ENGINE),
+  device: deviceField,
 });
 
 export function register(program: Command): void {
@@ -55,6 +58,7 @@ export function register(program: Command): void {
         description: 'inference engine: onnx (ONNX Runtime) or libtorch (the default is the faster measured)',
         value: '<name>',
       },
+      device: DEVICE_OPTION,
     },
     'predict',
   );
@@ -62,7 +66,8 @@ export function register(program: Command): void {
     const o = parse(raw);
     if (!/\.(nii|nii\.gz|png)$/i.test(o.out))
       throw new Error(`predict: --out ${o.out}: expected a .nii, .nii.gz or .png file`);
-    const predictor = await loadPredictor(o.model, o.engine);
+    const device = resolveDevice(o.device, { field: '--device' });
+    const predictor = await loadPredictor(o.model, o.engine, device);
     const image = await readImage(o.input);
     let labels;
     try {

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { drasclrConfigSchema } from '../methods/drasclr-config.js';
 import { schemaOptions, type OptionSpec } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
 
 /** options whose value is the config field of that name (`--queue` sets queueSize) */
 const OPTIONS: Record<string, string | OptionSpec> = {
@@ -44,6 +45,7 @@ const OPTIONS: Record<string, string | OptionSpec> = {
   seed: 'random seed',
   cacheDir: { description: 'cache of lung masks, registrations and patches', value: '<dir>', default: 'OUT/cache' },
   checkpointEvery: 'write a checkpoint every N epochs (and at the end)',
+  device: DEVICE_OPTION,
 };
 
 export function register(program: Command): void {

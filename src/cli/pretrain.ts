@@ -10,6 +10,7 @@ import { pretrainSchema } from '../methods/config.js';
 import { SLICE_METHODS as METHODS } from '../methods/registry.js';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { addSchemaOptions, pickOptions, type OptionSpec } from './options.js';
+import { DEVICE_OPTION } from './device-option.js';
 import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
 
 /** --help's default of the fields some method's paper sets: the method's (`medcl config --method NAME` shows it) */
@@ -43,6 +44,7 @@ const OPTIONS = withMethodDefaults({
     value: '<p>',
     default: 'fp32, or MEDCL_PRECISION',
   },
+  device: DEVICE_OPTION,
 });
 const FIELDS = Object.keys(OPTIONS);
 

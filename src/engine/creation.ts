@@ -1,4 +1,5 @@
 /** Creating tensors: from JS data, filled, ranges. */
+import { currentDevice } from './device.js';
 import { N } from './native.js';
 import { type DType, dtypeOfTypedArray, itemSize } from './dtype.js';
 import { Tensor } from './tensor.js';
@@ -101,7 +102,7 @@ export function tensor(
       `tensor: ${view.byteLength / itemSize(stored)} elements do not fill shape [${shape.join(', ')}]`,
     );
   }
-  let t = new Tensor(N.fromBuffer(view, shape, stored, opts.device ?? null));
+  let t = new Tensor(N.fromBuffer(view, shape, stored, opts.device ?? currentDevice()));
   if (stored !== dtype) {
     const converted = t.to({ dtype });
     t.dispose();
@@ -112,7 +113,7 @@ export function tensor(
 
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
   const s = checkShape('full', shape);
-  return finish(new Tensor(N.full(s, value, opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(new Tensor(N.full(s, value, opts.dtype ?? null, opts.device ?? currentDevice())), opts);
 }
 
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
@@ -125,7 +126,10 @@ export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor
 
 /** Uninitialised memory (fastest; contents are arbitrary). */
 export function empty(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(N.empty(checkShape('empty', shape), opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(
+    new Tensor(N.empty(checkShape('empty', shape), opts.dtype ?? null, opts.device ?? currentDevice())),
+    opts,
+  );
 }
 
 export function zerosLike(t: Tensor, opts: { dtype?: DType } = {}): Tensor {
@@ -154,18 +158,21 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
     checkFinite('arange', name, v);
   if (step === 0) throw new RangeError('arange: step must not be 0');
   const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
-  return finish(new Tensor(N.arange(start, end, step, dtype, opts.device ?? null)), opts);
+  return finish(new Tensor(N.arange(start, end, step, dtype, opts.device ?? currentDevice())), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   checkFinite('linspace', 'start', start);
   checkFinite('linspace', 'end', end);
   steps = checkInt('linspace', 'steps', steps, 0);
-  return finish(new Tensor(N.linspace(start, end, steps, opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(new Tensor(N.linspace(start, end, steps, opts.dtype ?? null, opts.device ?? currentDevice())), opts);
 }
 
 export function eye(n: number, opts: CreateOptions = {}): Tensor {
-  return finish(new Tensor(N.eye(checkInt('eye', 'n', n, 0), opts.dtype ?? null, opts.device ?? null)), opts);
+  return finish(
+    new Tensor(N.eye(checkInt('eye', 'n', n, 0), opts.dtype ?? null, opts.device ?? currentDevice())),
+    opts,
+  );
 }
 
 /** where(cond, a, b): elements of a where cond, else of b. */

@@ -27,5 +27,6 @@ export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
 export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';
 export * from './precision.js';
+export * from './device.js';
 export * from './system-info.js';
 export * as dist from './distributed/index.js';

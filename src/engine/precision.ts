@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { autocast } from './autocast.js';
 import { hardware, nativeBf16 } from './hardware.js';
+import { deviceType } from './device.js';
 
 export type Precision = 'fp32' | 'bf16-mixed';
 export type PrecisionSetting = Precision | 'auto';
@@ -91,7 +92,7 @@ export function describePrecision(precision: Precision, device = 'cpu'): string 
     : `precision: ${precision} ('auto' would pick ${auto.precision} here: ${auto.reason})`;
 }
 
-/** Runs a forward pass in the run's precision. */
-export function autocastScope<T>(precision: Precision, fn: () => T): T {
-  return autocast({ dtype: 'bfloat16', enabled: precision === 'bf16-mixed' }, fn);
+/** Runs a forward pass in the run's precision, with the autocast of the run's device type (CPU or CUDA). */
+export function autocastScope<T>(precision: Precision, fn: () => T, device = 'cpu'): T {
+  return autocast({ dtype: 'bfloat16', device: deviceType(device), enabled: precision === 'bf16-mixed' }, fn);
 }

@@ -2,6 +2,7 @@
  * Seeded random numbers on tensors. `manualSeed` seeds libtorch's default generators (dropout uses them);
  * a `Generator` is an independent stream passed to each sampling call, and its state can be saved for exact resume.
  */
+import { currentDevice } from './device.js';
 import { N, type GeneratorHandle } from './native.js';
 import type { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
@@ -15,7 +16,8 @@ export function manualSeed(seed: number): void {
 export class Generator {
   readonly handle: GeneratorHandle;
   readonly device: string;
-  constructor(seed: number, device = 'cpu') {
+  /** `device`: the stream's device (default: the onDevice scope's, else 'cpu') */
+  constructor(seed: number, device = currentDevice()) {
     this.device = device;
     this.handle = N.createGenerator(checkSeed('Generator', seed), device) as GeneratorHandle;
   }
@@ -28,6 +30,11 @@ export class Generator {
   }
 }
 
+/** the device a sampling call makes its tensor on: the one asked for, else the generator's, else the scope's */
+function deviceOf(opts: RandomOptions): string {
+  return opts.device ?? opts.generator?.device ?? currentDevice();
+}
+
 export interface RandomOptions {
   generator?: Generator;
   dtype?: DType;
@@ -37,14 +44,14 @@ export interface RandomOptions {
 /** uniform in [0, 1) */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   return new Tensor(
-    N.rand(checkShape('rand', shape), opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+    N.rand(checkShape('rand', shape), opts.generator?.handle ?? null, opts.dtype ?? null, deviceOf(opts)),
   );
 }
 
 /** standard normal */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   return new Tensor(
-    N.randn(checkShape('randn', shape), opts.generator?.handle ?? null, opts.dtype ?? null, opts.device ?? null),
+    N.randn(checkShape('randn', shape), opts.generator?.handle ?? null, opts.dtype ?? null, deviceOf(opts)),
   );
 }
 
@@ -59,7 +66,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
       checkShape('randint', shape),
       opts.generator?.handle ?? null,
       opts.dtype ?? null,
-      opts.device ?? null,
+      deviceOf(opts),
     ),
   );
 }
@@ -67,12 +74,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 /** a random permutation of 0..n-1 (int64) */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   return new Tensor(
-    N.randperm(
-      checkInt('randperm', 'n', n, 0),
-      opts.generator?.handle ?? null,
-      opts.dtype ?? null,
-      opts.device ?? null,
-    ),
+    N.randperm(checkInt('randperm', 'n', n, 0), opts.generator?.handle ?? null, opts.dtype ?? null, deviceOf(opts)),
   );
 }
 

@@ -4,13 +4,15 @@
  * no gradients). The projection head is left out on purpose: it is trained for the contrastive loss and discards
  * information the encoder keeps (SimCLR §4.2); CL-TCI's t-SNE figure uses encoder features too.
  */
-import { F, noGrad, tidy, type Tensor } from '../engine/index.js';
+import { F, moduleDevice, noGrad, onDevice, tidy, type Tensor } from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 
 /** an encoder: (N, 1, H, W) -> (N, C, h, w) */
 export interface FeatureEncoder {
   forward(x: Tensor): Tensor;
   eval(): unknown;
+  /** an nn.Module's: the images are made on the device of its first parameter */
+  parameters?(): Tensor[];
 }
 
 export interface Embeddings {
@@ -41,20 +43,23 @@ export function embedSamples(
     throw new RangeError(`embed: batchSize must be a positive integer, got ${batchSize}`);
   if (ids.length === 0) throw new Error('embed: no samples');
   encoder.eval();
+  const device = moduleDevice(encoder); // the images go where the encoder is
   let dim = 0;
   let data = new Float32Array(0);
   for (let i = 0; i < ids.length; i += batchSize) {
     const chunk = ids.slice(i, i + batchSize);
-    const { pooled, norms } = noGrad(() =>
-      tidy(() => {
-        const f = encoder.forward(ds.imageBatch(chunk));
-        if (f.ndim < 3) throw new Error(`embed: the encoder gave [${f.shape.join(', ')}], expected (N, C, h, w)`);
-        const g = f.mean(f.shape.slice(2).map((_, k) => k + 2));
-        return {
-          pooled: F.normalize(g, { dim: 1 }).toFloat32Array(),
-          norms: g.norm(2, 1).toFloat64Array(),
-        };
-      }),
+    const { pooled, norms } = onDevice(device, () =>
+      noGrad(() =>
+        tidy(() => {
+          const f = encoder.forward(ds.imageBatch(chunk));
+          if (f.ndim < 3) throw new Error(`embed: the encoder gave [${f.shape.join(', ')}], expected (N, C, h, w)`);
+          const g = f.mean(f.shape.slice(2).map((_, k) => k + 2));
+          return {
+            pooled: F.normalize(g, { dim: 1 }).toFloat32Array(),
+            norms: g.norm(2, 1).toFloat64Array(),
+          };
+        }),
+      ),
     );
     if (i === 0) {
       dim = pooled.length / chunk.length;

@@ -14,6 +14,7 @@ import { exportOnnx } from '../export/export-model.js';
 import { OnnxSegmenter } from '../export/onnx-runtime.js';
 import type { Image } from '../io/image.js';
 import { loadSegmentationModel, savedInChannels } from '../models/saved.js';
+import { onDevice } from '../engine/device.js';
 import { predictImage, predictImageWith, type ImagePrediction, type PredictImageOptions } from './predict.js';
 
 export const PREDICT_ENGINES = ['onnx', 'libtorch'] as const;
@@ -59,7 +60,10 @@ async function onnxPredictor(model: string | Uint8Array, source: string): Promis
 export async function loadPredictor(
   target: string,
   engine: PredictEngine = DEFAULT_PREDICT_ENGINE,
+  device = 'cpu',
 ): Promise<Predictor> {
+  if (engine === 'onnx' && device !== 'cpu')
+    throw new Error(`predict: the onnx engine runs on the CPU; --device ${device} needs --engine libtorch`);
   if (!(PREDICT_ENGINES as readonly string[]).includes(engine)) {
     throw new Error(`predict: engine must be one of ${PREDICT_ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
   }
@@ -72,6 +76,7 @@ export async function loadPredictor(
     return onnxPredictor(target, target);
   }
   const { model, meta, json } = loadSegmentationModel(target);
+  if (engine === 'libtorch') model.to({ device });
   checkOneChannel(savedInChannels(meta), json);
   if (engine === 'onnx') return onnxPredictor(exportOnnx(model, { meta }).bytes, json);
   return {
@@ -79,7 +84,8 @@ export async function loadPredictor(
     source: json,
     numClasses: meta.numClasses,
     ...(meta.classes ? { classes: meta.classes } : {}),
-    predict: async (image, options) => predictImage(model, meta, image, options),
+    // the network moved to the device, each batch made there (src/engine/device.ts)
+    predict: async (image, options) => onDevice(device, () => predictImage(model, meta, image, options)),
     release: async () => {},
   };
 }

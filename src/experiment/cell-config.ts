@@ -31,8 +31,16 @@ function fileHash(file: string): string {
 export function cellIdentity(plan: ExperimentPlan, method: string): ConfigIdentity {
   const { cfg } = plan;
   const pcfg = method === RANDOM ? null : plan.pretrain.get(method);
-  const { out: _o, cacheDir: _c, checkpointEvery: _k, data: _d, ...pretrain } = pcfg ?? { out: '', data: '' };
-  const { hausdorff: _h, ...finetune } = plan.finetune;
+  // the device computes the same cells (up to rounding): not part of their identity
+  const {
+    out: _o,
+    cacheDir: _c,
+    checkpointEvery: _k,
+    data: _d,
+    device: _v,
+    ...pretrain
+  } = pcfg ?? { out: '', data: '' };
+  const { hausdorff: _h, device: _fv, ...finetune } = plan.finetune;
   const fields = {
     method,
     data: fileHash(cfg.data),

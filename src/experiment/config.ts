@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { settingSchema } from '../eval/protocol/settings.js';
 import type { BudgetUnit } from '../eval/protocol/budget.js';
 import { parseConfig } from '../util/parse-config.js';
+import { deviceField } from '../engine/device.js';
 
 const budget = z.union([z.number().int().positive(), z.literal('all')]);
 
@@ -67,6 +68,11 @@ export const experimentSchema = z
     overlays: z.number().int().min(0).default(3),
     /** t-SNE of encoder features per method (fold 0) */
     tsne: z.boolean().default(true),
+    /**
+     * where every pre-training and fine-tuning run computes: 'cpu' (default), 'cuda' or 'cuda:N'; resolved once when
+     * the experiment starts (src/engine/device.ts); `pretrain.device` / `finetune.device` must agree if set
+     */
+    device: deviceField,
     cacheDir: z.string().optional(),
   })
   .strict()

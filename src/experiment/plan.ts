@@ -12,6 +12,7 @@ import { parseFinetuneConfig, type FinetuneConfig } from '../train/finetune.js';
 import { FINETUNE_RECIPES } from '../train/finetune-recipes.js';
 import type { PretrainConfig, PretrainInput } from '../methods/config.js';
 import { resolvePrecision, type PrecisionSetting } from '../engine/precision.js';
+import { resolveDevice } from '../engine/device.js';
 import { parseExperimentConfig, type ExperimentConfig } from './config.js';
 import { resolveArchitecture, type Architecture } from './architecture.js';
 
@@ -49,15 +50,30 @@ export function pretrainInputFor(
   } as PretrainInput;
 }
 
-/** 'auto' -> this machine's precision, once per stage for the whole experiment (written into config.json) */
+/** 'auto' -> this machine's precision on the experiment's device, once per stage for the whole experiment (written into config.json) */
 function resolvePrecisions(cfg: ExperimentConfig): void {
   for (const stage of ['pretrain', 'finetune'] as const) {
     const rec = cfg[stage];
     try {
-      rec['precision'] = resolvePrecision(rec['precision'] as PrecisionSetting | undefined).precision;
+      rec['precision'] = resolvePrecision(rec['precision'] as PrecisionSetting | undefined, cfg.device).precision;
     } catch (e) {
       throw new Error(`experiment: ${stage}.precision: ${(e as Error).message}`);
     }
+  }
+}
+
+/** the experiment's device, resolved once and given to both stages (a stage's own device must be the same) */
+function resolveDevices(cfg: ExperimentConfig): void {
+  cfg.device = resolveDevice(cfg.device, { field: 'experiment: device' });
+  for (const stage of ['pretrain', 'finetune'] as const) {
+    const rec = cfg[stage];
+    const own = rec['device'];
+    if (own !== undefined && resolveDevice(String(own), { field: `experiment: ${stage}.device` }) !== cfg.device)
+      throw new Error(
+        `experiment: ${stage}.device ${JSON.stringify(own)} disagrees with the experiment's device '${cfg.device}'; ` +
+          "set the experiment's device and leave the stages' unset",
+      );
+    rec['device'] = cfg.device;
   }
 }
 
@@ -104,6 +120,7 @@ function resolvePretrains(cfg: ExperimentConfig, arch: Architecture): Map<string
 /** Parses and resolves everything; throws at the first configuration problem, naming its field or method. */
 export function planExperiment(input: unknown): ExperimentPlan {
   const cfg = parseExperimentConfig(input);
+  resolveDevices(cfg);
   resolvePrecisions(cfg);
   const arch = resolveArchitecture(cfg);
   const finetune = resolveFinetune(cfg, arch);

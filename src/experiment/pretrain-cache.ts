@@ -56,9 +56,9 @@ export function pretrainImageItems(ds: SliceDataset, cfg: ExperimentConfig, fold
   return new Set(ds.samples.filter((s) => !test.has(s.patient)).map((s) => s.item));
 }
 
-/** the cache key of a shared run: resolved config without out/cacheDir, and the data's content */
+/** the cache key of a shared run: resolved config without out/cacheDir/device, and the data's content */
 export function sharedRunKey(pcfg: PretrainConfig, manifestHash: string): string {
-  const { out: _o, cacheDir: _c, data: _d, ...rest } = pcfg;
+  const { out: _o, cacheDir: _c, data: _d, device: _v, ...rest } = pcfg;
   const text = canonicalJson({ pretrain: rest, manifest: manifestHash });
   return createHash('sha256').update(text).digest('hex');
 }

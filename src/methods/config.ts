@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { precisionField } from '../engine/precision.js';
+import { deviceField } from '../engine/device.js';
 import { parseConfig } from '../util/parse-config.js';
 import { CLTCI, GCL_PARTITIONS, PCL_POSITION_THRESHOLD } from '../preprocess/presets.js';
 
@@ -76,6 +77,11 @@ export const pretrainSchema = z
      * the run starts (src/engine/precision.ts), whose config.json holds the precision used
      */
     precision: precisionField,
+    /**
+     * where the run computes: 'cpu' (default), 'cuda' or 'cuda:N'; resolved when the run starts
+     * (src/engine/device.ts: a CUDA device this libtorch does not see is refused), config.json holds the one used
+     */
+    device: deviceField,
     /** on-disk cache of preprocessed volumes (default: <system temp>/medcl-cache) */
     cacheDir: z.string().optional(),
     /** restrict pre-training to these manifest items (protocols pass the training folds) */

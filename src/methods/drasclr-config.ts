@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Precision } from '../engine/precision.js';
+import { deviceField } from '../engine/device.js';
 import { parseConfig } from '../util/parse-config.js';
 
 export const drasclrLayerSchema = z
@@ -92,6 +93,11 @@ export const drasclrConfigSchema = z
           'for stride-2 3D convolutions on odd sizes; use fp32',
       })
       .transform((): Precision => 'fp32'),
+    /**
+     * where the run computes: 'cpu' (default), 'cuda' or 'cuda:N'; resolved when the run starts
+     * (src/engine/device.ts: a CUDA device this libtorch does not see is refused), config.json holds the one used
+     */
+    device: deviceField,
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().positive().default(1),
     /** on-disk cache of lung masks, registrations and patches (default: <out>/cache) */

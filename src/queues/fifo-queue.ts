@@ -11,7 +11,7 @@
  * queue.enqueue(keys, patientIdx);                  // after the step, as MoCo's _dequeue_and_enqueue
  * ```
  */
-import { full, itemSize, keep, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { currentDevice, full, itemSize, keep, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { StateReader, type StateDict } from './state.js';
 import { checkFinite, checkKeys, checkMultipleOfBatch, checkPositiveInt, labelTensor, ringSlots } from './ring.js';
 
@@ -27,7 +27,7 @@ export interface LabelledQueueOptions {
   batchSize?: number;
   /** storage type of the keys (default float32; float16/bfloat16 halve the memory and are converted on read) */
   dtype?: KeyDType;
-  /** device of the queue tensors (default "cpu") */
+  /** device of the queue tensors (default: the onDevice scope's, else "cpu") */
   device?: string;
   /** reject keys that are NaN/infinite once stored (default true; costs one device sync per enqueue) */
   checkFinite?: boolean;
@@ -59,7 +59,7 @@ export class LabelledQueue {
     this.size = opts.size;
     this.dim = opts.dim;
     this.dtype = dtype;
-    this.device = opts.device ?? 'cpu';
+    this.device = opts.device ?? currentDevice();
     this.checkFiniteKeys = opts.checkFinite ?? true;
     const device = this.device;
     this.keyStore = zeros([this.size, this.dim], { dtype, device });

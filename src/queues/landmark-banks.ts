@@ -11,7 +11,7 @@
  * banks.enqueue(landmark, k, patientIds);                      // batches hold a single landmark
  * ```
  */
-import { full, itemSize, keep, noGrad, tensor, zeros, type Tensor } from '../engine/index.js';
+import { currentDevice, full, itemSize, keep, noGrad, tensor, zeros, type Tensor } from '../engine/index.js';
 import type { KeyDType } from './fifo-queue.js';
 import { StateReader, type StateDict } from './state.js';
 import { checkFinite, checkKeys, checkMultipleOfBatch, checkPositiveInt, labelTensor, ringSlots } from './ring.js';
@@ -27,7 +27,7 @@ export interface LandmarkBanksOptions {
   batchSize?: number;
   /** storage type of the keys (default float16, to halve the memory; read back as float32) */
   dtype?: KeyDType;
-  /** device of the bank tensors (default "cpu") */
+  /** device of the bank tensors (default: the onDevice scope's, else "cpu") */
   device?: string;
   /** reject keys that are NaN/infinite once stored (default true; one device sync per enqueue) */
   checkFinite?: boolean;
@@ -99,7 +99,7 @@ export class LandmarkBanks {
     this.size = size;
     this.dim = dim;
     this.dtype = dtype;
-    this.device = opts.device ?? 'cpu';
+    this.device = opts.device ?? currentDevice();
     this.checkFiniteKeys = opts.checkFinite ?? true;
     const device = this.device;
     this.keyStore = keep(zeros([this.landmarks, size, dim], { dtype, device }));

@@ -11,7 +11,19 @@
  * bank.update(indices, fvI);                            // m_I <- 0.5 m_I + 0.5 f(v_I), re-normalised
  * ```
  */
-import { F, Generator, keep, noGrad, randint, randn, tensor, tidy, type DType, type Tensor } from '../engine/index.js';
+import {
+  currentDevice,
+  F,
+  Generator,
+  keep,
+  noGrad,
+  randint,
+  randn,
+  tensor,
+  tidy,
+  type DType,
+  type Tensor,
+} from '../engine/index.js';
 import { StateReader } from './state.js';
 
 /** PIRL's memory-bank EMA weight of the old entry ("m_I = 0.5 m_I + 0.5 f(v_I)") */
@@ -67,7 +79,7 @@ export class MemoryBank {
     this.size = size;
     this.dim = dim;
     this.momentum = momentum;
-    this.device = opts.device ?? 'cpu';
+    this.device = opts.device ?? currentDevice();
     this.normalize = opts.normalize ?? true;
     this.generator = new Generator(opts.seed ?? 0, this.device);
     const dtype = opts.dtype ?? 'float32';

@@ -30,12 +30,15 @@ interface Extra extends SelectionState {
 }
 
 /**
- * The identity of a fine-tuning config: all of it but `hausdorff` (test evaluation only), and `epochs` where the
+ * The identity of a fine-tuning config: all of it but `hausdorff` (test evaluation only), `device` (a run resumes on any device), and `epochs` where the
  * schedule does not depend on the total; `init` compared as an absolute path.
  */
 export function finetuneIdentity(cfg: FinetuneConfig): ConfigIdentity {
   const epochsFree = cfg.schedule === 'constant' || cfg.schedule === 'cosine-restarts';
-  return configIdentity(cfg, { mayChange: ['hausdorff', ...(epochsFree ? ['epochs'] : [])], paths: ['init'] });
+  return configIdentity(cfg, {
+    mayChange: ['hausdorff', 'device', ...(epochsFree ? ['epochs'] : [])],
+    paths: ['init'],
+  });
 }
 
 export interface FinetuneShape {

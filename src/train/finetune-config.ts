@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { encoderSchema } from '../methods/config.js';
 import { precisionField } from '../engine/precision.js';
+import { deviceField } from '../engine/device.js';
 import { parseConfig } from '../util/parse-config.js';
 
 export const FINETUNE_AUGMENTS = ['cltci', 'pcl', 'polycl', 'none'] as const;
@@ -64,6 +65,11 @@ export const finetuneFields = z
      * the run starts (src/engine/precision.ts), whose config.json holds the precision used
      */
     precision: precisionField,
+    /**
+     * where the run computes: 'cpu' (default), 'cuda' or 'cuda:N'; resolved when the run starts
+     * (src/engine/device.ts: a CUDA device this libtorch does not see is refused), config.json holds the one used
+     */
+    device: deviceField,
   })
   .strict();
 

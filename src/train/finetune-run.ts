@@ -13,6 +13,7 @@ import { finetune, type FinetuneResult } from './finetune.js';
 import { onMainFirst, type DataParallelContext } from './distributed/context.js';
 import { finetunePart, type FinetuneRunConfig } from './finetune-run-config.js';
 import { withResolvedPrecision } from '../engine/precision.js';
+import { withResolvedDevice } from '../engine/device.js';
 import { splitByPatients, type PartSelection, type PatientSplit } from './finetune-patients.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { NonFiniteLossError } from './run-state.js';
@@ -94,7 +95,9 @@ export async function runFinetune(
   input: FinetuneRunConfig,
   options: FinetuneRunOptions = {},
 ): Promise<FinetuneRunReport> {
-  const cfg = withResolvedPrecision(input);
+  // the device resolved before any work (a CUDA device this libtorch lacks is refused here)
+  const resolved = withResolvedDevice(input);
+  const cfg = withResolvedPrecision(resolved, resolved.device);
   const isMain = !options.parallel || options.parallel.rank === 0;
   const log = isMain ? (options.log ?? (() => {})) : () => {};
   if (cfg.init !== undefined && !existsSync(cfg.init)) throw new Error(`finetune: init: file not found: ${cfg.init}`);

@@ -18,6 +18,7 @@ import { saveSegmentationModel } from '../models/saved.js';
 import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { autocastScope, describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
+import { onDevice, withResolvedDevice } from '../engine/device.js';
 import { segmentationAugment } from '../transforms/augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
 import type { TensorModule } from '../models/tensor-module.js';
@@ -116,10 +117,10 @@ function checkSplit(cfg: FinetuneConfig, ds: SliceDataset, split: FinetuneSplit)
 
 function buildModel(cfg: FinetuneConfig, numClasses: number) {
   manualSeed(cfg.seed);
-  const model = buildSegmentationModel(cfg.model as SegmentationModelName, {
-    numClasses,
-    encoder: cfg.encoder,
-  }) as unknown as TensorModule;
+  // built on the run's device (and moved there, for anything made outside the scope)
+  const model = onDevice(cfg.device, () =>
+    buildSegmentationModel(cfg.model as SegmentationModelName, { numClasses, encoder: cfg.encoder }),
+  ).to({ device: cfg.device }) as unknown as TensorModule;
   // without init every tensor keeps its initialisation: parameters and buffers, as loadEncoderWeights counts them
   let loaded: string[] = [];
   let leftRandom: string[] = [...model.stateDict().keys()];
@@ -152,18 +153,21 @@ async function trainEpoch(run: Run, train: readonly number[], epoch: number): Pr
     const seed = pt.seed(stepSeed(cfg.seed, epoch, b));
     manualSeed(seed);
     pt.beforeForward();
-    const local = tidy(() => {
-      const aug = segmentationAugment({ image: ds.imageBatch(ids), label: ds.labelBatch(ids) }, new Rng(seed), {
-        preset: cfg.augment,
-        leftRightPairs: pairs,
-      });
-      const logits = autocastScope(cfg.precision, () => model.forward(aug.image));
-      const loss = lossOf(cfg, logits.float(), aug.label);
-      const v = checkedLoss(loss, epoch, b, run.lastGood);
-      opt.zeroGrad();
-      loss.backward();
-      return v;
-    });
+    // the batch and every tensor of the step on the run's device
+    const local = tidy(() =>
+      onDevice(cfg.device, () => {
+        const aug = segmentationAugment({ image: ds.imageBatch(ids), label: ds.labelBatch(ids) }, new Rng(seed), {
+          preset: cfg.augment,
+          leftRightPairs: pairs,
+        });
+        const logits = autocastScope(cfg.precision, () => model.forward(aug.image), cfg.device);
+        const loss = lossOf(cfg, logits.float(), aug.label);
+        const v = checkedLoss(loss, epoch, b, run.lastGood);
+        opt.zeroGrad();
+        loss.backward();
+        return v;
+      }),
+    );
     pt.afterBackward();
     const value = pt.mean(local);
     const lr = opt.groups[0]!.lr; // the rate this step used
@@ -224,9 +228,12 @@ export async function finetune(
   split: FinetuneSplit,
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
-  const cfg = withResolvedPrecision(parseFinetuneConfig(input));
+  const resolved = withResolvedDevice(parseFinetuneConfig(input));
+  const cfg = withResolvedPrecision(resolved, resolved.device);
   if (options.progress !== undefined && options.progress !== 'quiet')
-    process.stderr.write(`finetune ${cfg.model}: ${describePrecision(cfg.precision)}\n`);
+    process.stderr.write(
+      `finetune ${cfg.model}: device ${cfg.device}, ${describePrecision(cfg.precision, cfg.device)}\n`,
+    );
   checkSplit(cfg, ds, split);
   const { model, loaded, leftRandom } = buildModel(cfg, ds.numClasses);
   const pt = new ParallelTraining(options.parallel ?? null, model);

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import { manualSeed } from '../engine/index.js';
 import { describePrecision } from '../engine/precision.js';
+import { onDevice, withResolvedDevice } from '../engine/device.js';
 import { loadManifest } from '../io/manifest.js';
 import { prepareLandmarkPatches, type PreparationReport, type PreparedData } from '../data/landmark-prepare.js';
 import { formatBytes } from '../queues/landmark-banks.js';
@@ -116,7 +117,8 @@ export async function pretrainDrasclr(
   input: DrasclrInput,
   options: DrasclrPretrainOptions = {},
 ): Promise<DrasclrPretrainResult> {
-  const cfg = parseDrasclrConfig(input);
+  // the device resolved before any work (a CUDA device this libtorch lacks is refused here)
+  const cfg = withResolvedDevice(parseDrasclrConfig(input));
   const parallel = options.parallel ?? null;
   checkGlobalBatch('pretrain-drasclr', cfg.batchSize, parallel);
   const isMain = !parallel || parallel.rank === 0;
@@ -132,7 +134,7 @@ export async function pretrainDrasclr(
   const log = !isMain
     ? () => {}
     : (options.log ?? (options.progress === 'quiet' ? () => {} : (l: string) => process.stderr.write(`${l}\n`)));
-  log(`pretrain drasclr: ${describePrecision(cfg.precision)}`);
+  log(`pretrain drasclr: device ${cfg.device}, ${describePrecision(cfg.precision, cfg.device)}`);
   const store = patchStore(cfg, out, parallel?.rank ?? 0);
   try {
     return await pretrainPatches(cfg, out, options, log, store);
@@ -153,7 +155,8 @@ async function pretrainPatches(
   const { dataset, report } = await preparePatches(cfg, out, log, isMain, store);
 
   manualSeed(cfg.seed);
-  const run = createDrasclrRun(dataset, cfg, parallel ? { group: parallel.group } : {});
+  // the encoders and the landmark banks built on the run's device
+  const run = onDevice(cfg.device, () => createDrasclrRun(dataset, cfg, parallel ? { group: parallel.group } : {}));
   log(run.banks.describeMemory());
   const r = await runPretraining(out, { ...cfg, method: drasclr.name }, run, {
     progress: options.progress,

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint, manualSeed, optim, saveSafetensors, tidy, type Tensor } from '../engine/index.js';
 import { autocastScope, type Precision } from '../engine/precision.js';
+import { onDevice } from '../engine/device.js';
 import type { MethodRun } from '../methods/method.js';
 import type { Batch } from '../samplers/sampler.js';
 import { Rng } from '../util/rng.js';
@@ -33,6 +34,8 @@ export interface LoopSettings {
   epochs: number;
   checkpointEvery: number;
   precision: Precision;
+  /** the resolved device (src/engine/device.ts; default 'cpu'): modules, steps and queues live there */
+  device?: string;
   lr: number;
   momentum: number;
   weightDecay: number;
@@ -164,8 +167,10 @@ function trainStep<B extends Batch<unknown>>(s: LoopState<B>, epoch: number, bat
   const rng = new Rng(seed);
   const t0 = performance.now();
   s.pt.beforeForward();
+  const device = s.cfg.device ?? 'cpu';
   const record = tidy(() => {
-    const o = autocastScope(s.cfg.precision, () => s.run.step(batch, rng));
+    // every tensor the step makes (its batch, masks, labels) is made on the run's device
+    const o = onDevice(device, () => autocastScope(s.cfg.precision, () => s.run.step(batch, rng), device));
     const value = checkedLoss(o.loss, epoch, batch.index, s.lastCheckpoint);
     s.opt.zeroGrad();
     o.loss.backward();
@@ -176,7 +181,7 @@ function trainStep<B extends Batch<unknown>>(s: LoopState<B>, epoch: number, bat
   const lr = s.opt.groups[0]!.lr;
   s.opt.step();
   s.sched.step();
-  s.run.afterStep?.();
+  if (s.run.afterStep) onDevice(device, () => s.run.afterStep!());
   s.step++;
   const seconds = (performance.now() - t0) / 1000;
   // the methods that gather compute the global loss on every rank; a local loss (rotation) is averaged
@@ -193,6 +198,8 @@ export async function runPretraining<B extends Batch<unknown>>(
 ): Promise<PretrainLoopResult> {
   const trained = new ModuleBundle(run.modules);
   const all = new ModuleBundle({ ...run.modules, ...(run.frozen ?? {}) });
+  // on the run's device before the optimiser sees the parameters (in place: references stay valid)
+  all.to({ device: cfg.device ?? 'cpu' });
   const pt = new ParallelTraining(options.parallel ?? null, trained, all);
   const sampler = pt.sampler(run.sampler);
   const stepsPerEpoch = sampler.epoch(0).length;

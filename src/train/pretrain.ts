@@ -18,6 +18,7 @@ import { runPretraining, type PretrainLoopResult } from './pretrain-loop.js';
 import { openRunFolder, trainingRunSpec } from './run-folder.js';
 import { checkGlobalBatch, onMainFirst, type DataParallelContext } from './distributed/context.js';
 import { describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
+import { onDevice, withResolvedDevice } from '../engine/device.js';
 import { resolveLoaderWorkers } from '../data/loader-pool.js';
 import { DEFAULT_LOADER_CACHE_MIB } from '../data/slice-stream.js';
 import { batchSamples } from '../methods/common.js';
@@ -45,7 +46,9 @@ export interface PretrainResult extends PretrainLoopResult {
 
 /** Pre-trains a 2D method on the slices of `input.data`; resumes from out/checkpoint.safetensors. */
 export async function pretrain(input: PretrainInput, options: PretrainOptions = {}): Promise<PretrainResult> {
-  const cfg = withResolvedPrecision(resolvePretrainConfig(input));
+  // the device first, before any work (a CUDA device this libtorch lacks is refused here), then the precision on it
+  const resolved = withResolvedDevice(resolvePretrainConfig(input));
+  const cfg = withResolvedPrecision(resolved, resolved.device);
   const parallel = options.parallel ?? null;
   checkGlobalBatch('pretrain', cfg.batchSize, parallel);
   // made, locked for this run, checked against the run it resumes, config.json written (run-folder.ts); by rank 0
@@ -55,7 +58,9 @@ export async function pretrain(input: PretrainInput, options: PretrainOptions = 
   );
   const out = path.resolve(cfg.out);
   if (options.progress !== 'quiet' && (!parallel || parallel.rank === 0))
-    process.stderr.write(`pretrain ${cfg.method}: ${describePrecision(cfg.precision)}\n`);
+    process.stderr.write(
+      `pretrain ${cfg.method}: device ${cfg.device}, ${describePrecision(cfg.precision, cfg.device)}\n`,
+    );
 
   const workers = resolveLoaderWorkers(cfg.loaderWorkers);
   const dataset =
@@ -85,11 +90,10 @@ async function pretrainOn(
 ): Promise<PretrainLoopResult> {
   const parallel = options.parallel ?? null;
   manualSeed(cfg.seed);
-  const run: MethodRun = getSliceMethod(cfg.method).create({
-    dataset,
-    config: cfg,
-    ...(parallel ? { group: parallel.group } : {}),
-  });
+  // modules and queues built on the run's device
+  const run: MethodRun = onDevice(cfg.device, () =>
+    getSliceMethod(cfg.method).create({ dataset, config: cfg, ...(parallel ? { group: parallel.group } : {}) }),
+  );
   if (run.sampler.epoch(0).length === 0)
     throw new Error(`pretrain: the ${run.sampler.name} sampler made no batch from ${dataset.length} samples`);
   return runPretraining(out, cfg, run, {

@@ -123,7 +123,8 @@ export function openRunFolder(out: string, spec: RunFolderSpec): RunFolder {
 /**
  * The folder spec of a training run (pre-training, DrasCLR, fine-tuning): resumable from checkpoint.safetensors;
  * `out`, `cacheDir`, `checkpointEvery` and the loading settings (`loaderWorkers`, `loaderCacheMiB`: the same
- * numbers either way) may change on resume, and so may `epochs` where the schedule does not
+ * numbers either way) and `device` (checkpoints are CPU tensors: a run resumes on any device) may change on resume,
+ * and so may `epochs` where the schedule does not
  * depend on the total ('constant', 'cosine-restarts': extending such a run gives exactly the longer run's result).
  */
 export function trainingRunSpec<C extends { out: string; epochs?: number; schedule?: string }>(
@@ -141,6 +142,7 @@ export function trainingRunSpec<C extends { out: string; epochs?: number; schedu
       'checkpointEvery',
       'loaderWorkers',
       'loaderCacheMiB',
+      'device',
       ...(epochsFree ? ['epochs'] : []),
       ...(opts.alsoMayChange ?? []),
     ],

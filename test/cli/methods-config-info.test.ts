@@ -116,7 +116,7 @@ test('info --json: what the engine reports; CPU features from /proc/cpuinfo text
   assert.match(s['medcl'], /^\d+\.\d+\.\d+/);
   const text = await run(['info']);
   assert.match(text, /^libtorch: /m);
-  assert.match(text, /^cuda devices: \d+$/m);
+  assert.match(text, /^cuda devices: \d+ \(--device /m);
   const p = parseCpuinfo('processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: fpu sse avx2 avx512f amx_bf16 amx_tile\n');
   assert.equal(p.model, 'Test CPU');
   assert.deepEqual(

@@ -89,3 +89,27 @@ export function tinyConfig(method: string, extra: Partial<PretrainInput> = {}): 
     encoder: { ...base.encoder, widths: [4, 8], ...(extra.encoder ?? {}) },
   });
 }
+
+/**
+ * A tiny pre-training input on the small X-ray phantoms: size 32, encoder widths [4, 8], 2 epochs of batch 8, a queue
+ * of 16 keys of 16 dimensions; `extra` overrides.
+ */
+export async function tinyPretrainInput(
+  method: string,
+  out: string,
+  extra: Partial<PretrainInput> = {},
+): Promise<PretrainInput> {
+  const { xray } = await smallPhantoms();
+  return {
+    method,
+    data: xray,
+    out,
+    size: 32,
+    epochs: 2,
+    batchSize: 8,
+    queueSize: 16,
+    projectionDim: 16,
+    encoder: { widths: [4, 8] },
+    ...extra,
+  };
+}

@@ -14,23 +14,9 @@ import type { PretrainInput } from '../../src/methods/config.js';
 import { resolvePrecision } from '../../src/engine/precision.js';
 import { NonFiniteLossError } from '../../src/train/run-state.js';
 import { SliceDataset } from '../../src/data/slice-dataset.js';
-import { phantomDataset, smallPhantoms, tempDir } from '../methods/fixtures.js';
+import { phantomDataset, smallPhantoms, tempDir, tinyPretrainInput } from '../methods/fixtures.js';
 
-async function tinyInput(method: string, out: string, extra: Partial<PretrainInput> = {}): Promise<PretrainInput> {
-  const { xray } = await smallPhantoms();
-  return {
-    method,
-    data: xray,
-    out,
-    size: 32,
-    epochs: 2,
-    batchSize: 8,
-    queueSize: 16,
-    projectionDim: 16,
-    encoder: { widths: [4, 8] },
-    ...extra,
-  };
-}
+const tinyInput = tinyPretrainInput;
 
 /** every tensor of a safetensors file as name -> float64 values */
 function tensorsOf(file: string): Map<string, number[]> {

@@ -40,16 +40,18 @@ test('--out where mkdir can never succeed fails at once naming the folder (it lo
   assert.ok(Date.now() - t0 < 60_000);
 });
 
-test('identity: out, cacheDir, checkpointEvery, loading settings may change; epochs only where the schedule ignores the total', () => {
+test('identity: out, cacheDir, checkpointEvery, loading settings, device may change; epochs only where the schedule ignores the total', () => {
   const base = { out: 'a', data: 'm.json', lr: 0.1, epochs: 5, schedule: 'cosine-warmup', checkpointEvery: 1 };
   const id = (c: object) => configIdentity(c, trainingRunSpec('pretrain', { out: 'x' }));
   const cosine = trainingRunSpec('t', base as never);
   const constant = trainingRunSpec('t', { ...base, schedule: 'constant' } as never);
-  const free = ['out', 'cacheDir', 'checkpointEvery', 'loaderWorkers', 'loaderCacheMiB'];
+  const free = ['out', 'cacheDir', 'checkpointEvery', 'loaderWorkers', 'loaderCacheMiB', 'device'];
   assert.deepEqual(cosine.mayChange, free);
   assert.deepEqual(constant.mayChange, [...free, 'epochs']);
   assert.equal(id(base).hash, id({ ...base, out: 'b', checkpointEvery: 5, cacheDir: '/c' }).hash);
   assert.equal(id(base).hash, id({ ...base, loaderWorkers: 3, loaderCacheMiB: 64 }).hash);
+  // checkpoints are CPU tensors: a run resumes on another device
+  assert.equal(id({ ...base, device: 'cpu' }).hash, id({ ...base, device: 'cuda:0' }).hash);
   // ./m.json and its absolute path are one file
   assert.equal(id(base).hash, id({ ...base, data: join(process.cwd(), 'm.json') }).hash);
   assert.equal(id(base).hash, id({ ...base, data: relative(process.cwd(), join(process.cwd(), 'm.json')) }).hash);

@@ -110,7 +110,8 @@ export abstract class Optimizer<H extends { lr: number }> {
             `optimizer state: ${key} has shape [${t.shape.join(', ')}], parameter has [${p.shape.join(', ')}]`,
           );
         }
-        const own = this.stateOf(p, name, () => t.clone());
+        // state lives with its parameter: a checkpoint's CPU tensors land on the parameter's device
+        const own = this.stateOf(p, name, () => t.to({ device: p.device, copy: true }));
         if (own !== t) own.copy_(t);
       }
       for (const [key, v] of Object.entries(sd.json.scalars)) {

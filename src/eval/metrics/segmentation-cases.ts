@@ -10,7 +10,7 @@
  * both directed distance sets pooled); a class in only one of the two maps gets the image diagonal
  * (src/eval/metrics/hausdorff.ts).
  */
-import { noGrad, tidy } from '../../engine/index.js';
+import { moduleDevice, noGrad, onDevice, tidy } from '../../engine/index.js';
 import type { SliceDataset } from '../../data/slice-dataset.js';
 import type { TensorModule } from '../../models/tensor-module.js';
 import { computeDice, computeHausdorff, type BothEmptyPolicy } from './index.js';
@@ -46,10 +46,13 @@ export function predictSamples(
 ): Uint8Array[] {
   model.eval();
   const out: Uint8Array[] = [];
+  const device = moduleDevice(model); // the images go where the model is
   for (let i = 0; i < ids.length; i += batchSize) {
     const chunk = ids.slice(i, i + batchSize);
-    const pred = noGrad(() =>
-      tidy(() => model.forward(ds.imageBatch(chunk)).argmax(1).to({ dtype: 'uint8' }).data() as Uint8Array),
+    const pred = onDevice(device, () =>
+      noGrad(() =>
+        tidy(() => model.forward(ds.imageBatch(chunk)).argmax(1).to({ dtype: 'uint8' }).data() as Uint8Array),
+      ),
     );
     const n = ds.size * ds.size;
     chunk.forEach((_, b) => out.push(pred.slice(b * n, (b + 1) * n)));
