@@ -18,7 +18,7 @@ import { tsne } from '../eval/tsne.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
 import { schemaOptions } from './options.js';
-import { intOption, numberOption } from './parse.js';
+import { intOption, numberOption } from '../util/number-fields.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */

@@ -90,15 +90,17 @@ export function register(program: Command): void {
   command
     .option('--quiet', 'no progress display', false)
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
-  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
-    const code = await launchRanks(o);
+  const parseDistributed = addDistributedOptions(command, 'finetune');
+  command.action(async (o: Record<string, unknown>) => {
+    const distributed = parseDistributed(o);
+    const code = await launchRanks(distributed);
     if (code !== null) {
       process.exitCode = code;
       return;
     }
     const { config, inherited } = resolveFinetuneOptions(o);
     const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-    const parallel = joinRanks(o);
+    const parallel = joinRanks(distributed);
     const isMain = !parallel || parallel.rank === 0;
     if (isMain) say(inherited);
     const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';

@@ -12,7 +12,7 @@ import { readImage, writeImage } from '../io/read.js';
 import { DEFAULT_PREDICT_ENGINE, loadPredictor, PREDICT_ENGINES } from '../eval/predict-engine.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 import { schemaOptions } from './options.js';
-import { intOption } from './parse.js';
+import { intOption } from '../util/number-fields.js';
 
 export const predictOptionsSchema = z.strictObject({
   model: z.string().min(1),

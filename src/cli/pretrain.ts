@@ -69,15 +69,17 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)')
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
   addSchemaOptions(command, pretrainSchema, OPTIONS);
-  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
-    const code = await launchRanks(o);
+  const parseDistributed = addDistributedOptions(command, 'pretrain');
+  command.action(async (o: Record<string, unknown>) => {
+    const distributed = parseDistributed(o);
+    const code = await launchRanks(distributed);
     if (code !== null) {
       process.exitCode = code;
       return;
     }
     const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
     const cli = pickOptions(o, FIELDS);
-    const parallel = joinRanks(o);
+    const parallel = joinRanks(distributed);
     const isMain = !parallel || parallel.rank === 0;
     if (cli['method'] === 'drasclr') {
       // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
