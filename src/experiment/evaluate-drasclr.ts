@@ -21,14 +21,8 @@ import type { DrasclrEvaluation, EvaluateDrasclrOptions } from './evaluate-drasc
 import { densePredictions, openEvaluation, outcomeReadouts, patchClassification } from './evaluate-drasclr-tasks.js';
 import { evaluationJson, evaluationMarkdown } from './evaluate-drasclr-report.js';
 
-export {
-  evaluateDrasclrSchema,
-  type DenseOutput,
-  type DrasclrEvaluation,
-  type EvaluateDrasclrConfig,
-  type EvaluateDrasclrOptions,
-  type PatchSchemes,
-} from './evaluate-drasclr-config.js';
+/** the settings' schema and the result's types */
+export * from './evaluate-drasclr-config.js';
 
 /** Runs every task of the evaluation on the run (see the file's comment) and writes its report. */
 export async function evaluateDrasclrRun(options: EvaluateDrasclrOptions): Promise<DrasclrEvaluation> {
