@@ -32,15 +32,29 @@ const SPECS: Record<string, OptionSpec> = {
 /** the launcher's own options, not passed on to the ranks (--dist-timeout is: the ranks use it) */
 const LAUNCH_FLAGS = Object.keys(launchSettingsShape).map(flagOf);
 
+/** what a distributed command does in this process: `join()` once its config is valid gives its group (or null) */
+export type DistributedWork = (
+  raw: Record<string, unknown>,
+  join: () => DataParallelContext | null,
+) => Promise<void> | void;
+
 /**
- * Adds the data-parallel options to `cmd`; returns the parser of their values for its action, which validates them
- * whole (`<name>: invalid options:`, a line per bad value naming its flag).
+ * Adds the data-parallel options to `cmd` and makes `work` its action. The options are validated first, whole
+ * (`<name>: invalid options:`, a line per bad value naming its flag). With --nproc-per-node > 1 or --nnodes > 1 (and
+ * no WORLD_SIZE in the environment) this process only starts the ranks and waits for them, exiting with their worst
+ * code; otherwise it does the work itself.
  */
-export function addDistributedOptions(
-  cmd: Command,
-  name: string,
-): (raw: Record<string, unknown>) => DistributedOptions {
-  return schemaOptions(cmd, distributedOptionsSchema, SPECS, name);
+export function distributedAction(cmd: Command, name: string, work: DistributedWork): void {
+  const parse = schemaOptions(cmd, distributedOptionsSchema, SPECS, name);
+  cmd.action(async (raw: Record<string, unknown>) => {
+    const o = parse(raw);
+    const code = await launchRanks(o);
+    if (code !== null) {
+      process.exitCode = code;
+      return;
+    }
+    await work(raw, () => joinRanks(o));
+  });
 }
 
 /** the command line without the launcher's options (what each rank runs) */
@@ -58,7 +72,7 @@ export function withoutLauncherOptions(argv: readonly string[]): string[] {
  * With --nproc-per-node > 1 or --nnodes > 1 (and no WORLD_SIZE in the environment), starts this node's ranks running
  * the same command, waits for them and returns their worst exit code; otherwise null (this process does the work).
  */
-export async function launchRanks(o: DistributedOptions): Promise<number | null> {
+async function launchRanks(o: DistributedOptions): Promise<number | null> {
   if (process.env['WORLD_SIZE'] !== undefined || (o.nprocPerNode <= 1 && o.nnodes <= 1)) return null;
   const { distTimeout: _ranksUseIt, ...settings } = o;
   const exits = await launch({
@@ -73,6 +87,6 @@ export async function launchRanks(o: DistributedOptions): Promise<number | null>
 }
 
 /** the group this process belongs to (WORLD_SIZE > 1 in the environment), or null */
-export function joinRanks(o: DistributedOptions): DataParallelContext | null {
+function joinRanks(o: DistributedOptions): DataParallelContext | null {
   return joinFromEnvironment(o.distTimeout * 1000);
 }

@@ -11,7 +11,7 @@ import { addSchemaOptions, flagNames, parseOptions, pickOptions, type OptionSpec
 import { finetuneRunSchema, withRecipe, type FinetuneRunConfig } from '../train/finetune-run-config.js';
 import { inheritFromInit } from '../train/finetune-init-defaults.js';
 import { runFinetune } from '../train/finetune-run.js';
-import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
+import { distributedAction } from './distributed.js';
 
 const PRE = "the pre-training run's";
 
@@ -90,17 +90,10 @@ export function register(program: Command): void {
   command
     .option('--quiet', 'no progress display', false)
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
-  const parseDistributed = addDistributedOptions(command, 'finetune');
-  command.action(async (o: Record<string, unknown>) => {
-    const distributed = parseDistributed(o);
-    const code = await launchRanks(distributed);
-    if (code !== null) {
-      process.exitCode = code;
-      return;
-    }
+  distributedAction(command, 'finetune', async (o, join) => {
     const { config, inherited } = resolveFinetuneOptions(o);
     const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-    const parallel = joinRanks(distributed);
+    const parallel = join();
     const isMain = !parallel || parallel.rank === 0;
     if (isMain) say(inherited);
     const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';

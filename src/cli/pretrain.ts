@@ -10,7 +10,7 @@ import { pretrainSchema } from '../methods/config.js';
 import { SLICE_METHODS as METHODS } from '../methods/registry.js';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { addSchemaOptions, pickOptions, type OptionSpec } from './options.js';
-import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
+import { distributedAction } from './distributed.js';
 
 /** --help's default of the fields some method's paper sets: the method's (`medcl config --method NAME` shows it) */
 function withMethodDefaults(specs: Record<string, string | OptionSpec>): Record<string, OptionSpec> {
@@ -69,17 +69,10 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)')
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
   addSchemaOptions(command, pretrainSchema, OPTIONS);
-  const parseDistributed = addDistributedOptions(command, 'pretrain');
-  command.action(async (o: Record<string, unknown>) => {
-    const distributed = parseDistributed(o);
-    const code = await launchRanks(distributed);
-    if (code !== null) {
-      process.exitCode = code;
-      return;
-    }
+  distributedAction(command, 'pretrain', async (o, join) => {
     const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
     const cli = pickOptions(o, FIELDS);
-    const parallel = joinRanks(distributed);
+    const parallel = join();
     const isMain = !parallel || parallel.rank === 0;
     if (cli['method'] === 'drasclr') {
       // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`
