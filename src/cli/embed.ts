@@ -20,7 +20,7 @@ import { Rng } from '../util/rng.js';
 import { schemaOptions } from './options.js';
 import { DEVICE_OPTION } from './device-option.js';
 import { deviceField, resolveDevice } from '../engine/device.js';
-import { intOption, numberOption } from './parse.js';
+import { intOption, numberOption } from '../util/number-fields.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
 /** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */

@@ -12,7 +12,7 @@ import { DEVICE_OPTION } from './device-option.js';
 import { finetuneRunSchema, withRecipe, type FinetuneRunConfig } from '../train/finetune-run-config.js';
 import { inheritFromInit } from '../train/finetune-init-defaults.js';
 import { runFinetune } from '../train/finetune-run.js';
-import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
+import { distributedAction } from './distributed.js';
 
 const PRE = "the pre-training run's";
 
@@ -92,15 +92,10 @@ export function register(program: Command): void {
   command
     .option('--quiet', 'no progress display', false)
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
-  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
-    const code = await launchRanks(o);
-    if (code !== null) {
-      process.exitCode = code;
-      return;
-    }
+  distributedAction(command, 'finetune', async (o, join) => {
     const { config, inherited } = resolveFinetuneOptions(o);
     const say = (line: string) => process.stderr.write(`finetune: ${line}\n`);
-    const parallel = joinRanks(o);
+    const parallel = join();
     const isMain = !parallel || parallel.rank === 0;
     if (isMain) say(inherited);
     const progress = o['quiet'] ? 'quiet' : process.stderr.isTTY ? 'bar' : 'lines';

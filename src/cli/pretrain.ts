@@ -11,7 +11,7 @@ import { SLICE_METHODS as METHODS } from '../methods/registry.js';
 import { pretrainDrasclr } from '../train/pretrain-drasclr.js';
 import { addSchemaOptions, pickOptions, type OptionSpec } from './options.js';
 import { DEVICE_OPTION } from './device-option.js';
-import { addDistributedOptions, joinRanks, launchRanks } from './distributed.js';
+import { distributedAction } from './distributed.js';
 
 /** --help's default of the fields some method's paper sets: the method's (`medcl config --method NAME` shows it) */
 function withMethodDefaults(specs: Record<string, string | OptionSpec>): Record<string, OptionSpec> {
@@ -71,15 +71,10 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file with any pre-training setting (command-line options win)')
     .option('--restart', 'start afresh: move the folder’s previous run to previous/<time>/ (docs/reliability.md)');
   addSchemaOptions(command, pretrainSchema, OPTIONS);
-  addDistributedOptions(command).action(async (o: Record<string, unknown>) => {
-    const code = await launchRanks(o);
-    if (code !== null) {
-      process.exitCode = code;
-      return;
-    }
+  distributedAction(command, 'pretrain', async (o, join) => {
     const fromFile = o['config'] ? readJsonFile(String(o['config']), 'config') : {};
     const cli = pickOptions(o, FIELDS);
-    const parallel = joinRanks(o);
+    const parallel = join();
     const isMain = !parallel || parallel.rank === 0;
     if (cli['method'] === 'drasclr') {
       // DrasCLR is 3D with its own pipeline (src/drasclr): the same loop as `medcl pretrain-drasclr`

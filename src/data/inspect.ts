@@ -11,11 +11,11 @@
  * 'linear' ones (src/preprocess/percentile.ts) over the image's finite voxels (non-finite voxels are counted
  * apart); spacings are grouped after rounding to 1e-4 mm.
  */
-import type { Image, PixelArray } from '../io/image.js';
-import type { ImageKind, Manifest } from '../io/manifest.js';
+import type { Image } from '../io/image.js';
+import type { ImageKind, Manifest, ManifestItem } from '../io/manifest.js';
 import { readImage } from '../io/read.js';
-import { percentiles } from '../preprocess/percentile.js';
 import { labelValueProblem } from './label-check.js';
+import { imageStats, labelCounts, typeName, type ImageStats } from './inspect-file.js';
 
 export interface MinMedianMax {
   min: number;
@@ -115,60 +115,6 @@ function minMedianMax(xs: readonly number[]): MinMedianMax {
   return { min: minOf(xs), median: median(xs), max: maxOf(xs) };
 }
 
-function typeName(data: PixelArray): string {
-  return data.constructor.name.replace(/Array$/, '').toLowerCase();
-}
-
-interface ImageStats {
-  min: number;
-  max: number;
-  p1: number;
-  p99: number;
-  nonFinite: number;
-}
-
-function imageStats(data: PixelArray, file: string): ImageStats | null {
-  let nonFinite = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!Number.isFinite(v)) nonFinite++;
-    else {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  if (nonFinite === data.length) return null;
-  let values: PixelArray = data;
-  if (nonFinite > 0) {
-    const finite = new Float64Array(data.length - nonFinite);
-    let k = 0;
-    for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i]!)) finite[k++] = data[i]!;
-    values = finite;
-  }
-  const [p1, p99] = percentiles(values, [1, 99], `inspect: ${file}`) as [number, number];
-  return { min, max, p1, p99, nonFinite };
-}
-
-/** voxel count per label value of one label map */
-function labelCounts(data: PixelArray): Map<number, number> {
-  const out = new Map<number, number>();
-  if (data instanceof Uint8Array) {
-    const hist = new Float64Array(256);
-    for (let i = 0; i < data.length; i++) hist[data[i]!]++;
-    hist.forEach((c, v) => {
-      if (c > 0) out.set(v, c);
-    });
-    return out;
-  }
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    out.set(v, (out.get(v) ?? 0) + 1);
-  }
-  return out;
-}
-
 function countDistinct<T>(keys: T[][], key: (x: T[]) => string): { value: T[]; count: number }[] {
   const m = new Map<string, { value: T[]; count: number }>();
   for (const k of keys) {
@@ -195,54 +141,82 @@ async function tryRead(file: string, item: number, found: Found): Promise<Image 
   }
 }
 
+/** What the reading of the files found so far. */
+interface Tally extends Found {
+  shapes: number[][];
+  spacings: number[][];
+  dtypes: Record<string, number>;
+  stats: ImageStats[];
+  /** per label value: its voxels and the label maps that have it */
+  voxels: Map<number, { voxels: number; images: number }>;
+  imagesRead: number;
+  labelsRead: number;
+}
+
+/** reads an item's image into the tally; returns it (null when unreadable or without a finite voxel) */
+async function tallyImage(item: ManifestItem, t: Tally): Promise<Image | null> {
+  const image = await tryRead(item.image, item.index, t);
+  const s = image ? imageStats(image.data, item.image) : null;
+  if (image && !s) t.failed.push({ item: item.index, file: item.image, error: 'every voxel is NaN or infinite' });
+  if (!image || !s) return image;
+  t.imagesRead++;
+  t.stats.push(s);
+  t.shapes.push(image.shape.slice());
+  t.spacings.push(image.spacing.map((x) => Math.round(x * 1e4) / 1e4));
+  const type = typeName(image.data);
+  t.dtypes[type] = (t.dtypes[type] ?? 0) + 1;
+  return image;
+}
+
+/** reads an item's label map into the tally: its shape against the image's, its values against the classes */
+async function tallyLabel(item: ManifestItem, image: Image | null, classes: Manifest['classes'], t: Tally) {
+  if (!item.label) return;
+  const label = await tryRead(item.label, item.index, t);
+  if (label && image && label.shape.join('x') !== image.shape.join('x')) {
+    t.failed.push({
+      item: item.index,
+      file: item.label,
+      error: `label shape ${label.shape.join('x')} differs from the image's ${image.shape.join('x')}`,
+    });
+  } else if (label) {
+    t.labelsRead++;
+    const counts = labelCounts(label.data);
+    const problem = labelValueProblem(counts.keys(), classes);
+    if (problem) t.failed.push({ item: item.index, file: item.label, error: problem });
+    for (const [v, c] of counts) {
+      const e = t.voxels.get(v) ?? { voxels: 0, images: 0 };
+      e.voxels += c;
+      e.images++;
+      t.voxels.set(v, e);
+    }
+  }
+}
+
 /** Reads every file of `manifest` and summarises the data set (see the module comment). */
 export async function inspectDataset(manifest: Manifest, options: InspectOptions = {}): Promise<DatasetSummary> {
-  const found: Found = { failed: [], warnings: [] };
-  const failed = found.failed;
-  const shapes: number[][] = [];
-  const spacings: number[][] = [];
-  const dtypes: Record<string, number> = {};
-  const stats: ImageStats[] = [];
-  const voxels = new Map<number, { voxels: number; images: number }>();
-  let imagesRead = 0;
-  let labelsRead = 0;
+  const t: Tally = {
+    failed: [],
+    warnings: [],
+    shapes: [],
+    spacings: [],
+    dtypes: {},
+    stats: [],
+    voxels: new Map(),
+    imagesRead: 0,
+    labelsRead: 0,
+  };
   const total = manifest.items.length;
   for (const [k, item] of manifest.items.entries()) {
-    const image = await tryRead(item.image, item.index, found);
-    const s = image ? imageStats(image.data, item.image) : null;
-    if (image && !s) failed.push({ item: item.index, file: item.image, error: 'every voxel is NaN or infinite' });
-    if (image && s) {
-      imagesRead++;
-      stats.push(s);
-      shapes.push(image.shape.slice());
-      spacings.push(image.spacing.map((x) => Math.round(x * 1e4) / 1e4));
-      const t = typeName(image.data);
-      dtypes[t] = (dtypes[t] ?? 0) + 1;
-    }
-    if (item.label) {
-      const label = await tryRead(item.label, item.index, found);
-      if (label && image && label.shape.join('x') !== image.shape.join('x')) {
-        failed.push({
-          item: item.index,
-          file: item.label,
-          error: `label shape ${label.shape.join('x')} differs from the image's ${image.shape.join('x')}`,
-        });
-      } else if (label) {
-        labelsRead++;
-        const counts = labelCounts(label.data);
-        const problem = labelValueProblem(counts.keys(), manifest.classes);
-        if (problem) failed.push({ item: item.index, file: item.label, error: problem });
-        for (const [v, c] of counts) {
-          const e = voxels.get(v) ?? { voxels: 0, images: 0 };
-          e.voxels += c;
-          e.images++;
-          voxels.set(v, e);
-        }
-      }
-    }
+    const image = await tallyImage(item, t);
+    await tallyLabel(item, image, manifest.classes, t);
     options.onItem?.(k + 1, total);
   }
+  return summaryOf(manifest, t);
+}
 
+/** the summary of the data set from the manifest and what its files held */
+function summaryOf(manifest: Manifest, t: Tally): DatasetSummary {
+  const { stats, voxels } = t;
   const classes = manifest.classes ?? null;
   const nameOf = (v: number): string | null =>
     classes && Number.isInteger(v) && v >= 0 && v < classes.length ? classes[v]! : null;
@@ -256,17 +230,17 @@ export async function inspectDataset(manifest: Manifest, options: InspectOptions
   return {
     manifest: manifest.source,
     name: manifest.name,
-    items: total,
+    items: manifest.items.length,
     patients: manifest.patients.size,
     imagesPerPatient: perPatient.length ? minMedianMax(perPatient) : { min: 0, median: 0, max: 0 },
     kinds,
-    imagesRead,
-    labelsRead,
-    failed,
-    warnings: found.warnings,
-    shapes: countDistinct(shapes, (s) => s.join('x')).map((e) => ({ shape: e.value, count: e.count })),
-    spacings: countDistinct(spacings, (s) => s.join(',')).map((e) => ({ spacing: e.value, count: e.count })),
-    dtypes,
+    imagesRead: t.imagesRead,
+    labelsRead: t.labelsRead,
+    failed: t.failed,
+    warnings: t.warnings,
+    shapes: countDistinct(t.shapes, (s) => s.join('x')).map((e) => ({ shape: e.value, count: e.count })),
+    spacings: countDistinct(t.spacings, (s) => s.join(',')).map((e) => ({ spacing: e.value, count: e.count })),
+    dtypes: t.dtypes,
     intensity: stats.length
       ? {
           min: minOf(stats.map((s) => s.min)),

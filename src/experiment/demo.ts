@@ -11,11 +11,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { writePhantoms } from '../phantoms/write.js';
 import { runExperiment, type CellRecord, type ExperimentResult } from './experiment.js';
-import type { ExperimentInput } from './config.js';
+import { demoExperiment } from './demo-experiments.js';
 import { summarize, tableToMarkdown } from '../report/table.js';
 import { linePlotSvg, seriesFromTable, svgToPng } from '../report/plot.js';
 import { writeHtmlReport, machineInfo, type ReportImage } from '../report/html.js';
-import { demoLungCtPhantoms, runDrasclrDemo } from './demo-drasclr.js';
+import { demoLungCtPhantoms, runDrasclrDemo, type DrasclrDemoResult } from './demo-drasclr.js';
 import { readViewerCommand } from './viewer-models.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
@@ -64,164 +64,130 @@ export interface DemoResult {
   summary: string;
 }
 
-function experimentFor(
-  kind: 'xray' | 'ct',
-  dataDir: string,
-  out: string,
-  seed: number,
-  tiny: boolean,
-): ExperimentInput {
-  const encoder = tiny ? { widths: [4, 8] } : { widths: [16, 32, 64, 128] };
-  const common = {
-    out: path.join(out, kind),
-    size: tiny ? 32 : 64,
-    folds: 3,
-    seed,
-    overlays: 3,
-    tsne: true,
-    // every image of the data set, unlabelled, pre-trains once for all folds (PCL: "the whole CHD"): a third of the
-    // pre-training time of per-fold runs
-    pretrainImages: 'all-images',
-    // 20 epochs of at least 4 steps: 80 steps at M = 2, 160 with every label (the X-ray lungs are learned by then)
-    finetune: {
-      epochs: tiny ? 2 : 20,
-      minStepsPerEpoch: tiny ? 1 : 4,
-      batchSize: 10,
-      lr: 1e-3,
-      loss: 'dice-ce',
-      encoder,
-    },
-  };
-  if (kind === 'xray') {
-    return {
-      ...common,
-      name: 'chest X-ray phantoms (lungs)',
-      data: path.join(dataDir, 'xray', 'manifest.json'),
-      preset: 'xray',
-      methods: ['random', 'simclr', 'cltci-simclr'],
-      budgets: [2, 'all'],
-      // the demo counts labelled patients (CL-TCI itself counts images, the X-ray default)
-      budgetUnit: 'patient',
-      pretrain: {
-        epochs: tiny ? 1 : 30,
-        batchSize: tiny ? 8 : 16,
-        lr: 0.1,
-        warmupEpochs: tiny ? 0 : 3,
-        encoder,
-        imagesPerPatient: tiny ? 2 : 4,
-      },
-    } as ExperimentInput;
-  }
-  return {
-    ...common,
-    name: 'CT phantoms (abdominal organs)',
-    data: path.join(dataDir, 'ct', 'manifest.json'),
-    preset: 'ct-pcl',
-    // SimCLR, the generic baseline, is shown on the X-rays; here only PCL against Random, to keep the demo in minutes
-    methods: ['random', 'pcl'],
-    budgets: [1, 'all'],
-    pretrain: { epochs: tiny ? 1 : 6, batchSize: tiny ? 8 : 32, lr: 0.1, warmupEpochs: 0, encoder },
-    // the fidelity bench's fine-tuning (PCL's augmentation: translation, rotation, scale; Dice + CE; batch 5) with a
-    // fixed number of steps whatever M is (an epoch of one volume is 13 steps), far fewer than the bench's
-    finetune: {
-      ...common.finetune,
-      batchSize: tiny ? 4 : 5,
-      augment: 'pcl',
-      epochs: tiny ? 2 : 6,
-      minStepsPerEpoch: tiny ? 1 : 50,
-    },
-  } as ExperimentInput;
+/** What the demo runs: its folder, seed and scale, the parts asked for and the 2D experiments among them. */
+interface DemoRun {
+  out: string;
+  dataDir: string;
+  seed: number;
+  tiny: boolean;
+  datasets: ('xray' | 'ct' | 'lungct')[];
+  kinds: ('xray' | 'ct')[];
+  log: (line: string) => void;
 }
 
-export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const started = Date.now();
-  const out = path.resolve(options.out);
-  const seed = options.seed ?? 0;
-  const tiny = options.scale === 'tiny';
-  const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  // DrasCLR's part is opt-in: at demo scale its readouts are not yet better than the trivial predictor and chance
-  const datasets = options.datasets ?? DEFAULT_DEMO_DATASETS;
-  const kinds = datasets.filter((k): k is 'xray' | 'ct' => k !== 'lungct');
-  ensureDir(out);
-  const dataDir = path.join(out, 'data');
-  log(`demo: writing phantoms to ${dataDir}`);
-  await writePhantoms({
-    out: dataDir,
-    seed,
-    kinds: datasets,
-    sizes: tiny ? 'small' : 'default',
-    lungct: demoLungCtPhantoms(tiny),
-  });
-
+/** the 2D experiments, one after the other; every cell's record tagged with its data set */
+async function runExperiments(d: DemoRun, progress: DemoOptions['progress']) {
   const experiments: Record<string, ExperimentResult> = {};
   const all: (CellRecord & { group: string })[] = [];
-  for (const kind of kinds) {
-    log(`demo: experiment on the ${kind} phantoms`);
-    const r = await runExperiment(experimentFor(kind, dataDir, out, seed, tiny), { log, progress: options.progress });
+  for (const kind of d.kinds) {
+    d.log(`demo: experiment on the ${kind} phantoms`);
+    const r = await runExperiment(demoExperiment(kind, d.dataDir, d.out, d.seed, d.tiny), { log: d.log, progress });
     experiments[kind] = r;
     for (const rec of r.records) all.push({ ...rec, group: kind });
   }
-  const drasclr = datasets.includes('lungct')
-    ? (log('demo: DrasCLR on the lung CT phantoms'),
-      await runDrasclrDemo(dataDir, path.join(out, 'lungct'), seed, tiny, log, options.progress))
-    : null;
-  const resultsFile = path.join(out, 'results.jsonl');
-  writeFileSync(resultsFile, all.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { experiments, all };
+}
 
-  const plots: ReportImage[] = [];
-  const overlays: ReportImage[] = [];
-  const tsne: ReportImage[] = [];
-  const notes: string[] = [];
-  const summaries: string[] = [];
-  for (const kind of kinds) {
+/** The report's figures and words from the 2D experiments. */
+interface Figures {
+  plots: ReportImage[];
+  overlays: ReportImage[];
+  tsne: ReportImage[];
+  notes: string[];
+  summaries: string[];
+}
+
+/** each experiment's Dice-vs-M plot, overlays, t-SNE figures, summary and table */
+async function figuresOf(d: DemoRun, experiments: Record<string, ExperimentResult>): Promise<Figures> {
+  const f: Figures = { plots: [], overlays: [], tsne: [], notes: [], summaries: [] };
+  for (const kind of d.kinds) {
     const r = experiments[kind]!;
     const svg = linePlotSvg(seriesFromTable(r.table), { title: `${kind} phantoms: test Dice vs M` });
-    plots.push({
+    f.plots.push({
       caption: `${kind}: test Dice vs M labelled patients (mean ± std over 3 folds)`,
       png: await svgToPng(svg),
     });
-    summaries.push(`${kind === 'xray' ? 'Chest X-ray' : 'CT'} phantoms: ${r.summary}`);
-    if (kind === 'ct') summaries.push(CT_SCALE_NOTE);
-    notes.push(
-      `${kind}: full per-experiment report in ${path.relative(out, r.report)}; table:\n${tableToMarkdown(r.table)}`,
+    f.summaries.push(`${kind === 'xray' ? 'Chest X-ray' : 'CT'} phantoms: ${r.summary}`);
+    if (kind === 'ct') f.summaries.push(CT_SCALE_NOTE);
+    f.notes.push(
+      `${kind}: full per-experiment report in ${path.relative(d.out, r.report)}; table:\n${tableToMarkdown(r.table)}`,
     );
-    const dir = path.join(out, kind);
-    overlays.push(...overlayImages(dir, kind));
-    tsne.push(...tsneImages(dir, kind, experimentFor(kind, dataDir, out, seed, tiny).methods ?? []));
+    const dir = path.join(d.out, kind);
+    f.overlays.push(...overlayImages(dir, kind));
+    f.tsne.push(...tsneImages(dir, kind, demoExperiment(kind, d.dataDir, d.out, d.seed, d.tiny).methods ?? []));
   }
-  const table = summarize(all, { metric: 'dice', groupLabel: 'data' });
-  if (drasclr) summaries.push(drasclr.summary);
-  const summary = summaries.join(' ');
-  const report = path.join(out, 'report.html');
+  return f;
+}
+
+/** report.html: the summary, the table of every cell, the figures, the notes and every experiment's config */
+async function writeDemoReport(
+  d: DemoRun,
+  report: string,
+  r: { all: CellRecord[]; figures: Figures; drasclr: DrasclrDemoResult | null; summary: string; started: number },
+): Promise<void> {
+  const { figures, drasclr } = r;
   await writeHtmlReport(report, {
     title: 'medcl demo: does contrastive pre-training help with few labels?',
-    summary,
-    table,
+    summary: r.summary,
+    table: summarize(r.all, { metric: 'dice', groupLabel: 'data' }),
     tableCaption: 'Test Dice, mean (sample std) over 3 folds; M = labelled training patients.',
-    plots,
-    overlays,
-    tsne,
+    plots: figures.plots,
+    overlays: figures.overlays,
+    tsne: figures.tsne,
     notes: [
       'Data: seeded phantoms (src/phantoms): 20 chest X-ray patients with 2–10 images over time (left/right lung masks), ' +
         '10 CT subjects with organs at characteristic heights. They stand in for real data, which no package offers; ' +
         'conclusions about real scans need real scans.',
       'Sizes are cut down from the papers (64×64 images, U-Net 16–128, tens of epochs) to run in minutes on a CPU.',
-      ...notes,
+      ...figures.notes,
       ...(drasclr
         ? [
-            `lungct (DrasCLR): full evaluation in ${path.relative(out, path.join(drasclr.evaluation.out, 'evaluation.md'))}:\n` +
+            `lungct (DrasCLR): full evaluation in ${path.relative(d.out, path.join(drasclr.evaluation.out, 'evaluation.md'))}:\n` +
               drasclr.evaluation.markdown,
           ]
         : []),
     ],
     config: {
-      ...Object.fromEntries(kinds.map((k) => [k, JSON.parse(readFileSync(path.join(out, k, 'config.json'), 'utf8'))])),
+      ...Object.fromEntries(
+        d.kinds.map((k) => [k, JSON.parse(readFileSync(path.join(d.out, k, 'config.json'), 'utf8'))]),
+      ),
       ...(drasclr ? { lungct: drasclr.config } : {}),
     },
     machine: machineInfo(),
-    durationSeconds: (Date.now() - started) / 1000,
+    durationSeconds: (Date.now() - r.started) / 1000,
   });
-  log(`demo: report written to ${report}`);
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const out = path.resolve(options.out);
+  // DrasCLR's part is opt-in: at demo scale its readouts are not yet better than the trivial predictor and chance
+  const datasets = options.datasets ?? DEFAULT_DEMO_DATASETS;
+  const d: DemoRun = {
+    out,
+    dataDir: path.join(out, 'data'),
+    seed: options.seed ?? 0,
+    tiny: options.scale === 'tiny',
+    datasets,
+    kinds: datasets.filter((k): k is 'xray' | 'ct' => k !== 'lungct'),
+    log: options.log ?? ((l: string) => process.stderr.write(l + '\n')),
+  };
+  ensureDir(out);
+  d.log(`demo: writing phantoms to ${d.dataDir}`);
+  const sizes = d.tiny ? 'small' : 'default';
+  await writePhantoms({ out: d.dataDir, seed: d.seed, kinds: datasets, sizes, lungct: demoLungCtPhantoms(d.tiny) });
+  const { experiments, all } = await runExperiments(d, options.progress);
+  const drasclr = datasets.includes('lungct')
+    ? (d.log('demo: DrasCLR on the lung CT phantoms'),
+      await runDrasclrDemo(d.dataDir, path.join(out, 'lungct'), d.seed, d.tiny, d.log, options.progress))
+    : null;
+  const resultsFile = path.join(out, 'results.jsonl');
+  writeFileSync(resultsFile, all.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const figures = await figuresOf(d, experiments);
+  const summary = [...figures.summaries, ...(drasclr ? [drasclr.summary] : [])].join(' ');
+  const report = path.join(out, 'report.html');
+  await writeDemoReport(d, report, { all, figures, drasclr, summary, started });
+  d.log(`demo: report written to ${report}`);
   return { report, results: resultsFile, experiments, summary };
 }
 

@@ -66,6 +66,64 @@ function listKeys(keys: string[], max = 12): string {
   return keys.length > max ? `${shown} ... (${keys.length} in all)` : shown;
 }
 
+/** The checkpoint's keys sorted: copied (model key -> tensor), outside the prefix, without a model tensor, misshapen. */
+interface KeyMatch {
+  plan: Map<string, Tensor>;
+  ignored: string[];
+  unknown: string[];
+  mismatched: string[];
+}
+
+/** each checkpoint key under `prefix` goes to the model key under `modelPrefix` with the rest of its name */
+function matchKeys(
+  source: Map<string, Tensor>,
+  own: Map<string, Tensor>,
+  prefix: string,
+  modelPrefix: string,
+): KeyMatch {
+  const plan = new Map<string, Tensor>(); // model key -> checkpoint tensor
+  const ignored: string[] = [];
+  const unknown: string[] = [];
+  const mismatched: string[] = [];
+  for (const [k, src] of source) {
+    if (!k.startsWith(prefix)) {
+      ignored.push(k);
+      continue;
+    }
+    const target = modelPrefix + k.slice(prefix.length);
+    const dst = own.get(target);
+    if (!dst || !target.startsWith(modelPrefix)) {
+      unknown.push(k);
+      continue;
+    }
+    if (dst.shape.join(',') !== src.shape.join(',')) {
+      mismatched.push(`${k}: [${src.shape.join(', ')}] in the checkpoint, [${dst.shape.join(', ')}] in ${target}`);
+      continue;
+    }
+    plan.set(target, src);
+  }
+  return { plan, ignored, unknown, mismatched };
+}
+
+/** refuses a checkpoint with no key under the prefix, encoder tensors the model lacks, or misshapen tensors */
+function checkMatch(m: KeyMatch, source: Map<string, Tensor>, prefix: string, modelPrefix: string): void {
+  if (m.plan.size === 0 && m.unknown.length === 0 && m.mismatched.length === 0) {
+    throw new Error(
+      `loadEncoderWeights: no checkpoint key starts with "${prefix}" (its keys: ${listKeys([...source.keys()], 6)}); ` +
+        'pass prefix',
+    );
+  }
+  if (m.unknown.length) {
+    throw new Error(
+      `loadEncoderWeights: the checkpoint has encoder tensors the model lacks under "${modelPrefix}": ` +
+        `${listKeys(m.unknown)} (a different encoder architecture?)`,
+    );
+  }
+  if (m.mismatched.length) {
+    throw new Error(`loadEncoderWeights: shape mismatch: ${listKeys(m.mismatched, 6)}`);
+  }
+}
+
 /**
  * Copies the encoder's tensors of `checkpoint` (a state dict, e.g. `loadCheckpoint(file).model`) into `model`.
  * Throws, naming the keys, when a checkpoint encoder tensor has no counterpart in the model, when shapes differ,
@@ -90,42 +148,9 @@ export function loadEncoderWeights(
     throw new Error(`loadEncoderWeights: the model has no tensors under "${modelPrefix}"`);
   }
 
-  const plan = new Map<string, Tensor>(); // model key -> checkpoint tensor
-  const ignored: string[] = [];
-  const unknown: string[] = [];
-  const mismatched: string[] = [];
-  for (const [k, src] of source) {
-    if (!k.startsWith(prefix)) {
-      ignored.push(k);
-      continue;
-    }
-    const target = modelPrefix + k.slice(prefix.length);
-    const dst = own.get(target);
-    if (!dst || !target.startsWith(modelPrefix)) {
-      unknown.push(k);
-      continue;
-    }
-    if (dst.shape.join(',') !== src.shape.join(',')) {
-      mismatched.push(`${k}: [${src.shape.join(', ')}] in the checkpoint, [${dst.shape.join(', ')}] in ${target}`);
-      continue;
-    }
-    plan.set(target, src);
-  }
-  if (plan.size === 0 && unknown.length === 0 && mismatched.length === 0) {
-    throw new Error(
-      `loadEncoderWeights: no checkpoint key starts with "${prefix}" (its keys: ${listKeys([...source.keys()], 6)}); ` +
-        'pass prefix',
-    );
-  }
-  if (unknown.length) {
-    throw new Error(
-      `loadEncoderWeights: the checkpoint has encoder tensors the model lacks under "${modelPrefix}": ` +
-        `${listKeys(unknown)} (a different encoder architecture?)`,
-    );
-  }
-  if (mismatched.length) {
-    throw new Error(`loadEncoderWeights: shape mismatch: ${listKeys(mismatched, 6)}`);
-  }
+  const sorted = matchKeys(source, own, prefix, modelPrefix);
+  checkMatch(sorted, source, prefix, modelPrefix);
+  const { plan, ignored } = sorted;
   const missing = encoderKeys.filter((k) => !plan.has(k));
   if (missing.length && !opts.allowPartial) {
     throw new Error(

@@ -1,4 +1,4 @@
-/** Small helpers for hand-written SVG: escaping, number formatting, "nice" axis ticks. */
+/** Small helpers for hand-written SVG: escaping, number formatting, "nice" axis ticks, the document and its text. */
 
 /** escapes text for XML/HTML element content and attribute values */
 export function escapeXml(s: string): string {
@@ -44,4 +44,47 @@ export function tickLabel(v: number, ticks: readonly number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
   const decimals = Math.max(0, Math.min(10, -Math.floor(Math.log10(step) + 1e-9)));
   return v.toFixed(decimals);
+}
+
+/** the plots' font stack */
+export const FONT = 'DejaVu Sans, Arial, Helvetica, sans-serif';
+
+/** refuses a plot size outside [100, 10000] pixels (integers) */
+export function checkSize(width: number, height: number): void {
+  if (!(
+    Number.isInteger(width) &&
+    Number.isInteger(height) &&
+    width >= 100 &&
+    height >= 100 &&
+    width <= 10000 &&
+    height <= 10000
+  )) {
+    throw new Error(`plot size must be integers in [100, 10000], got ${width}x${height}`);
+  }
+}
+
+/** the opening tag of an SVG document on a white background */
+export function svgOpen(width: number, height: number): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n` +
+    `<rect width="100%" height="100%" fill="#ffffff"/>`
+  );
+}
+
+/** a text element; a size or weight of its own brings the font family */
+export function text(
+  x: number,
+  y: number,
+  s: string,
+  o: { anchor?: 'start' | 'middle' | 'end'; size?: number; weight?: string },
+): string {
+  const attrs = [
+    `x="${num(x)}"`,
+    `y="${num(y)}"`,
+    o.anchor && o.anchor !== 'start' ? `text-anchor="${o.anchor}"` : '',
+    o.size ? `font-size="${o.size}"` : '',
+    o.weight ? `font-weight="${o.weight}"` : '',
+    o.size || o.weight ? `font-family="${FONT}"` : '',
+  ].filter(Boolean);
+  return `<text ${attrs.join(' ')}>${escapeXml(s)}</text>`;
 }

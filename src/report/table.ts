@@ -75,43 +75,50 @@ export function meanSampleStd(values: readonly number[]): { mean: number; std: n
   return { mean: mean(values), std: std(values, 'sample') };
 }
 
-/** Validates the records and computes the table. */
-export function summarize(records: readonly ResultRecord[], options: TableOptions): ResultsTable {
-  const { metric } = options;
-  const digits = options.digits ?? 3;
-  const scale = options.scale ?? 1;
-  if (!Number.isInteger(digits) || digits < 0 || digits > 10) throw new Error(`table: digits must be 0..10`);
-  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`table: scale must be a positive number`);
-  const higherIsBetter = options.higherIsBetter ?? true;
+/** A row being filled: its fold values per budget (keyed by `String(M)`). */
+interface RowValues {
+  group?: string;
+  method: string;
+  byBudget: Map<string, Map<number, number>>;
+}
 
-  // (group, method) rows in order of first appearance; cells keyed by budget
+/** checks record `i` (method, group, M, fold, the metric's value); returns its budget and value */
+function checkRecord(r: ResultRecord, i: number, metric: string, hasGroups: boolean): { M: Budget; v: number } {
+  const where = `results[${i}]`;
+  if (typeof r.method !== 'string' || r.method === '') throw new Error(`${where}.method: expected a non-empty string`);
+  if (hasGroups && (typeof r.group !== 'string' || r.group === '')) {
+    throw new Error(`${where}.group: some records have a group, so every record needs one`);
+  }
+  const M = parseBudget(r.M as string | number, `${where}.M`);
+  if (!Number.isInteger(r.fold) || r.fold < 0)
+    throw new Error(`${where}.fold: expected an integer >= 0, got ${r.fold}`);
+  const v = r.values?.[metric];
+  if (typeof v !== 'number') throw new Error(`${where}.values.${metric}: missing`);
+  if (!Number.isFinite(v)) throw new Error(`${where}.values.${metric}: not a finite number (${v})`);
+  return { M, v };
+}
+
+/**
+ * The (group, method) rows in order of first appearance (or `methods`' order, each group's, when given: then only
+ * those), each with its values by budget and fold; and every budget seen. A fold twice in a cell is an error.
+ */
+function collectRows(records: readonly ResultRecord[], metric: string, methods: readonly string[] | undefined) {
   const rowKey = (g: string | undefined, m: string) => JSON.stringify([g ?? null, m]);
-  const rows = new Map<string, { group?: string; method: string; byBudget: Map<string, Map<number, number>> }>();
+  const rows = new Map<string, RowValues>();
   const budgetsSeen = new Map<string, Budget>();
   const hasGroups = records.some((r) => r.group !== undefined);
-  if (options.methods) {
+  if (methods) {
     const groups = hasGroups ? [...new Set(records.map((r) => r.group))] : [undefined];
     for (const g of groups) {
-      for (const m of options.methods) rows.set(rowKey(g, m), { group: g, method: m, byBudget: new Map() });
+      for (const m of methods) rows.set(rowKey(g, m), { group: g, method: m, byBudget: new Map() });
     }
   }
   records.forEach((r, i) => {
-    const where = `results[${i}]`;
-    if (typeof r.method !== 'string' || r.method === '')
-      throw new Error(`${where}.method: expected a non-empty string`);
-    if (hasGroups && (typeof r.group !== 'string' || r.group === '')) {
-      throw new Error(`${where}.group: some records have a group, so every record needs one`);
-    }
-    const M = parseBudget(r.M as string | number, `${where}.M`);
-    if (!Number.isInteger(r.fold) || r.fold < 0)
-      throw new Error(`${where}.fold: expected an integer >= 0, got ${r.fold}`);
-    const v = r.values?.[metric];
-    if (typeof v !== 'number') throw new Error(`${where}.values.${metric}: missing`);
-    if (!Number.isFinite(v)) throw new Error(`${where}.values.${metric}: not a finite number (${v})`);
+    const { M, v } = checkRecord(r, i, metric, hasGroups);
     const key = rowKey(r.group, r.method);
     let row = rows.get(key);
     if (!row) {
-      if (options.methods) return; // rows restricted to the listed methods
+      if (methods) return; // rows restricted to the listed methods
       row = { group: r.group, method: r.method, byBudget: new Map() };
       rows.set(key, row);
     }
@@ -120,20 +127,20 @@ export function summarize(records: readonly ResultRecord[], options: TableOption
     if (!cell) row.byBudget.set(String(M), (cell = new Map()));
     if (cell.has(r.fold)) {
       throw new Error(
-        `${where}: duplicate result for ${r.group !== undefined ? `${r.group} / ` : ''}${r.method}, M = ${M}, ` +
+        `results[${i}]: duplicate result for ${r.group !== undefined ? `${r.group} / ` : ''}${r.method}, M = ${M}, ` +
           `fold ${r.fold}`,
       );
     }
     cell.set(r.fold, v);
   });
+  return { rows: [...rows.values()], budgetsSeen };
+}
 
-  const budgets = options.budgets
-    ? options.budgets.map((b, i) => parseBudget(b as string | number, `budgets[${i}]`))
-    : [...budgetsSeen.values()].sort(compareBudgets);
-
+/** each row's cells (mean and sample std over its folds) in the order of `budgets`, and the largest fold count */
+function cellsOf(rows: readonly RowValues[], budgets: readonly Budget[]): { out: TableRow[]; maxFolds: number } {
   const out: TableRow[] = [];
   let maxFolds = 0;
-  for (const row of rows.values()) {
+  for (const row of rows) {
     const cells = budgets.map((b): Cell | null => {
       const c = row.byBudget.get(String(b));
       if (!c || c.size === 0) return null;
@@ -144,20 +151,37 @@ export function summarize(records: readonly ResultRecord[], options: TableOption
     });
     out.push({ ...(row.group !== undefined ? { group: row.group } : {}), method: row.method, cells });
   }
+  return { out, maxFolds };
+}
 
-  // best per column, per group, on displayed values
-  const shown = (x: number) => Number((x * scale).toFixed(digits));
+/** marks the best cell(s) of each column within each group, comparing the means as displayed */
+function markBest(out: TableRow[], columns: number, shown: (x: number) => number, higherIsBetter: boolean): void {
   const groupNames = [...new Set(out.map((r) => r.group))];
   for (const g of groupNames) {
     const inGroup = out.filter((r) => r.group === g);
-    budgets.forEach((_, j) => {
+    for (let j = 0; j < columns; j++) {
       const vals = inGroup.map((r) => r.cells[j]).filter((c): c is Cell => c !== null);
-      if (vals.length === 0) return;
+      if (vals.length === 0) continue;
       const target = (higherIsBetter ? Math.max : Math.min)(...vals.map((c) => shown(c.mean)));
       for (const c of vals) if (shown(c.mean) === target) c.best = true;
-    });
+    }
   }
+}
 
+/** Validates the records and computes the table. */
+export function summarize(records: readonly ResultRecord[], options: TableOptions): ResultsTable {
+  const { metric } = options;
+  const digits = options.digits ?? 3;
+  const scale = options.scale ?? 1;
+  if (!Number.isInteger(digits) || digits < 0 || digits > 10) throw new Error(`table: digits must be 0..10`);
+  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`table: scale must be a positive number`);
+  const higherIsBetter = options.higherIsBetter ?? true;
+  const { rows, budgetsSeen } = collectRows(records, metric, options.methods);
+  const budgets = options.budgets
+    ? options.budgets.map((b, i) => parseBudget(b as string | number, `budgets[${i}]`))
+    : [...budgetsSeen.values()].sort(compareBudgets);
+  const { out, maxFolds } = cellsOf(rows, budgets);
+  markBest(out, budgets.length, (x) => Number((x * scale).toFixed(digits)), higherIsBetter);
   return {
     metric,
     higherIsBetter,

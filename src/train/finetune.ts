@@ -8,13 +8,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDir, F, loadSafetensors, manualSeed, optim, tidy, type Tensor } from '../engine/index.js';
+import { ensureDir, F, manualSeed, optim, tidy, type Tensor } from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import { evaluateCases, predictSamples, summarizeCases, type CaseResult } from '../eval/metrics/segmentation-cases.js';
 import { Rng } from '../util/rng.js';
-import { buildSegmentationModel, type SegmentationModelName } from '../models/registry.js';
-import { loadEncoderWeights } from '../models/encoder-loading.js';
-import { saveSegmentationModel } from '../models/saved.js';
 import { checkedLoss, JsonlLog, stepSeed } from './run-state.js';
 import { Progress } from './progress.js';
 import { autocastScope, describePrecision, withResolvedPrecision, type WithPrecision } from '../engine/precision.js';
@@ -22,6 +19,7 @@ import { onDevice, withResolvedDevice } from '../engine/device.js';
 import { segmentationAugment } from '../transforms/augment.js';
 import { diceCELoss, softDiceLoss } from '../losses/dice.js';
 import type { TensorModule } from '../models/tensor-module.js';
+import { buildModel, saveChosenModel } from './finetune-model.js';
 import { parseFinetuneConfig, type FinetuneConfig, type FinetuneInput } from './finetune-config.js';
 import { buildFinetuneScheduler, finetuneEpochBatches, finetuneStepsPerEpoch } from './finetune-schedule.js';
 import { CheckpointSelection, type ValPoint } from './finetune-selection.js';
@@ -113,19 +111,6 @@ function checkSplit(cfg: FinetuneConfig, ds: SliceDataset, split: FinetuneSplit)
   for (const id of [...split.train, ...val, ...split.test]) {
     if (!ds.labels[id]) throw new Error(`finetune: sample ${ds.describe(id)} has no label map`);
   }
-}
-
-function buildModel(cfg: FinetuneConfig, numClasses: number) {
-  manualSeed(cfg.seed);
-  // built on the run's device (and moved there, for anything made outside the scope)
-  const model = onDevice(cfg.device, () =>
-    buildSegmentationModel(cfg.model as SegmentationModelName, { numClasses, encoder: cfg.encoder }),
-  ).to({ device: cfg.device }) as unknown as TensorModule;
-  // without init every tensor keeps its initialisation: parameters and buffers, as loadEncoderWeights counts them
-  let loaded: string[] = [];
-  let leftRandom: string[] = [...model.stateDict().keys()];
-  if (cfg.init) ({ loaded, leftRandom } = loadEncoderWeights(model, loadSafetensors(cfg.init).tensors));
-  return { model, loaded, leftRandom };
 }
 
 interface Run extends FinetuneParts {
@@ -222,6 +207,36 @@ async function trainAll(run: Run, split: FinetuneSplit, out: string | undefined,
   return Math.min(epoch, cfg.epochs - 1);
 }
 
+/** the fine-tuning's state at its start: the model (encoder loaded), optimiser, schedule, selection, log, progress */
+function createRun(
+  cfg: WithPrecision<FinetuneConfig>,
+  ds: SliceDataset,
+  split: FinetuneSplit,
+  options: FinetuneOptions,
+) {
+  const { model, loaded, leftRandom } = buildModel(cfg, ds.numClasses);
+  const pt = new ParallelTraining(options.parallel ?? null, model);
+  const opt = new optim.Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const stepsPerEpoch = finetuneStepsPerEpoch(split.train.length, cfg.batchSize, cfg.minStepsPerEpoch);
+  if (options.out && pt.isMain) ensureDir(options.out);
+  const run: Run = {
+    cfg,
+    ds,
+    model,
+    opt,
+    sched: buildFinetuneScheduler(cfg, opt, stepsPerEpoch),
+    selection: new CheckpointSelection(cfg.earlyStopPatience),
+    losses: [],
+    log: options.out && pt.isMain ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null,
+    progress: new Progress('finetune', pt.isMain ? (options.progress ?? 'quiet') : 'quiet'),
+    stepsPerEpoch,
+    total: cfg.epochs * stepsPerEpoch,
+    lastGood: null,
+    pt,
+  };
+  return { run, loaded, leftRandom };
+}
+
 export async function finetune(
   input: FinetuneInput,
   ds: SliceDataset,
@@ -235,31 +250,8 @@ export async function finetune(
       `finetune ${cfg.model}: device ${cfg.device}, ${describePrecision(cfg.precision, cfg.device)}\n`,
     );
   checkSplit(cfg, ds, split);
-  const { model, loaded, leftRandom } = buildModel(cfg, ds.numClasses);
-  const pt = new ParallelTraining(options.parallel ?? null, model);
-  const opt = new optim.Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
-  const stepsPerEpoch = finetuneStepsPerEpoch(split.train.length, cfg.batchSize, cfg.minStepsPerEpoch);
-  const sched = buildFinetuneScheduler(cfg, opt, stepsPerEpoch);
-  const selection = new CheckpointSelection(cfg.earlyStopPatience);
-  if (options.out && pt.isMain) ensureDir(options.out);
-  const log = options.out && pt.isMain ? new JsonlLog(path.join(options.out, 'log.jsonl')) : null;
-  const progress = new Progress('finetune', pt.isMain ? (options.progress ?? 'quiet') : 'quiet');
-  const total = cfg.epochs * stepsPerEpoch;
-  const run: Run = {
-    cfg,
-    ds,
-    model,
-    opt,
-    sched,
-    selection,
-    losses: [],
-    log,
-    progress,
-    stepsPerEpoch,
-    total,
-    lastGood: null,
-    pt,
-  };
+  const { run, loaded, leftRandom } = createRun(cfg, ds, split, options);
+  const { model, pt, selection } = run;
   const lastEpoch = await trainAll(run, split, options.out, options).catch((e: unknown) => {
     throw pt.explain(e, 'fine-tuning');
   });
@@ -278,7 +270,7 @@ export async function finetune(
     bestValDice: chose ? best.dice : null,
     valCurve,
     losses: run.losses,
-    stepsPerEpoch,
+    stepsPerEpoch: run.stepsPerEpoch,
     totalSteps: run.losses.length,
     test,
     ...summarizeCases(test),
@@ -286,17 +278,4 @@ export async function finetune(
     leftRandom,
     predictions: new Map(testIds.slice(0, options.keepPredictions ?? 0).map((id) => [id, m.get(id)!])),
   };
-}
-
-/** the kept network, loadable by `medcl predict --model <out>/model` */
-function saveChosenModel(out: string, cfg: FinetuneConfig, ds: SliceDataset, model: TensorModule): void {
-  saveSegmentationModel(path.join(out, 'model'), model, {
-    model: cfg.model,
-    encoder: cfg.encoder,
-    numClasses: ds.numClasses,
-    preset: ds.preprocessing.preset,
-    size: ds.size,
-    ...(ds.preprocessing.spacing !== undefined ? { spacing: ds.preprocessing.spacing } : {}),
-    ...(ds.manifest.classes && ds.manifest.classes.length === ds.numClasses ? { classes: ds.manifest.classes } : {}),
-  });
 }

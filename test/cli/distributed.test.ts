@@ -8,8 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import { withoutLauncherOptions } from '../../src/cli/distributed.js';
-import { smallPhantoms } from './fixtures.js';
+import { program, smallPhantoms } from './fixtures.js';
+import { register as registerPretrain } from '../../src/cli/pretrain.js';
+import { register as registerFinetune } from '../../src/cli/finetune.js';
 
 const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -32,6 +35,56 @@ test('withoutLauncherOptions drops --nproc-per-node and friends in both spelling
     ]),
     ['pretrain', '--method', 'simclr', '--dist-timeout', '9'],
   );
+});
+
+/** runs `medcl <args>` in this process; resolves to the error it throws (the action runs nothing else first) */
+async function failure(register: (p: Command) => void, args: string[]): Promise<Error> {
+  try {
+    await program(register).parseAsync(['node', 'medcl', ...args]);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error(`medcl ${args.join(' ')}: no error`);
+}
+
+test('the launcher options come from a schema: --help shows their defaults, bad values name their flag', async () => {
+  const pretrain = program(registerPretrain).commands.find((c) => c.name() === 'pretrain')!;
+  const help = pretrain.helpInformation().replace(/\s+/g, ' '); // unwrapped
+  assert.match(help, /--nproc-per-node <n> data-parallel: processes \(ranks\) on this machine \(default: 1\)/);
+  assert.match(help, /--master-addr <addr> data-parallel: rank 0's machine \(default: 127\.0\.0\.1\)/);
+  assert.match(help, /--dist-timeout <s> data-parallel: .* \(default: 300\)/);
+  const base = ['--method', 'simclr', '--data', 'none.json', '--out', 'none'];
+  for (const [register, name] of [
+    [registerPretrain, 'pretrain'],
+    [registerFinetune, 'finetune'],
+  ] as const) {
+    const args = name === 'pretrain' ? [name, ...base] : [name, '--data', 'none.json', '--out', 'none'];
+    const e = await failure(register, [
+      ...args,
+      '--nproc-per-node',
+      '0',
+      '--master-port',
+      '70000',
+      '--master-addr',
+      '',
+      '--dist-timeout',
+      '0',
+    ]);
+    const lines = e.message.split('\n');
+    assert.equal(lines[0], `${name}: invalid options:`, e.message);
+    assert.ok(lines.includes('  --nproc-per-node: expected a positive integer, got 0'), e.message);
+    assert.ok(lines.includes('  --master-port: expected a port number (1..65535), got 70000'), e.message);
+    assert.ok(lines.includes('  --master-addr: expected a host name or address'), e.message);
+    assert.ok(lines.includes('  --dist-timeout: expected a positive integer, got 0'), e.message);
+    assert.equal(lines.length, 5, e.message);
+  }
+  const rank = await failure(registerPretrain, ['pretrain', ...base, '--nnodes', '2', '--node-rank', '2']);
+  assert.match(rank.message, /^pretrain: invalid options:\n {2}--node-rank 2 is not below --nnodes 2$/);
+  const negative = await failure(registerPretrain, ['pretrain', ...base, '--node-rank', '-1']);
+  assert.match(negative.message, /--node-rank: expected a non-negative integer, got -1/);
+  // not a number at all: commander's parser refuses it, naming the option
+  const word = await failure(registerPretrain, ['pretrain', ...base, '--nnodes', 'two']);
+  assert.match(word.message, /--nnodes <n>.*'two' is invalid\. expected an integer, got "two"/);
 });
 
 test('medcl pretrain --nproc-per-node 2: two ranks, one log, one summary', async () => {

@@ -7,13 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadManifest } from '../../src/io/manifest.js';
-import { writeNifti } from '../../src/io/nifti.js';
-import { parseDrasclrConfig } from '../../src/methods/drasclr-config.js';
-import { prepareLandmarkPatches } from '../../src/data/landmark-prepare.js';
 import {
   ABSENT,
   AMBIGUOUS,
@@ -26,7 +22,8 @@ import {
   patchLabelsFromFractions,
 } from '../../src/data/patch-labels.js';
 import { Rng } from '../../src/util/rng.js';
-import { smallChest, synthChest, type ChestSpec, type V3 } from '../preprocess/chest-volumes.js';
+import type { V3 } from '../preprocess/chest-volumes.js';
+import { LESION_HU, prepareLesionChests } from './lesion-chest.js';
 
 test('lesionFractionsAt equals a brute-force count over the volume, padding outside as non-lesion', () => {
   const rng = new Rng(11);
@@ -91,75 +88,24 @@ test('label rule: >= minLesionFraction positive, 0 negative, in between ambiguou
   );
 });
 
-const LESION_HU = -1000;
-
-/** a chest on a 1 mm grid (so that resampling to 1 mm is the identity) with lesion spheres labelled 3 */
-function lesionChest(spec: ChestSpec, lesions: { centre: V3; radius: number }[]) {
-  const { image, label } = synthChest(spec);
-  const [nz, ny, nx] = spec.shape;
-  for (let k = 0, p = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, p++) {
-        if (image.data[p] === -1000) image.data[p] = -1024; // air outside the body: another value than lesions
-        const x = spec.origin[0] + i;
-        const y = spec.origin[1] + j;
-        const z = spec.origin[2] + k;
-        if (label.data[p] === 0) continue;
-        for (const l of lesions)
-          if (Math.hypot(x - l.centre[0], y - l.centre[1], z - l.centre[2]) <= l.radius) {
-            image.data[p] = LESION_HU;
-            label.data[p] = 3;
-          }
-      }
-  return { image, label };
-}
-
 test('loadPatchLabels: label crops sit exactly on the image patches (registered scans); no label map is an error', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-patch-labels-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const oneMm = (s: ChestSpec): ChestSpec => ({ ...s, shape: [75, 66, 81], spacing: [1, 1, 1] });
-  const scans = [
-    {
-      id: 'a1',
-      spec: oneMm(smallChest()),
-      lesions: [
-        { centre: [-14, 3, 8] as V3, radius: 6 },
-        { centre: [12, -4, -10] as V3, radius: 3 },
-      ],
-    },
-    {
-      id: 'b2',
-      spec: oneMm(smallChest([1.06, 0.96, 1.04], [2, -1, 2])),
-      lesions: [{ centre: [14, 2, 6] as V3, radius: 7 }],
-    },
-    {
-      id: 'c3',
-      spec: oneMm(smallChest([0.96, 1.04, 0.97], [-2, 1, -1])),
-      lesions: [{ centre: [-10, -5, -12] as V3, radius: 5 }],
-    },
-  ];
-  mkdirSync(path.join(dir, 'img'));
-  mkdirSync(path.join(dir, 'lab'));
-  const items = [];
-  for (const s of scans) {
-    const { image, label } = lesionChest(s.spec, s.lesions);
-    await writeNifti(path.join(dir, `img/${s.id}.nii.gz`), image);
-    await writeNifti(path.join(dir, `lab/${s.id}.nii.gz`), label);
-    items.push({ image: `img/${s.id}.nii.gz`, label: `lab/${s.id}.nii.gz`, patient: `p${s.id}`, kind: '3d' });
-  }
-  const manifestPath = path.join(dir, 'manifest.json');
-  writeFileSync(manifestPath, JSON.stringify({ version: 1, name: 'lesion-chest', items }));
-  const manifest = await loadManifest(manifestPath);
-  const cfg = parseDrasclrConfig({
-    data: manifestPath,
-    out: dir,
-    patchSize: 12,
-    step: 10,
-    lungLabels: [1, 2, 3],
-    batchSize: 2,
-    queueSize: 8,
-  });
-  const prepared = await prepareLandmarkPatches(manifest, cfg, { cacheDir: path.join(dir, 'cache') });
+  const { manifest, cfg, prepared } = await prepareLesionChests(
+    dir,
+    [
+      {
+        id: 'a1',
+        lesions: [
+          { centre: [-14, 3, 8], radius: 6 },
+          { centre: [12, -4, -10], radius: 3 },
+        ],
+      },
+      { id: 'b2', lesions: [{ centre: [14, 2, 6], radius: 7 }] },
+      { id: 'c3', lesions: [{ centre: [-10, -5, -12], radius: 5 }] },
+    ],
+    { patchSize: 12, step: 10, batchSize: 2, queueSize: 8 },
+  );
   const { dataset } = prepared;
   assert.equal(dataset.length, 3);
   assert.ok(dataset.landmarkCount >= 10, `${dataset.landmarkCount} landmarks`);

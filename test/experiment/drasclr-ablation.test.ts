@@ -11,13 +11,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writePhantoms } from '../../src/phantoms/write.js';
 import {
   ablationVariants,
   parseDrasclrAblationConfig,
   runDrasclrAblation,
   type DrasclrAblationInput,
 } from '../../src/experiment/drasclr-ablation.js';
+import { tinyLungCtPretrain, writeTinyLungCt } from '../train/tiny-drasclr.js';
 
 test('ablationVariants: Table 6 rows at the reference ℓ, Table 8 rows with the reference conditioning, the reference once', () => {
   const cfg = parseDrasclrAblationConfig({ kind: 'drasclr-ablation', data: 'm.json', out: 'o' });
@@ -51,37 +51,14 @@ test('ablationVariants: Table 6 rows at the reference ℓ, Table 8 rows with the
 test('runDrasclrAblation on tiny lung CT phantoms: tables, per-variant runs, one shared cache, resumable', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-ablation-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  await writePhantoms({
-    out: path.join(dir, 'data'),
-    seed: 1,
-    kinds: ['lungct'],
-    sizes: 'small',
-    lungct: { subjects: 10 },
-  });
   const input: DrasclrAblationInput = {
     kind: 'drasclr-ablation',
-    data: path.join(dir, 'data', 'lungct', 'manifest.json'),
+    data: await writeTinyLungCt(dir, 1, 10),
     out: path.join(dir, 'out'),
     conditionings: ['none', 'loc-condconv'],
     neighbours: [0, 2],
     folds: 2,
-    pretrain: {
-      spacing: 4,
-      patchSize: 8,
-      step: 6,
-      epochs: 1,
-      batchSize: 4,
-      queueSize: 8,
-      minDice: 0.5,
-      layers: [
-        { out: 4, stride: 2 },
-        { out: 8, stride: 2 },
-      ],
-      headHidden: 8,
-      projectionDim: 8,
-      registrationResolutions: 1,
-      precision: 'fp32',
-    },
+    pretrain: tinyLungCtPretrain(4),
   };
   const lines: string[] = [];
   const r = await runDrasclrAblation(input, { log: (l) => lines.push(l) });

@@ -8,44 +8,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writePhantoms } from '../../src/phantoms/write.js';
 import { pretrainDrasclr } from '../../src/train/pretrain-drasclr.js';
 import { evaluateDrasclrRun } from '../../src/experiment/evaluate-drasclr.js';
 import { readNifti } from '../../src/io/nifti.js';
+import { tinyLungCtPretrain, writeTinyLungCt } from '../train/tiny-drasclr.js';
 
 test('evaluateDrasclrRun: outcomes, patch classification (both schemes, both inits), dense NIfTI', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-eval-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  await writePhantoms({
-    out: path.join(dir, 'data'),
-    seed: 2,
-    kinds: ['lungct'],
-    sizes: 'small',
-    lungct: { subjects: 8 },
-  });
+  const data = await writeTinyLungCt(dir, 2, 8);
   const runDir = path.join(dir, 'run');
-  await pretrainDrasclr(
-    {
-      data: path.join(dir, 'data', 'lungct', 'manifest.json'),
-      out: runDir,
-      spacing: 3,
-      patchSize: 8,
-      step: 6,
-      epochs: 1,
-      batchSize: 4,
-      queueSize: 8,
-      minDice: 0.5,
-      layers: [
-        { out: 4, stride: 2 },
-        { out: 8, stride: 2 },
-      ],
-      headHidden: 8,
-      projectionDim: 8,
-      registrationResolutions: 1,
-      precision: 'fp32',
-    },
-    { progress: 'quiet' },
-  );
+  await pretrainDrasclr({ data, out: runDir, ...tinyLungCtPretrain(3) }, { progress: 'quiet' });
   const out = path.join(dir, 'eval');
   const r = await evaluateDrasclrRun({
     run: runDir,

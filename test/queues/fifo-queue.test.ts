@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadCheckpoint, saveCheckpoint, tensor, tidy, type Tensor } from '../../src/engine/index.js';
+import { loadCheckpoint, saveCheckpoint, tensor, tidy } from '../../src/engine/index.js';
 import { EMPTY_LABEL, LabelledQueue } from '../../src/queues/fifo-queue.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomArray } from '../engine/helpers.js';
-import { ArrayRing, bits, toBFloat16, toFloat16 } from './helpers.js';
-
-function keysOf(values: number[], dim: number): Tensor {
-  return tensor(values, { shape: [values.length / dim, dim] });
-}
-
-/** A 2-D bool tensor as rows of 0/1. */
-function rows(t: Tensor): number[][] {
-  const [r, c] = t.shape as [number, number];
-  const v = t.toArray();
-  return Array.from({ length: r }, (_, i) => v.slice(i * c, (i + 1) * c));
-}
+import { ArrayRing, bits, toBFloat16, toFloat16, keysOf, rows } from './helpers.js';
 
 test('LabelledQueue is FIFO with wrap-around, like a ring of JS arrays (batches 2 and 3 into K = 6)', () => {
   const rng = new Rng(1);

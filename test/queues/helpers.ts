@@ -1,7 +1,8 @@
 /**
  * Independent references for the queue tests: a ring buffer on JS arrays, and round-to-nearest-even to float16 and
- * bfloat16 computed with float64 arithmetic.
+ * bfloat16 computed with float64 arithmetic; keys from numbers and masks as rows.
  */
+import { tensor, type Tensor } from '../../src/engine/index.js';
 
 /** MoCo's queue on plain arrays: one key at a time at the pointer, pointer advances mod K. */
 export class ArrayRing {
@@ -64,4 +65,16 @@ export function toBFloat16(x: number): number {
 /** Booleans as 0/1. */
 export function bits(a: readonly boolean[]): number[] {
   return a.map((v) => (v ? 1 : 0));
+}
+
+/** `values` as a [n, dim] tensor of keys */
+export function keysOf(values: number[], dim: number): Tensor {
+  return tensor(values, { shape: [values.length / dim, dim] });
+}
+
+/** A 2-D tensor (a bool mask) as rows of numbers (0/1). */
+export function rows(t: Tensor): number[][] {
+  const [r, c] = t.shape as [number, number];
+  const v = t.toArray();
+  return Array.from({ length: r }, (_, i) => v.slice(i * c, (i + 1) * c));
 }

@@ -3,21 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadCheckpoint, saveCheckpoint, tensor, tidy, type Tensor } from '../../src/engine/index.js';
+import { loadCheckpoint, saveCheckpoint, tensor, tidy } from '../../src/engine/index.js';
 import { EMPTY_PATIENT, LandmarkBanks, formatBytes, landmarkBanksMemory } from '../../src/queues/landmark-banks.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomArray } from '../engine/helpers.js';
-import { ArrayRing, bits, toFloat16 } from './helpers.js';
-
-function keysOf(values: number[], dim: number): Tensor {
-  return tensor(values, { shape: [values.length / dim, dim] });
-}
-
-function rows(t: Tensor): number[][] {
-  const [r, c] = t.shape as [number, number];
-  const v = t.toArray();
-  return Array.from({ length: r }, (_, i) => v.slice(i * c, (i + 1) * c));
-}
+import { ArrayRing, bits, toFloat16, keysOf, rows } from './helpers.js';
 
 /** Checks every landmark's queue against its ring model. */
 function assertMatches(banks: LandmarkBanks, models: ArrayRing[], round: (x: number) => number, msg: string): void {

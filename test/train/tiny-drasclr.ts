@@ -1,5 +1,9 @@
-/** The tiny DrasCLR pre-training run of the loop tests (pretrain-drasclr.test.ts) and of its 2-rank test. */
+/**
+ * The tiny DrasCLR set-ups of the tests: the pre-training run of the loop tests (pretrain-drasclr.test.ts) and of its
+ * 2-rank test, and the tiny lung CT phantoms with light settings of the evaluation and ablation tests (test/experiment/).
+ */
 import path from 'node:path';
+import { writePhantoms } from '../../src/phantoms/write.js';
 import { smallChest, writeChestSet } from '../preprocess/chest-volumes.js';
 
 /**
@@ -28,5 +32,38 @@ export async function tinyDrasclrInput(dir: string, patients = ['pa', 'pb', 'pc'
     ],
     headHidden: 32,
     projectionDim: 32,
+  };
+}
+
+/**
+ * Tiny lung CT phantoms (`subjects` of them, drawn with `seed`) written under dir/data, for the DrasCLR evaluation and
+ * ablation tests; returns their manifest.
+ */
+export async function writeTinyLungCt(dir: string, seed: number, subjects: number): Promise<string> {
+  await writePhantoms({ out: path.join(dir, 'data'), seed, kinds: ['lungct'], sizes: 'small', lungct: { subjects } });
+  return path.join(dir, 'data', 'lungct', 'manifest.json');
+}
+
+/**
+ * The light DrasCLR pre-training settings of the evaluation and ablation tests on tiny lung CT (`spacing` mm, 8³
+ * patches every 6 voxels, one epoch, batch 4, K = 8, a 2-layer encoder, one registration resolution).
+ */
+export function tinyLungCtPretrain(spacing: number) {
+  return {
+    spacing,
+    patchSize: 8,
+    step: 6,
+    epochs: 1,
+    batchSize: 4,
+    queueSize: 8,
+    minDice: 0.5,
+    layers: [
+      { out: 4, stride: 2 },
+      { out: 8, stride: 2 },
+    ],
+    headHidden: 8,
+    projectionDim: 8,
+    registrationResolutions: 1,
+    precision: 'fp32' as const,
   };
 }

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
+import { parseLaunchSettings } from './launch-settings.js';
 
 export interface LaunchOptions {
   nprocPerNode: number;
@@ -50,10 +51,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-function checkInt(field: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`launch: ${field}: expected an integer >= ${min}, got ${v}`);
-}
-
 /** the environment of local rank `localRank` */
 export function rankEnv(
   o: Required<Pick<LaunchOptions, 'nprocPerNode' | 'nnodes' | 'nodeRank' | 'masterAddr' | 'masterPort'>>,
@@ -76,15 +73,11 @@ export function rankEnv(
 
 /** Starts the ranks of this node and resolves when all have exited. */
 export async function launch(o: LaunchOptions): Promise<RankExit[]> {
-  const nnodes = o.nnodes ?? 1;
-  const nodeRank = o.nodeRank ?? 0;
-  checkInt('nprocPerNode', o.nprocPerNode, 1);
-  checkInt('nnodes', nnodes, 1);
-  checkInt('nodeRank', nodeRank, 0);
-  if (nodeRank >= nnodes) throw new Error(`launch: nodeRank ${nodeRank} is not below nnodes ${nnodes}`);
-  const masterPort = o.masterPort ?? (nnodes === 1 ? await freePort() : 29500);
-  const plan = { nprocPerNode: o.nprocPerNode, nnodes, nodeRank, masterAddr: o.masterAddr ?? '127.0.0.1', masterPort };
-  const children = Array.from({ length: o.nprocPerNode }, (_, local) =>
+  // the launcher's fields only (the schema drops command, args, ...); every bad one named at once
+  const { nprocPerNode, nnodes, nodeRank, masterAddr, ...given } = parseLaunchSettings(o);
+  const masterPort = given.masterPort ?? (nnodes === 1 ? await freePort() : 29500);
+  const plan = { nprocPerNode, nnodes, nodeRank, masterAddr, masterPort };
+  const children = Array.from({ length: nprocPerNode }, (_, local) =>
     spawn(o.command, [...o.args], {
       env: rankEnv(plan, local, o.env ?? process.env),
       stdio: o.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit',
@@ -100,7 +93,7 @@ export async function launch(o: LaunchOptions): Promise<RankExit[]> {
           child.on('close', (code, signal) => {
             if ((code !== 0 || signal) && (o.onFailure ?? 'kill') === 'kill')
               for (const c of children) if (c !== child && c.exitCode === null) c.kill('SIGTERM');
-            resolve({ rank: nodeRank * o.nprocPerNode + local, localRank: local, code, signal, output });
+            resolve({ rank: nodeRank * nprocPerNode + local, localRank: local, code, signal, output });
           });
         }),
     ),

@@ -4,20 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Tensor } from '../../../src/engine/index.js';
-import { loadManifest } from '../../../src/io/manifest.js';
-import { readNifti, writeNifti } from '../../../src/io/nifti.js';
+import { readNifti } from '../../../src/io/nifti.js';
 import { readImage } from '../../../src/io/read.js';
-import { parseDrasclrConfig } from '../../../src/methods/drasclr-config.js';
-import { prepareLandmarkPatches } from '../../../src/data/landmark-prepare.js';
 import { resample } from '../../../src/preprocess/resample.js';
 import type { Vec3 } from '../../../src/io/geometry.js';
 import { densePredictItem, isotropicGeometry, writeDensePrediction } from '../../../src/eval/dense/index.js';
-import { smallChest, synthChest, type ChestSpec, type V3 } from '../../preprocess/chest-volumes.js';
 import { predictLesion } from './fixtures.js';
+import { prepareLesionChests } from '../../data/lesion-chest.js';
 
 test("writeDensePrediction: probability and mask as NIfTI with the scan's grid", async (t) => {
   const { image, r } = predictLesion();
@@ -45,37 +42,14 @@ test("writeDensePrediction: probability and mask as NIfTI with the scan's grid",
 test('densePredictItem: a prepared, registered scan end to end (transform from the report, atlas grid from its image)', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medcl-dense-item-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(path.join(dir, 'img'));
-  mkdirSync(path.join(dir, 'lab'));
-  const oneMm = (s: ChestSpec): ChestSpec => ({ ...s, shape: [75, 66, 81], spacing: [1, 1, 1] });
-  const scans = [
-    { id: 'a1', spec: oneMm(smallChest()), lesion: [-14, 3, 8] as V3 },
-    { id: 'b2', spec: oneMm(smallChest([1.06, 0.96, 1.04], [2, -1, 2])), lesion: [14, 2, 6] as V3 },
-  ];
-  const items = [];
-  for (const s of scans) {
-    const { image, label } = synthChest(s.spec);
-    const [nz, ny, nx] = s.spec.shape;
-    for (let k = 0, q = 0; k < nz; k++)
-      for (let j = 0; j < ny; j++)
-        for (let i = 0; i < nx; i++, q++) {
-          const x = s.spec.origin[0] + i;
-          const y = s.spec.origin[1] + j;
-          const z = s.spec.origin[2] + k;
-          if (label.data[q] && Math.hypot(x - s.lesion[0], y - s.lesion[1], z - s.lesion[2]) <= 6) {
-            image.data[q] = -1000;
-            label.data[q] = 3;
-          }
-        }
-    await writeNifti(path.join(dir, `img/${s.id}.nii.gz`), image);
-    await writeNifti(path.join(dir, `lab/${s.id}.nii.gz`), label);
-    items.push({ image: `img/${s.id}.nii.gz`, label: `lab/${s.id}.nii.gz`, patient: `p${s.id}`, kind: '3d' });
-  }
-  const manifestPath = path.join(dir, 'manifest.json');
-  writeFileSync(manifestPath, JSON.stringify({ version: 1, name: 'lesion-chest', items }));
-  const manifest = await loadManifest(manifestPath);
-  const cfg = parseDrasclrConfig({ data: manifestPath, out: dir, patchSize: 12, step: 10, lungLabels: [1, 2, 3] });
-  const prepared = await prepareLandmarkPatches(manifest, cfg, { cacheDir: path.join(dir, 'cache') });
+  const { manifest, cfg, prepared } = await prepareLesionChests(
+    dir,
+    [
+      { id: 'a1', lesions: [{ centre: [-14, 3, 8], radius: 6 }] },
+      { id: 'b2', lesions: [{ centre: [14, 2, 6], radius: 6 }] },
+    ],
+    { patchSize: 12, step: 10 },
+  );
   // stub: lesion when the window's centre voxel (index 5 of a 12-voxel crop centred on it) is darker than lung
   const d = 12;
   const locations = new Set<string>();

@@ -35,3 +35,20 @@ test('launch: every rank sees its environment; a failing rank stops the others (
   assert.ok(Date.now() - t0 < 30000);
   await assert.rejects(launch({ nprocPerNode: 2, nnodes: 2, nodeRank: 2, command: 'x', args: [] }), /nodeRank 2/);
 });
+
+test('launch: bad settings are refused before any rank starts, each named', async () => {
+  await assert.rejects(launch({ nprocPerNode: 0, nnodes: 1.5, masterPort: 0, command: 'x', args: [] }), (e: Error) => {
+    const lines = e.message.split('\n');
+    assert.equal(lines[0], 'invalid launcher settings:');
+    assert.deepEqual(lines.slice(1).sort(), [
+      '  launch: masterPort: expected a positive integer, got 0',
+      '  launch: nnodes: expected a positive integer, got 1.5',
+      '  launch: nprocPerNode: expected a positive integer, got 0',
+    ]);
+    return true;
+  });
+  await assert.rejects(
+    launch({ nprocPerNode: 1, masterAddr: '', command: 'x', args: [] }),
+    /masterAddr: expected a host/,
+  );
+});
