@@ -1,0 +1,61 @@
+/**
+ * Paired comparison of finished fidelity cells against any row (not only Random): PCL's second claim is that it
+ * beats SimCLR and GCL, so the sweep's rows are compared with `pcl-32ep` on the same test volumes.
+ *
+ *   node .build/bench/fidelity/compare.js --results DIR/results.jsonl --baseline pcl-32ep \
+ *        --methods simclr-32ep,gcl-32ep [--budgets 1,2] [--seed 0] [--out FILE.md]
+ *
+ * The same statistics as every medcl table (docs/statistics.md): per-case paired differences method − baseline,
+ * fold-stratified percentile bootstrap, Holm-corrected across the rows compared here. Writes FILE.md (table and
+ * sentence) and FILE.json beside it; prints the table.
+ */
+import { writeFileSync } from 'node:fs';
+import { readRecords } from '../../src/experiment/records.js';
+import { verdictMarkdown, verdictSentence, verdictTable } from '../../src/eval/stats/index.js';
+
+interface Args {
+  results: string;
+  baseline: string;
+  methods: string[];
+  budgets: string[] | null;
+  seed: number;
+  out: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { results: '', baseline: '', methods: [], budgets: null, seed: 0, out: null };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i]!, argv[i + 1]];
+    if (v === undefined) throw new Error(`fidelity compare: ${k} needs a value`);
+    if (k === '--results') a.results = v;
+    else if (k === '--baseline') a.baseline = v;
+    else if (k === '--methods') a.methods = v.split(',');
+    else if (k === '--budgets') a.budgets = v.split(',');
+    else if (k === '--seed') a.seed = Number(v);
+    else if (k === '--out') a.out = v;
+    else throw new Error(`fidelity compare: unknown option ${k}`);
+  }
+  if (!a.results || !a.baseline || a.methods.length === 0)
+    throw new Error('fidelity compare: --results, --baseline and --methods are required');
+  return a;
+}
+
+function main(): void {
+  const a = parseArgs(process.argv.slice(2));
+  const keep = new Set([a.baseline, ...a.methods]);
+  const records = readRecords(a.results).filter(
+    (r) => keep.has(r.method) && (a.budgets === null || a.budgets.includes(String(r.M))),
+  );
+  for (const m of keep)
+    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${a.results} has no row ${m}`);
+  const v = verdictTable(records, { baseline: a.baseline, metric: 'meanDice', seed: a.seed });
+  const md = verdictMarkdown(v, { metricLabel: 'test Dice' }).replaceAll('method − random', `method − ${a.baseline}`);
+  const text = `${md}\n\n${verdictSentence(v)}\n`;
+  process.stdout.write(text);
+  if (a.out) {
+    writeFileSync(a.out, text);
+    writeFileSync(a.out.replace(/\.md$/, '') + '.json', JSON.stringify(v, null, 2) + '\n');
+  }
+}
+
+main();
