@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir, MakeDirError } from '../../src/engine/checkpoint/ensure-dir.js';
@@ -76,7 +76,11 @@ test('a folder without write permission: EACCES naming the level and its parent'
     refuses(() => ensureDir(target), expected, 'EACCES');
   } else {
     // root ignores permission bits: the check runs in a child process as the unprivileged user nobody
-    const module = fileURLToPath(new URL('../../src/engine/checkpoint/ensure-dir.js', import.meta.url));
+    // a copy of the module (it imports only node:) in the world-readable temp folder: the checkout itself may sit
+    // in a folder nobody cannot enter (mktemp -d makes 0700 folders)
+    const module = join(base, 'ensure-dir.mjs');
+    copyFileSync(fileURLToPath(new URL('../../src/engine/checkpoint/ensure-dir.js', import.meta.url)), module);
+    chmodSync(module, 0o644);
     const script =
       `import { ensureDir } from ${JSON.stringify(module)};` +
       `try { ensureDir(${JSON.stringify(target)}); console.log('{}') }` +
