@@ -10,7 +10,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -240,7 +240,7 @@ test(
 );
 
 test(
-  'the plain files opened from the disk (file://): model and scan chosen in the page, the mask = medcl predict',
+  'the plain files opened from the disk (file://): model dropped, scan chosen in the page, the mask = medcl predict',
   { skip: skip ?? false, timeout: 300_000 },
   async () => {
     const index = exportPlainViewer(files.plainViewer);
@@ -254,7 +254,18 @@ test(
     const t1 = Date.now();
     const chosen = async (input: string, file: string): Promise<void> =>
       assert.equal(await act(page, () => page.setInputFiles(input, file)), 'ready', await text(page, 'message'));
-    await chosen('#model-input', files.model);
+    // the model dropped on the page (a drop event carrying the file), the scan through the file input
+    const base64 = readFileSync(files.model).toString('base64');
+    const dropped = await act(page, () =>
+      page.evaluate(`{
+        const bytes = Uint8Array.from(atob('${base64}'), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'unet.onnx'));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+      }`),
+    );
+    assert.equal(dropped, 'ready', await text(page, 'message'));
+    assert.match(await text(page, 'model-name'), /unet\.onnx/);
     const modelMs = Date.now() - t1;
     assert.equal(await text(page, 'backend'), 'wasm (1 thread)');
     await chosen('#scan-input', files.ct);
