@@ -7,14 +7,18 @@
  *
  * The scan must be one file (NIfTI, NRRD, MetaImage); a DICOM series is dropped on the page instead.
  *
+ * `medcl view --export DIR` serves nothing: it copies the plain-files viewer (dist/viewer-files/: classic scripts,
+ * ONNX Runtime's WebAssembly embedded) to DIR, whose index.html opens from the disk (file://) with no server.
+ *
  * Every response carries the cross-origin isolation headers (COOP same-origin, COEP require-corp), so the page may
  * use SharedArrayBuffer and ONNX Runtime runs multi-threaded WebAssembly. Only GET/HEAD of the viewer's files,
  * /model.onnx, /scan/<name> and /config.json; nothing else on the disk is reachable.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { readOnnxSummary } from '../io/onnx-metadata.js';
@@ -42,13 +46,23 @@ const ISOLATION = {
   'Cache-Control': 'no-cache',
 };
 
-/** dist/viewer of this package; throws when the viewer has not been built */
-export function viewerDir(): string {
+/** dist/viewer (served) or dist/viewer-files (plain files) of this package; throws when it has not been built */
+export function viewerDir(kind: 'viewer' | 'viewer-files' = 'viewer'): string {
   const root = medclPackageRoot();
-  const dir = root === null ? '' : path.join(root, 'dist', 'viewer');
+  const dir = root === null ? '' : path.join(root, 'dist', kind);
   if (!existsSync(path.join(dir, 'index.html')))
-    throw new Error(`view: the viewer is not built (${dir || 'dist/viewer'}/index.html missing): run npm run build`);
+    throw new Error(`view: the viewer is not built (${dir || `dist/${kind}`}/index.html missing): run npm run build`);
   return dir;
+}
+
+/**
+ * Copies the plain-files viewer to `out` (created; files already there are replaced) and returns the path of its
+ * index.html, which opens from the disk: the user picks the model and the scan in the page.
+ */
+export function exportPlainViewer(out: string): string {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new Error(`view: --export ${out}: not a folder`);
+  cpSync(viewerDir('viewer-files'), out, { recursive: true });
+  return path.resolve(out, 'index.html');
 }
 
 /** Reads and checks a model for the viewer; the error names the file. */
@@ -88,6 +102,8 @@ export const viewerSettingsSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** open the page in the default browser */
     open: z.boolean().default(false),
+    /** write the plain-files viewer (opens from the disk, file://) to this folder instead of serving */
+    export: z.string().min(1).optional(),
   })
   .meta({ title: 'viewer settings' });
 
@@ -222,11 +238,23 @@ export function register(program: Command): void {
       port: 'port to listen on (0: any free port)',
       host: { description: 'address to listen on (the default keeps it on this machine)', value: '<address>' },
       open: 'open the page in the default browser',
+      export: {
+        description: 'write the plain-files viewer (index.html opens from the disk, no server) to this folder',
+        value: '<dir>',
+      },
     },
     'view',
   );
   command.action(async (raw: Record<string, unknown>) => {
     const o = parse(raw);
+    if (o.export !== undefined) {
+      if (o.model || o.scan)
+        throw new Error('view: --export writes a page that opens from the disk; the model and scan are chosen in it');
+      const index = exportPlainViewer(o.export);
+      process.stdout.write(`medcl view: plain files in ${o.export}: open ${pathToFileURL(index).href}\n`);
+      if (o.open) openBrowser(pathToFileURL(index).href);
+      return;
+    }
     const seg = o.model ? checkViewerModel(o.model) : null;
     const { url } = await startViewerServer({
       ...(o.model ? { model: o.model } : {}),

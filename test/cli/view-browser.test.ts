@@ -4,25 +4,27 @@
  * another orientation than medcl's canonical one (RAS, as many NIfTI files are), segments it with ONNX Runtime Web
  * and saves the mask. The saved mask must agree with `medcl predict` (libtorch) on the same file (Dice >= 0.99 per
  * class, same geometry), and the canvas must show the overlay. Bad input (a model without metadata, a PNG, a
- * 20 GB header, a 2-channel volume) gets a message in the page and the page keeps working. Prints the timings.
+ * 20 GB header, a 2-channel volume) gets a message in the page and the page keeps working. The plain-files copy
+ * (`medcl view --export`) opened from the disk (file://) segments the same scan, chosen in the page, to the same
+ * mask. Prints the timings.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { manualSeed, noGrad } from '../../src/engine/index.js';
 import { exportSavedModelFile } from '../../src/export/export-model.js';
 import { predictImage } from '../../src/eval/predict.js';
-import type { Image } from '../../src/io/image.js';
 import { readImage, writeImage } from '../../src/io/read.js';
 import { createModel } from '../../src/models/registry.js';
 import { loadSegmentationModel, saveSegmentationModel } from '../../src/models/saved.js';
 import { ctSubject } from '../../src/phantoms/ct.js';
-import { startViewerServer, type ViewerServer } from '../../src/cli/view.js';
+import { exportPlainViewer, startViewerServer, type ViewerServer } from '../../src/cli/view.js';
 import { conv1x1Model } from '../io/onnx-fixture.js';
-import { dicomFile, ds, pixelModule } from '../io/dicom-bytes.js';
+import { niftiFile, rasStored, writeDicomSeries } from './view-fixtures.js';
 import {
   act,
   browserSkipReason,
@@ -48,56 +50,11 @@ const files = {
   mask: join(dir, 'mask.nii.gz'),
   dicom: join(dir, 'dicom'),
   dicomMask: join(dir, 'dicom_mask.nii.gz'),
+  plainViewer: join(dir, 'plain-viewer'),
+  plainMask: join(dir, 'plain_mask.nii.gz'),
 };
 let srv: ViewerServer;
 let browser: Browser;
-
-/** the phantom with x and y stored reversed (RAS+ voxel order): the same world, another file layout */
-function rasStored(img: Image): Image {
-  const [nz, ny, nx] = img.shape as [number, number, number];
-  const data = new (img.data.constructor as new (n: number) => Image['data'])(img.data.length);
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++) data[(z * ny + y) * nx + x] = img.data[(z * ny + (ny - 1 - y)) * nx + (nx - 1 - x)]!;
-  const [, sy, sx] = img.spacing as [number, number, number];
-  const origin = [img.origin[0]! + (nx - 1) * sx, img.origin[1]! + (ny - 1) * sy, img.origin[2]!];
-  return { ...img, data, origin, direction: [-1, 0, 0, 0, -1, 0, 0, 0, 1] };
-}
-
-/** a canonical int16 volume as an axial DICOM series (one native explicit-VR file per slice, test writer) */
-function writeDicomSeries(img: Image, folder: string): void {
-  mkdirSync(folder, { recursive: true });
-  const [nz, ny, nx] = img.shape as [number, number, number];
-  const [sz, sy, sx] = img.spacing as [number, number, number];
-  for (let z = 0; z < nz; z++) {
-    const words = Buffer.from(Int16Array.from(img.data.subarray(z * ny * nx, (z + 1) * ny * nx)).buffer);
-    const position = [img.origin[0]!, img.origin[1]!, img.origin[2]! + z * sz];
-    const els = [
-      ...pixelModule({ rows: ny, cols: nx, bitsAllocated: 16, signed: true }),
-      { tag: 0x0020000e, vr: 'UI', value: '1.2.826.0.1.3680043.2.1125.1' },
-      { tag: 0x00200013, vr: 'IS', value: String(nz - z) },
-      { tag: 0x00200032, vr: 'DS', value: ds(position) },
-      { tag: 0x00200037, vr: 'DS', value: ds([1, 0, 0, 0, 1, 0]) },
-      { tag: 0x00280030, vr: 'DS', value: ds([sy, sx]) },
-      { tag: 0x7fe00010, vr: 'OW', value: words },
-    ];
-    writeFileSync(join(folder, `IM${String(z).padStart(4, '0')}`), dicomFile(els));
-  }
-}
-
-/** a NIfTI-1 file: header with these dims and datatype, then `voxelBytes` bytes */
-function niftiFile(dims: number[], code: number, bitpix: number, voxelBytes: number): Uint8Array {
-  const b = new Uint8Array(352 + voxelBytes);
-  const v = new DataView(b.buffer);
-  v.setInt32(0, 348, true);
-  [dims.length, ...dims].forEach((d, i) => v.setInt16(40 + 2 * i, d, true));
-  v.setInt16(70, code, true);
-  v.setInt16(72, bitpix, true);
-  [1, 1, 1, 1, 1].forEach((p, i) => v.setFloat32(76 + 4 * i, p, true));
-  v.setFloat32(108, 352, true);
-  b.set([0x6e, 0x2b, 0x31, 0], 344);
-  return b;
-}
 
 before(async () => {
   if (skip) return;
@@ -278,6 +235,55 @@ test(
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
     await download.saveAs(files.dicomMask);
     await assertSameAsPredict(files.dicomMask, files.dicom);
+    await page.close();
+  },
+);
+
+test(
+  'the plain files opened from the disk (file://): model dropped, scan chosen in the page, the mask = medcl predict',
+  { skip: skip ?? false, timeout: 300_000 },
+  async () => {
+    const index = exportPlainViewer(files.plainViewer);
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => console.log(`view-browser: plain files: page error: ${e.message}`));
+    const t0 = Date.now();
+    await page.goto(pathToFileURL(index).href);
+    await waitActions(page, 2, 120_000);
+    assert.equal(await pageState(page), 'ready', await text(page, 'message'));
+    const loadMs = Date.now() - t0;
+    const t1 = Date.now();
+    const chosen = async (input: string, file: string): Promise<void> =>
+      assert.equal(await act(page, () => page.setInputFiles(input, file)), 'ready', await text(page, 'message'));
+    // the model dropped on the page (a drop event carrying the file), the scan through the file input
+    const base64 = readFileSync(files.model).toString('base64');
+    const dropped = await act(page, () =>
+      page.evaluate(`{
+        const bytes = Uint8Array.from(atob('${base64}'), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'unet.onnx'));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+      }`),
+    );
+    assert.equal(dropped, 'ready', await text(page, 'message'));
+    assert.match(await text(page, 'model-name'), /unet\.onnx/);
+    const modelMs = Date.now() - t1;
+    assert.equal(await text(page, 'backend'), 'wasm (1 thread)');
+    await chosen('#scan-input', files.ct);
+    assert.match(await text(page, 'scan-info'), /ct_ras\.nii\.gz: 96 x 96 x 128 voxels/);
+    const before = await colouredPixels(await page.locator('#gl').screenshot());
+    const t2 = Date.now();
+    assert.equal(await act(page, () => page.click('#segment')), 'segmented', await text(page, 'message'));
+    const inferMs = Date.now() - t2;
+    const overlay = (await colouredPixels(await page.locator('#gl').screenshot())) - before;
+    assert.ok(overlay > 2000, `the overlay adds only ${overlay} coloured pixels`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    await download.saveAs(files.plainMask);
+    const agree = await assertSameAsPredict(files.plainMask, files.ct);
+    console.log(
+      `view-browser plain files (file://): page load ${loadMs} ms, model ${modelMs} ms (wasm decoded from ` +
+        `base64), segment 128 slices ${inferMs} ms (1 thread); voxels agreeing with medcl predict ` +
+        `${(100 * agree).toFixed(3)}%`,
+    );
     await page.close();
   },
 );

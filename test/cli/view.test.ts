@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { register, startViewerServer, viewerDir, type ViewerServer } from '../../src/cli/view.js';
 import { program } from './fixtures.js';
 import { conv1x1Model } from '../io/onnx-fixture.js';
 
+const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'medcl-view-'));
 const modelPath = join(dir, 'thr.onnx');
 writeFileSync(modelPath, conv1x1Model());
@@ -134,4 +136,26 @@ test('medcl view: bad options are errors naming the option; --help shows the def
   assert.match(help, /--host <address>.*\(default: 127\.0\.0\.1\)/);
   assert.match(help, /--model <file>/);
   assert.match(help, /--open\s+open the page/);
+});
+
+test('medcl view --export DIR: the plain files (classic scripts, the wasm embedded), no server; --model refused', async () => {
+  const out = join(dir, 'plain-viewer');
+  const view = (...args: string[]) => program(register).parseAsync(['node', 'medcl', 'view', ...args]);
+  await view('--export', out);
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.doesNotMatch(html, /type="module"|served only/);
+  assert.match(html, /<script defer src="ort-wasm.js"><\/script>\s*<script defer src="app.js"><\/script>/);
+  // the base64 in ort-wasm.js is onnxruntime-web's single-build .wasm, byte for byte
+  const script = readFileSync(join(out, 'ort-wasm.js'), 'utf8');
+  const base64 = /globalThis\.medclOrtWasm = "([A-Za-z0-9+/=]+)";/.exec(script)?.[1] ?? '';
+  const ortWasm = join(dirname(require.resolve('onnxruntime-web')), 'ort-wasm-simd-threaded.wasm');
+  assert.ok(
+    Buffer.from(base64, 'base64').equals(readFileSync(ortWasm)),
+    'ort-wasm.js is not ort-wasm-simd-threaded.wasm',
+  );
+  // a classic script: no top-level import/export statements
+  assert.doesNotMatch(readFileSync(join(out, 'app.js'), 'utf8').slice(0, 2000), /^\s*(import|export)\s/m);
+  await assert.rejects(view('--export', out, '--model', modelPath), /--export .*chosen in it/);
+  writeFileSync(join(dir, 'a-file'), '');
+  await assert.rejects(view('--export', join(dir, 'a-file')), /--export .*a-file: not a folder/);
 });

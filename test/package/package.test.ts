@@ -90,12 +90,14 @@ test('npm pack ships the built library and the addon sources, and no tests, benc
     'ort/ort-wasm-simd-threaded.jsep.wasm',
   ])
     has(`dist/viewer/${p}`);
+  // its plain-files copy (`medcl view --export`, opens from the disk): classic scripts, the wasm embedded
+  for (const p of ['index.html', 'app.js', 'ort-wasm.js', 'viewer.css']) has(`dist/viewer-files/${p}`);
 
   const shipped = [...files];
   const bad = shipped.filter(
     (p) =>
       /^(test|bench|\.build|src|build|node_modules|scripts|\.ci)\//.test(p) ||
-      /^dist\/(?!src\/|viewer\/)/.test(p) ||
+      /^dist\/(?!src\/|viewer\/|viewer-files\/)/.test(p) ||
       /(^|\/)__pycache__\//.test(p) ||
       /\.(pyc|py|tsbuildinfo|node)$/.test(p) ||
       (p.endsWith('.ts') && !p.endsWith('.d.ts')),

@@ -169,6 +169,7 @@ interface ServedConfig {
 
 /** what `medcl view` serves (config.json: model, and the scan given with --scan); {} when opened as plain files */
 async function servedConfig(): Promise<ServedConfig> {
+  if (location.protocol === 'file:') return {};
   const res = await fetch('config.json').catch(() => null);
   return res?.ok ? ((await res.json()) as ServedConfig) : {};
 }
