@@ -49,8 +49,7 @@ function main(): void {
   for (const m of keep)
     if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${a.results} has no row ${m}`);
   const v = verdictTable(records, { baseline: a.baseline, metric: 'meanDice', seed: a.seed });
-  const md = verdictMarkdown(v, { metricLabel: 'test Dice' }).replaceAll('method − random', `method − ${a.baseline}`);
-  const text = `${md}\n\n${verdictSentence(v)}\n`;
+  const text = `${verdictMarkdown(v, { metricLabel: 'test Dice' })}\n\n${verdictSentence(v)}\n`;
   process.stdout.write(text);
   if (a.out) {
     writeFileSync(a.out, text);
