@@ -403,7 +403,29 @@ export function paintTorso(t: Torso, grid: TorsoGrid, rng: Rng): PaintedTorso {
       }
     });
   };
+  // Perivesical and perirenal fat: in CT the bladder and the kidneys sit in a fat capsule that outlines them (Gerota's
+  // fascia; the perivesical space), a few mm thick; without it they blend into bowel and visceral muscle of the same HU.
+  const fatCapsule = (b: Blob3, mm: number): void => {
+    const outer = (1 + mm / Math.min(b.r[0], b.r[1])) ** 2; // blobLevel is a squared normalised radius
+    blobBox(b, (p, x, y, z) => {
+      if (!inCavity(p) || z > domeZ(t, x, y) - 5) return;
+      const l = blobLevel(b, x, y, z);
+      if (l >= 1 && l < outer) {
+        hu[p] = -100 + 10 * tex[p]!;
+        organ[p] = Organ.BODY;
+      }
+    });
+  };
+  fatCapsule(t.bladder, 6);
   organBlob(t.bladder, Organ.BLADDER, 8);
+  // the detrusor wall, about 4 mm of muscle around the urine (labelled bladder, as in segmentation masks)
+  const wall = (1 - 4 / Math.min(t.bladder.r[0], t.bladder.r[1])) ** 2;
+  blobBox(t.bladder, (p, x, y, z) => {
+    if (organ[p] !== Organ.BLADDER) return;
+    const l = blobLevel(t.bladder, x, y, z);
+    if (l >= wall) hu[p] = t.hu.muscle - 5 + 6 * tex[p]!;
+  });
+  for (const kid of t.kidneys) fatCapsule(kid, 7); // before the liver and spleen, which lie on the kidneys directly
   organBlob(t.spleen, Organ.SPLEEN, t.hu.spleen);
   for (const b of t.liver) organBlob(b, Organ.LIVER, t.hu.liver);
   // kidneys last: they indent the liver and spleen
