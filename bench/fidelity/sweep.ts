@@ -2,6 +2,7 @@
  * Fidelity sweep: the two budgets the fidelity bench cut hardest, measured on the same phantoms, folds and seeds.
  *
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
+ *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
@@ -35,13 +36,16 @@ interface Args {
   allSteps?: number;
 }
 
-/** one pre-trained row of the table: a method and its pre-training epochs */
+/** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
 interface Variant {
   method: string;
   epochs: number;
+  /** pre-training config fields, e.g. positionThreshold (PCL's t) or partitions (GCL) */
+  overrides: Record<string, number>;
 }
 
-const variantName = (v: Variant): string => `${v.method}-${v.epochs}ep`;
+const variantName = (v: Variant): string =>
+  [`${v.method}-${v.epochs}ep`, ...Object.entries(v.overrides).map(([k, x]) => `${k}${x}`)].join('-');
 /** Random pre-trains nothing; this only names its work folder (kept from the first sweep so its cells are reused) */
 const RANDOM_EPOCHS = 8;
 
@@ -52,8 +56,8 @@ function parseArgs(argv: string[]): Args {
     seed: 0,
     steps: 1600,
     variants: [
-      { method: 'pcl', epochs: 8 },
-      { method: 'pcl', epochs: 32 },
+      { method: 'pcl', epochs: 8, overrides: {} },
+      { method: 'pcl', epochs: 32, overrides: {} },
     ],
   };
   const int = (k: string, v: string): number => {
@@ -74,12 +78,20 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** `method:epochs[:field=value...]`, e.g. pcl:32, pcl:32:positionThreshold=0.2, gcl:32:partitions=8 */
 function parseVariant(k: string, v: string, int: (k: string, v: string) => number): Variant {
-  const [method, epochs] = v.split(':');
+  const [method, epochs, ...fields] = v.split(':');
   if (!method || epochs === undefined || method === 'random') {
-    throw new Error(`fidelity sweep: ${k} takes method:epochs pairs such as pcl:32, got ${v}`);
+    throw new Error(`fidelity sweep: ${k} takes method:epochs[:field=value...] such as pcl:32, got ${v}`);
   }
-  return { method, epochs: int(k, epochs) };
+  const overrides: Record<string, number> = {};
+  for (const f of fields) {
+    const [name, value] = f.split('=');
+    if (!name || value === undefined || !Number.isFinite(Number(value)))
+      throw new Error(`fidelity sweep: ${k}: ${f} is not field=number (in ${v})`);
+    overrides[name] = Number(value);
+  }
+  return { method, epochs: int(k, epochs), overrides };
 }
 
 async function main(): Promise<void> {
@@ -94,13 +106,23 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const data = await writeScaleData(base, path.join(work, 'data'), args.seed);
   // one shard per row: its name in the table, its work folder, its experiment
-  const shard = (row: string, dir: string, method: string, epochs: number, budgets: Budget[], ft = finetune) => {
-    const scale = { ...base, budgets, finetune: ft, pretrain: { ...base.pretrain, epochs } };
+  const shard = (
+    row: string,
+    dir: string,
+    method: string,
+    epochs: number,
+    budgets: Budget[],
+    ft = finetune,
+    overrides: Record<string, number> = {},
+  ) => {
+    const scale = { ...base, budgets, finetune: ft, pretrain: { ...base.pretrain, ...overrides, epochs } };
     return { row, input: experimentInput(scale, 'semi', [method], data, path.join(work, dir), args.seed) };
   };
   const shards = [
     shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, [1, 2, 'all']),
-    ...args.variants.map((v) => shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2])),
+    ...args.variants.map((v) =>
+      shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2], finetune, v.overrides),
+    ),
   ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
