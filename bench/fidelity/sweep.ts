@@ -16,11 +16,11 @@
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
  * Last line: `fidelity sweep: <method>-<E>ep - random M=1 <d> [<lo>, <hi>], M=2 ... ; random all <dice>`
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
-import { writeScaleData } from './data.js';
+import { writeScaleData, type FidelityData } from './data.js';
 import { experimentInput, SCALES } from './scale.js';
 import { runShards } from './shards.js';
 import type { Budget } from '../../src/eval/protocol/budget.js';
@@ -94,6 +94,22 @@ function parseVariant(k: string, v: string, int: (k: string, v: string) => numbe
   return { method, epochs: int(k, epochs), overrides };
 }
 
+/**
+ * The phantoms, written once per out folder and reused by later runs (whose finished cells were computed on them;
+ * a run must not rewrite files another run may be reading). Delete work/data to write them again.
+ */
+async function sweepData(dir: string, seed: number): Promise<FidelityData> {
+  const data = {
+    target: path.join(dir, 'target', 'ct', 'target.json'),
+    source: path.join(dir, 'source', 'ct', 'source.json'),
+  };
+  if (existsSync(data.target) && existsSync(data.source)) {
+    process.stdout.write(`fidelity sweep: reusing the phantoms in ${dir}\n`);
+    return data;
+  }
+  return writeScaleData(SCALES.bench, dir, seed);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const base = SCALES.bench;
@@ -104,7 +120,7 @@ async function main(): Promise<void> {
   const work = path.join(out, 'work');
   mkdirSync(work, { recursive: true });
   const t0 = Date.now();
-  const data = await writeScaleData(base, path.join(work, 'data'), args.seed);
+  const data = await sweepData(path.join(work, 'data'), args.seed);
   // one shard per row: its name in the table, its work folder, its experiment
   const shard = (
     row: string,
