@@ -16,6 +16,9 @@
  *     32³ patches read from the disk-backed patch store for every batch; the step rate with the loader's worker
  *     threads loading ahead vs on pre-made tensors vs loading on the main thread. Target: prefetch ≤ 1.1× premade.
  *
+ * (e) DrasCLR's data preparation (bench/data/prepare.ts): 6 lung CT scans prepared on the main thread vs in 2 loader
+ *     worker threads at a time, each from an empty cache; the results are checked identical.
+ *
  * All parts interleave their sides round by round (rotating which goes first) and compare medians.
  *
  *     npm run bench:data
@@ -39,6 +42,7 @@ import { Rng } from '../../src/util/rng.js';
 import { machine, median, round, timed, writeResult } from '../lib.js';
 import { defaultLoaderWorkers } from '../../src/data/loader-pool.js';
 import { DEPTH, heavyPatches, heavySlices } from './heavy.js';
+import { benchPreparation } from './prepare.js';
 
 const SIZE = 128;
 const BATCH = 16;
@@ -187,6 +191,9 @@ async function main(): Promise<void> {
     console.log(`(c) 256² CT from NIfTI.gz: ${JSON.stringify(pick(slices))}`);
     const patches = await heavyPatches({ ...heavy, batch: 8 });
     console.log(`(d) 32³ patches from the store: ${JSON.stringify(pick(patches))}`);
+    const preparation = await benchPreparation({ dir: path.join(tmp, 'prepare'), rounds: 2, scans: 6, workers: 2 });
+    console.log(`(e) DrasCLR preparation: ${JSON.stringify(preparation)}`);
+    if (preparation['identical'] !== true) throw new Error('bench:data (e): the two preparations differ');
 
     const file = writeResult('data', {
       benchmark: 'data',
@@ -219,6 +226,7 @@ async function main(): Promise<void> {
         },
         heavySlices: slices,
         heavyPatches: patches,
+        preparation,
       },
       target:
         'augment >= 10x the encoder step rate; loading overhead <= 1.1x; heavy loading with prefetch <= 1.1x premade',
@@ -227,6 +235,7 @@ async function main(): Promise<void> {
         '(b) ratio = median step time with the batch built from the SliceDataset (imageBatch + contrastiveViews "cltci" + cat, 2 views of 16) / median step time on a pre-made 32-image tensor; the step itself (forward, SupCon loss with a fixed SimCLR mask, backward, SGD) is identical',
         'batchBuildAlone: the batch construction timed on its own (not interleaved)',
         `(c), (d): median step seconds of each side (prefetch: ${LOADER_WORKERS} loader worker threads, ${DEPTH} batches ahead; sync: the same loads awaited on the main thread before each step; premade: no loading); each round runs ${DEPTH} untimed steps first; ratios = median / premade median`,
+        '(e) DrasCLR preparation of 6 lung CT phantoms (48×80×80) with an empty cache: seconds on the main thread (loaderWorkers 0) vs 2 loader worker threads preparing 2 scans at a time, alternating, 2 rounds; speedup = median main / median workers; the results are checked identical',
         'the machine is shared with other jobs and has 2 cores: the loader threads compete with libtorch for them; the ratios are as measured',
       ],
     });
@@ -234,7 +243,8 @@ async function main(): Promise<void> {
     console.log(
       `data: augment ${augRatio.toFixed(2)}x step, loading overhead ${overhead.toFixed(2)}x, heavy slices prefetch ` +
         `${String(slices['prefetchOverPremade'])}x (sync ${String(slices['syncOverPremade'])}x), patches prefetch ` +
-        `${String(patches['prefetchOverPremade'])}x (sync ${String(patches['syncOverPremade'])}x) of premade`,
+        `${String(patches['prefetchOverPremade'])}x (sync ${String(patches['syncOverPremade'])}x) of premade, ` +
+        `DrasCLR preparation in workers ${String(preparation['speedup'])}x the main thread`,
     );
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -19,18 +19,20 @@ import type { AffineTransform3, Vec3 } from '../io/geometry.js';
 import { landmarkGrid, type LandmarkGrid } from '../preprocess/landmarks.js';
 import { LandmarkPatchDataset, type ScanPatches } from './landmark-patches.js';
 import type { PatchStore } from './patch-store.js';
+import type { LoaderPool } from './loader-pool.js';
 import { lungMaskOf, type DrasclrPreprocessOptions } from '../preprocess/drasclr.js';
 import { downsampleMask } from '../preprocess/registration.js';
 import { resample } from '../preprocess/resample.js';
 import {
   CACHE_VERSION,
   findAtlas,
-  prepareScan,
+  scanOutcomes,
   readScan,
   scanId,
   sourcesOf,
   type PatchPreparationSettings,
   type ScanContext,
+  type PreparedScan,
 } from './landmark-scan.js';
 
 export interface ScanReport {
@@ -85,6 +87,11 @@ export interface PrepareOptions {
    * reads them from the store); default: all patches in memory
    */
   store?: PatchStore;
+  /**
+   * prepare the scans in these loader worker threads, as many at a time as the pool has workers (default: one at a
+   * time on the calling thread); the results, the cache and the store are the same either way
+   */
+  pool?: LoaderPool;
 }
 
 export function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOptions {
@@ -187,7 +194,7 @@ function atlasGrid(p: Preparation, atlas: ManifestItem, atlasLung: Image): Landm
 }
 
 /** The report of a used scan, with a warning for the landmarks its patches miss. */
-function usedReport(p: Preparation, item: ManifestItem, done: Awaited<ReturnType<typeof prepareScan>>): ScanReport {
+function usedReport(p: Preparation, item: ManifestItem, done: PreparedScan): ScanReport {
   const { scan, transform, cache, landmarks: L } = done;
   const dropped: number[] = [];
   scan.slots.forEach((s, l) => {
@@ -265,14 +272,14 @@ export async function prepareLandmarkPatches(
   const atlasFixed = downsampleMask(atlasLung, cfg.registrationSpacing);
   const ctx: ScanContext = { cfg, prep: p.prep, cache, atlas, atlasLung, atlasFixed, grid };
   const used: ScanPatches[] = [];
-  for (const item of scans.filter((s) => p.reports.every((r) => r.item !== s.index))) {
-    try {
-      const done = await prepareScan(ctx, item);
-      p.reports.push(usedReport(p, item, done));
-      used.push(options.store ? options.store.add(done.scan) : done.scan);
-    } catch (err) {
-      skip(p, item, errorMessage(err));
+  const todo = scans.filter((s) => p.reports.every((r) => r.item !== s.index));
+  for await (const [item, outcome] of scanOutcomes(ctx, todo, options.pool)) {
+    if (!outcome.ok) {
+      skip(p, item, outcome.reason);
+      continue;
     }
+    p.reports.push(usedReport(p, item, outcome.prepared));
+    used.push(options.store ? options.store.add(outcome.prepared.scan) : outcome.prepared.scan);
   }
   p.reports.sort((a, b) => a.item - b.item);
   const { dataset, unusedLandmarks } = finalDataset(p, grid, used, items, options.store ?? null);

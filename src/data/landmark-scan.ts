@@ -14,6 +14,7 @@ import { registerLungMasks } from '../preprocess/registration.js';
 import { extractPatch, patchPlacement, type PatchPadding, type ScanPatches } from './landmark-patches.js';
 import { readImage } from '../io/read.js';
 import { basename } from 'node:path';
+import type { LoaderPool } from './loader-pool.js';
 
 /**
  * The settings of a preparation: DrasCLR's config (src/methods/drasclr-config.ts, where each field's default and
@@ -186,7 +187,8 @@ async function computeScan(ctx: ScanContext, item: ManifestItem, isAtlas: boolea
 /** The scan's patches: from the cache when its record and patches are there, else computed and cached. */
 export async function prepareScan(ctx: ScanContext, item: ManifestItem): Promise<PreparedScan> {
   const id = scanId(item);
-  const isAtlas = item === ctx.atlas;
+  // by index, not identity: in a loader worker the item and the atlas are copies
+  const isAtlas = item.index === ctx.atlas.index;
   const L = ctx.grid.landmarks.length;
   const vol = ctx.cfg.patchSize ** 3;
   // the atlas's sources are in the key already; the scan's own role matters too
@@ -209,4 +211,43 @@ export async function prepareScan(ctx: ScanContext, item: ManifestItem): Promise
   await ctx.cache.write(patchKey, patchesImage(c.patches, c.count, ctx.cfg.patchSize));
   const scan = { ...base, dice: c.dice, slots: c.slots, patches: c.patches };
   return { scan, transform: c.transform, cache: 'miss', isAtlas, landmarks: L };
+}
+
+/** A scan context as plain data (its cache as a folder), to send to a loader worker thread. */
+export type ScanContextData = Omit<ScanContext, 'cache'> & { cacheDir: string };
+
+/** a scan prepared, or why it could not be (the scan is then skipped, not the run stopped) */
+export type ScanOutcome = { ok: true; prepared: PreparedScan } | { ok: false; reason: string };
+
+/** `prepareScan` with its failure as a value: what a loader worker runs for one scan. */
+export async function prepareScanOutcome(ctx: ScanContext, item: ManifestItem): Promise<ScanOutcome> {
+  try {
+    return { ok: true, prepared: await prepareScan(ctx, item) };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Every scan's outcome in the order given: on the calling thread one at a time, or in the pool's workers with up to
+ * `pool.size` scans in flight (a sliding window, so memory holds at most that many scans' results).
+ */
+export async function* scanOutcomes(
+  ctx: ScanContext,
+  items: readonly ManifestItem[],
+  pool: LoaderPool | undefined,
+): AsyncGenerator<[ManifestItem, ScanOutcome]> {
+  if (!pool) {
+    for (const item of items) yield [item, await prepareScanOutcome(ctx, item)];
+    return;
+  }
+  const { cache, ...rest } = ctx;
+  const data = { ...rest, cacheDir: cache.dir };
+  const start = (item: ManifestItem) => pool.run({ kind: 'drasclr-scan', ctx: data, item });
+  const window = items.slice(0, pool.size).map(start);
+  for (let i = 0; i < items.length; i++) {
+    const outcome = await window.shift()!;
+    if (i + pool.size < items.length) window.push(start(items[i + pool.size]!));
+    yield [items[i]!, outcome];
+  }
 }

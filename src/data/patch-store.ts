@@ -26,7 +26,7 @@ export class PatchStore {
   constructor(
     readonly file: string,
     readonly patchSize: number,
-    private readonly pool: LoaderPool | null,
+    readonly pool: LoaderPool | null,
     capBytes = 0,
   ) {
     if (endianness() !== 'LE') throw new Error('PatchStore: float32 patches are stored little-endian');

@@ -75,7 +75,8 @@ async function preparePatches(
   const prepared = await prepareLandmarkPatches(manifest, cfg, {
     cacheDir: cfg.cacheDir ?? path.join(out, 'cache'),
     log,
-    ...(store ? { store } : {}),
+    // the store's loader threads prepare the scans too, several at a time
+    ...(store ? { store, ...(store.pool ? { pool: store.pool } : {}) } : {}),
   });
   const { dataset, report } = prepared;
   if (write) {

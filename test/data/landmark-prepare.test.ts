@@ -14,6 +14,7 @@ import { loadManifest } from '../../src/io/manifest.js';
 import { readImage } from '../../src/io/read.js';
 import { parseDrasclrConfig } from '../../src/methods/drasclr-config.js';
 import { prepareLandmarkPatches } from '../../src/data/landmark-prepare.js';
+import { LoaderPool } from '../../src/data/loader-pool.js';
 import { preprocessScan } from '../../src/preprocess/drasclr.js';
 import { smallChest, writeChestSet } from '../preprocess/chest-volumes.js';
 
@@ -130,5 +131,60 @@ test('prepareLandmarkPatches: a named atlas that has no lung is a fatal, named e
   await assert.rejects(
     prepareLandmarkPatches(manifest, parseDrasclrConfig({ data: manifestPath, out: dir }), { cacheDir }),
     /only 1 usable scan\(s\) of 2[\s\S]*c3: .*no lung voxels/,
+  );
+});
+
+test('prepareLandmarkPatches in loader threads: the same report, patches and cache as on the calling thread', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-pool-'));
+  const pool = new LoaderPool(2);
+  t.after(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const manifestPath = await writeChestSet(dir, [
+    { id: 'a1', patient: 'pa', spec: smallChest() },
+    { id: 'b2', patient: 'pb', spec: smallChest([1.08, 0.95, 1.05], [2, -1, 3]) },
+    { id: 'c3', patient: 'pc', spec: smallChest([1, 1, 1], [0, 0, 0], { emptyLabel: true }) },
+    { id: 'd4', patient: 'pd', spec: smallChest([0.95, 1.05, 0.97], [-2, 1, -2]), label: false },
+  ]);
+  const manifest = await loadManifest(manifestPath);
+  const cfg = parseDrasclrConfig({ data: manifestPath, out: dir, batchSize: 2, queueSize: 8 });
+  const mainLines: string[] = [];
+  const poolLines: string[] = [];
+  const onMain = await prepareLandmarkPatches(manifest, cfg, {
+    cacheDir: path.join(dir, 'main'),
+    log: (l) => mainLines.push(l),
+  });
+  // count the scans sent to the workers
+  const kinds: string[] = [];
+  const run = pool.run.bind(pool);
+  pool.run = ((task: Parameters<LoaderPool['run']>[0]) => {
+    kinds.push(task.kind);
+    return run(task);
+  }) as LoaderPool['run'];
+  const poolCache = path.join(dir, 'pool');
+  const inPool = await prepareLandmarkPatches(manifest, cfg, {
+    cacheDir: poolCache,
+    pool,
+    log: (l) => poolLines.push(l),
+  });
+  assert.deepEqual(kinds, ['drasclr-scan', 'drasclr-scan', 'drasclr-scan', 'drasclr-scan']);
+  // the same lines in the same order (the workers' results are taken in manifest order), the skipped scan's reason
+  assert.deepEqual(poolLines, mainLines);
+  assert.match(inPool.report.scans.find((s) => s.id === 'c3')!.reason!, /no lung voxels/);
+  const strip = (r: typeof onMain.report) => ({ ...r, seconds: 0 });
+  assert.deepEqual(strip(inPool.report), strip(onMain.report));
+  assert.equal(inPool.dataset.scans.length, 3);
+  inPool.dataset.scans.forEach((s, i) => {
+    const m = onMain.dataset.scans[i]!;
+    assert.equal(s.id, m.id);
+    assert.deepEqual(Array.from(s.slots), Array.from(m.slots));
+    assert.ok(Buffer.from(s.patches.buffer).equals(Buffer.from(m.patches.buffer)), `${s.id} patches`);
+  });
+  // what the workers cached is read back on the calling thread
+  const again = await prepareLandmarkPatches(manifest, cfg, { cacheDir: poolCache });
+  assert.deepEqual(
+    again.report.scans.filter((s) => s.status === 'used').map((s) => s.cache),
+    ['hit', 'hit', 'hit'],
   );
 });
