@@ -243,7 +243,12 @@ export async function* scanOutcomes(
   }
   const { cache, ...rest } = ctx;
   const data = { ...rest, cacheDir: cache.dir };
-  const start = (item: ManifestItem) => pool.run({ kind: 'drasclr-scan', ctx: data, item });
+  const start = (item: ManifestItem): Promise<ScanOutcome> => {
+    const task = pool.run({ kind: 'drasclr-scan', ctx: data, item });
+    // a failed worker rejects every task in flight: the first awaited one throws, the rest must not go unhandled
+    task.catch(() => {});
+    return task;
+  };
   const window = items.slice(0, pool.size).map(start);
   for (let i = 0; i < items.length; i++) {
     const outcome = await window.shift()!;

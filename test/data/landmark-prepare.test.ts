@@ -188,3 +188,29 @@ test('prepareLandmarkPatches in loader threads: the same report, patches and cac
     ['hit', 'hit', 'hit'],
   );
 });
+
+test('prepareLandmarkPatches in a closed pool: one clear error, no stray rejections', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medcl-drasclr-closed-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const manifestPath = await writeChestSet(dir, [
+    { id: 'a1', patient: 'pa', spec: smallChest() },
+    { id: 'b2', patient: 'pb', spec: smallChest([1.08, 0.95, 1.05], [2, -1, 3]) },
+    { id: 'd4', patient: 'pd', spec: smallChest([0.95, 1.05, 0.97], [-2, 1, -2]) },
+  ]);
+  const cfg = parseDrasclrConfig({ data: manifestPath, out: dir, batchSize: 2, queueSize: 8 });
+  const pool = new LoaderPool(2);
+  await pool.close();
+  const stray: unknown[] = [];
+  const onStray = (e: unknown): void => void stray.push(e);
+  process.on('unhandledRejection', onStray);
+  try {
+    await assert.rejects(
+      prepareLandmarkPatches(await loadManifest(manifestPath), cfg, { cacheDir: path.join(dir, 'cache'), pool }),
+      /loader: the pool is closed/,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    process.off('unhandledRejection', onStray);
+  }
+  assert.deepEqual(stray, []);
+});
