@@ -24,6 +24,7 @@ import { register as registerFinetune } from './finetune.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerView } from './view.js';
 import { medclVersion } from '../engine/system-info.js';
+import { errorMessage } from '../util/error-message.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -66,7 +67,7 @@ if (isMain) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      process.stderr.write(`medcl: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`medcl: ${errorMessage(err)}\n`);
       process.exit(1);
     });
 }

@@ -16,6 +16,7 @@ import type { ImageKind, Manifest, ManifestItem } from '../io/manifest.js';
 import { readImage } from '../io/read.js';
 import { labelValueProblem } from './label-check.js';
 import { imageStats, labelCounts, typeName, type ImageStats } from './inspect-file.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface MinMedianMax {
   min: number;
@@ -136,7 +137,7 @@ async function tryRead(file: string, item: number, found: Found): Promise<Image 
   try {
     return await readImage(file, { dicom: { onWarning }, nifti: { onWarning } });
   } catch (e) {
-    found.failed.push({ item, file, error: e instanceof Error ? e.message : String(e) });
+    found.failed.push({ item, file, error: errorMessage(e) });
     return null;
   }
 }

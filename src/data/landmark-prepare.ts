@@ -20,6 +20,7 @@ import { landmarkGrid, type LandmarkGrid } from '../preprocess/landmarks.js';
 import { LandmarkPatchDataset, type ScanPatches } from './landmark-patches.js';
 import type { PatchStore } from './patch-store.js';
 import type { LoaderPool } from './loader-pool.js';
+import { errorMessage } from '../util/error-message.js';
 import { lungMaskOf, type DrasclrPreprocessOptions } from '../preprocess/drasclr.js';
 import { downsampleMask } from '../preprocess/registration.js';
 import { resample } from '../preprocess/resample.js';
@@ -91,7 +92,7 @@ export interface PrepareOptions {
    * prepare the scans in these loader worker threads, as many at a time as the pool has workers (default: one at a
    * time on the calling thread); the results, the cache and the store are the same either way
    */
-  pool?: LoaderPool;
+  pool?: LoaderPool | null;
 }
 
 export function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreprocessOptions {
@@ -102,10 +103,6 @@ export function preprocessOptions(cfg: PatchPreparationSettings): DrasclrPreproc
     lungLabels: cfg.lungLabels,
     threshold: { airThreshold: cfg.airThreshold },
   };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A preparation's running state: its settings, cache, log, and the report of every scan so far. */

@@ -15,6 +15,7 @@ import { extractPatch, patchPlacement, type PatchPadding, type ScanPatches } fro
 import { readImage } from '../io/read.js';
 import { basename } from 'node:path';
 import type { LoaderPool } from './loader-pool.js';
+import { errorMessage } from '../util/error-message.js';
 
 /**
  * The settings of a preparation: DrasCLR's config (src/methods/drasclr-config.ts, where each field's default and
@@ -224,7 +225,7 @@ export async function prepareScanOutcome(ctx: ScanContext, item: ManifestItem): 
   try {
     return { ok: true, prepared: await prepareScan(ctx, item) };
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: errorMessage(err) };
   }
 }
 
@@ -235,7 +236,7 @@ export async function prepareScanOutcome(ctx: ScanContext, item: ManifestItem): 
 export async function* scanOutcomes(
   ctx: ScanContext,
   items: readonly ManifestItem[],
-  pool: LoaderPool | undefined,
+  pool: LoaderPool | null | undefined,
 ): AsyncGenerator<[ManifestItem, ScanOutcome]> {
   if (!pool) {
     for (const item of items) yield [item, await prepareScanOutcome(ctx, item)];

@@ -7,6 +7,7 @@
 import { open } from 'node:fs/promises';
 import type { ManifestItem } from '../io/manifest.js';
 import { PreprocessCache } from '../preprocess/cache.js';
+import { errorMessage } from '../util/error-message.js';
 import { prepareScanOutcome, type ScanContextData, type ScanOutcome } from './landmark-scan.js';
 import { loadSliceVolume, type SliceVolume, type SliceVolumeSettings } from './slice-volume.js';
 
@@ -67,7 +68,7 @@ export async function runLoadTask(task: LoadTask): Promise<LoadResults[LoadTask[
     if (task.kind === 'slice-volume') return await loadSliceVolume(task.item, task.settings);
     return await readRanges(task.file, task.ranges);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`);
   }
 }

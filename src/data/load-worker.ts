@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runLoadTask, transferablesOf, type LoadTask } from './load-tasks.js';
+import { errorMessage } from '../util/error-message.js';
 
 if (!parentPort) throw new Error('load-worker: must run as a worker thread (src/data/loader-pool.ts starts it)');
 const port = parentPort;
@@ -12,6 +13,6 @@ const port = parentPort;
 port.on('message', (msg: { id: number; task: LoadTask }) => {
   runLoadTask(msg.task).then(
     (result) => port.postMessage({ id: msg.id, result }, transferablesOf(result)),
-    (e: unknown) => port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+    (e: unknown) => port.postMessage({ id: msg.id, error: errorMessage(e) }),
   );
 });

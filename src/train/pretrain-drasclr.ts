@@ -76,7 +76,7 @@ async function preparePatches(
     cacheDir: cfg.cacheDir ?? path.join(out, 'cache'),
     log,
     // the store's loader threads prepare the scans too, several at a time
-    ...(store ? { store, ...(store.pool ? { pool: store.pool } : {}) } : {}),
+    ...(store ? { store, pool: store.pool } : {}),
   });
   const { dataset, report } = prepared;
   if (write) {

@@ -55,7 +55,3 @@ export function outcomeValues(ctx: ReadoutContext, v: ArrayLike<number>, name: s
 export function rowsOf(ctx: ReadoutContext, idx: readonly number[]): { data: Float64Array; cols: number } {
   return { data: pickRows(ctx.mat, idx), cols: ctx.mat.cols };
 }
-
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

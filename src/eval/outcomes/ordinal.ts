@@ -3,15 +3,9 @@
  * training fold's z-scored features (L2 λ = 1, scikit-learn's LogisticRegression default C = 1), accuracy and 1-off
  * accuracy (|predicted − true grade| ≤ tolerance) on each test fold. A training part with a single grade is skipped.
  */
+import { errorMessage } from '../../util/error-message.js';
 import { accuracy, fitLogisticRegression, oneOffAccuracy } from '../readout/logistic-regression.js';
-import {
-  errorMessage,
-  outcomeValues,
-  rowsOf,
-  type OutcomeFold,
-  type OutcomeResult,
-  type ReadoutContext,
-} from './context.js';
+import { outcomeValues, rowsOf, type OutcomeFold, type OutcomeResult, type ReadoutContext } from './context.js';
 import { FoldMetric } from './metric.js';
 import type { OrdinalOutcome } from './table.js';
 

@@ -4,7 +4,8 @@
  * overfits ordinary least squares), R² on each test fold. A test fold whose values are all equal has no R².
  */
 import { fitLinearRegression, rSquared } from '../readout/linear-regression.js';
-import { errorMessage, outcomeValues, rowsOf, type OutcomeResult, type ReadoutContext } from './context.js';
+import { errorMessage } from '../../util/error-message.js';
+import { outcomeValues, rowsOf, type OutcomeResult, type ReadoutContext } from './context.js';
 import { FoldMetric } from './metric.js';
 import type { RegressionOutcome } from './table.js';
 

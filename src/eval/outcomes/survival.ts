@@ -5,16 +5,10 @@
  * at quantiles of the training fold's times (Table 3's t = 25th/50th/75th) and by Harrell's C. A training part
  * without an event is skipped; so is a metric whose test part has no comparable pair.
  */
+import { errorMessage } from '../../util/error-message.js';
 import { fitCox, toSurvival } from '../readout/cox.js';
 import { harrellConcordance, timeQuantiles, unoConcordance } from '../readout/concordance.js';
-import {
-  errorMessage,
-  outcomeValues,
-  rowsOf,
-  type OutcomeFold,
-  type OutcomeResult,
-  type ReadoutContext,
-} from './context.js';
+import { outcomeValues, rowsOf, type OutcomeFold, type OutcomeResult, type ReadoutContext } from './context.js';
 import { FoldMetric } from './metric.js';
 import type { SurvivalOutcome } from './table.js';
 
