@@ -144,7 +144,8 @@ async function main(): Promise<void> {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
     const long = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
     const row = `random-${args.allSteps}steps`;
-    shards.push(shard(row, `random-all-${args.allSteps}steps`, 'random', RANDOM_EPOCHS, ['all'], long));
+    // the longest shard first, so that it does not run alone at the end
+    shards.unshift(shard(row, `random-all-${args.allSteps}steps`, 'random', RANDOM_EPOCHS, ['all'], long));
   }
   const inputs = shards.map((s) => s.input);
   for (const input of inputs) mkdirSync(input.out, { recursive: true });
