@@ -11,6 +11,7 @@
         "native/autograd.cc",
         "native/random.cc",
         "native/runtime.cc",
+        "native/profiler.cc",
         "native/distributed.cc"
       ],
       "include_dirs": [

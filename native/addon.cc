@@ -281,6 +281,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerRandom(env, exports);
   registerRuntime(env, exports);
+  registerProfiler(env, exports);
   registerDistributed(env, exports);
   return exports;
 }

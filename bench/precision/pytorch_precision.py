@@ -4,7 +4,9 @@ in float32 and under `torch.autocast('cpu', dtype=torch.bfloat16)`.
 
 Runs as a persistent child of bench/precision/run.ts so the sides can be interleaved. Protocol on stdin, one command a
 line: `setup <json>`, then `run <workload>_<mode> <steps>` with mode fp32 | bf16 | bf16cl (bf16 with the models and
-inputs in channels-last, not PyTorch's default; a second reference); replies one JSON line each.
+inputs in channels-last, not PyTorch's default; a second reference), or `profile <workload>_<mode> <steps>` (the same
+steps under torch.autograd.profiler.profile(use_kineto=False), replying the operators' key_averages); replies one
+JSON line each.
 The models are the engine benchmark's (bench/engine/pytorch_bench.py), imported, so both benchmarks time the same nets.
 """
 import json
@@ -34,6 +36,24 @@ def loss_of(kind, out, y):
     return F.mse_loss(out, y) if kind == 'encoder' else F.cross_entropy(out, y)
 
 
+def train_step(entry):
+    """one step (forward + loss, backward, SGD); returns its seconds"""
+    kind, mode, model, opt, x, y = entry
+    model.train()
+    t0 = time.perf_counter()
+    if mode == 'fp32':
+        loss = loss_of(kind, model(x), y)
+    else:
+        # forward and loss under autocast, backward outside (PyTorch's recipe)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            loss = loss_of(kind, model(x), y)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    loss.item()
+    return time.perf_counter() - t0
+
+
 def main():
     state = {}
     for line in sys.stdin:
@@ -58,23 +78,20 @@ def main():
                               'unetBf16OutputDtype': str(out.dtype).replace('torch.', '')}), flush=True)
         elif cmd == 'run':
             name, steps = parts[1].split()
-            kind, mode, model, opt, x, y = state[name]
-            model.train()
-            times = []
-            for _ in range(int(steps)):
-                t0 = time.perf_counter()
-                if mode == 'fp32':
-                    loss = loss_of(kind, model(x), y)
-                else:
-                    # forward and loss under autocast, backward outside (PyTorch's recipe)
-                    with torch.autocast('cpu', dtype=torch.bfloat16):
-                        loss = loss_of(kind, model(x), y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                loss.item()
-                times.append(time.perf_counter() - t0)
+            times = [train_step(state[name]) for _ in range(int(steps))]
             print(json.dumps({'times': times}), flush=True)
+        elif cmd == 'profile':
+            name, steps = parts[1].split()
+            with torch.autograd.profiler.profile(use_kineto=False, record_shapes=True) as prof:
+                for _ in range(int(steps)):
+                    train_step(state[name])
+            # by operator, and by operator and input shapes (the shapes as a JSON list, '' when none)
+            ops = [{'name': e.key, 'count': e.count, 'totalUs': e.cpu_time_total, 'selfUs': e.self_cpu_time_total}
+                   for e in prof.key_averages()]
+            shaped = [{'name': e.key + ' ' + json.dumps(e.input_shapes, separators=(',', ':')), 'count': e.count,
+                       'totalUs': e.cpu_time_total, 'selfUs': e.self_cpu_time_total}
+                      for e in prof.key_averages(group_by_input_shape=True)]
+            print(json.dumps({'ops': ops, 'shaped': shaped}), flush=True)
         elif cmd == 'quit':
             break
 

@@ -14,64 +14,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { F, getNumThreads, manualSeed, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
-import { UNet } from '../../src/models/unet.js';
-import { EncoderHead, WIDTHS } from '../workloads.js';
-import { autocastScope, type Precision } from '../../src/engine/precision.js';
+import { getNumThreads, manualSeed, tidy } from '../../src/engine/index.js';
+import { autocastScope } from '../../src/engine/precision.js';
+import { WIDTHS, type EncoderHead } from '../workloads.js';
+import { ENC_BATCH, SIZE, UNET_BATCH, build, step, type Kind, type Workload } from './step.js';
 import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
-const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
-const ENC_BATCH = 16;
-const UNET_BATCH = 8;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2);
-
-/** the engine benchmark's workload (a): U-Net encoder + GAP + MLP 256 -> 256 -> 128 */
-type Kind = 'encoder' | 'unet';
-
-interface Workload {
-  model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
-  opt: optim.SGD;
-  x: Tensor;
-  y: Tensor;
-  loss: (out: Tensor, y: Tensor) => Tensor;
-  precision: Precision;
-}
-
-function build(kind: Kind, precision: Precision): Workload {
-  if (kind === 'encoder') {
-    const model = new EncoderHead();
-    return {
-      model,
-      opt: new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }),
-      x: randn([ENC_BATCH, 1, SIZE, SIZE]),
-      y: randn([ENC_BATCH, 128]),
-      loss: (o, y) => F.mseLoss(o, y),
-      precision,
-    };
-  }
-  const model = new UNet({ widths: WIDTHS, numClasses: 3, activation: { kind: 'relu' } });
-  return {
-    model,
-    opt: new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }),
-    x: randn([UNET_BATCH, 1, SIZE, SIZE]),
-    y: randint(0, 3, [UNET_BATCH, SIZE, SIZE]),
-    loss: (o, y) => F.crossEntropy(o, y),
-    precision,
-  };
-}
-
-/** one training step: forward + loss in the workload's precision (as PyTorch's recipe), backward outside */
-function step(w: Workload): void {
-  tidy(() => {
-    const loss = autocastScope(w.precision, () => w.loss(w.model.forward(w.x), w.y));
-    w.opt.zeroGrad();
-    loss.backward();
-    w.opt.step();
-    loss.item();
-  });
-}
 
 /** dtype and layout of the model's output under its precision (the U-Net's logits, the encoder's bottleneck) */
 function outputInfo(kind: Kind, w: Workload): { dtype: string; channelsLast: boolean } {

@@ -26,6 +26,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './checkpoint/index.js';
 export { autocast, isAutocastEnabled, type AutocastDtype } from './autocast.js';
+export { profile, summarizeOps, type OpRange, type OpSummary } from './profiler.js';
 export * from './precision.js';
 export * from './device.js';
 export * from './system-info.js';
