@@ -1,0 +1,62 @@
+/**
+ * Pools fidelity sweeps run with different seeds (`sweep.js --seed S`: new phantoms, folds, initialisations and
+ * augmentation draws) into one table and one paired verdict, so the CIs cover seed-to-seed variation as well as
+ * test volumes. Each sweep's fold k becomes its own stratum (sweep i, fold k -> fold 100·i + k): a case is still
+ * paired only with the baseline's cell on the same phantoms and fold, and the bootstrap resamples cases within
+ * those strata. Only the rows (method × M) present in every sweep are pooled, unless `--methods` names them.
+ *
+ *   node .build/bench/fidelity/pool.js --out DIR [--methods random,pcl-32ep,gcl-32ep] [--seed N] SWEEP_DIR...
+ *
+ * Writes DIR: results.jsonl, table.md (mean (std) over all pooled folds), ci.md, verdict.json, summary.json.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readRecords, type CellRecord } from '../../src/experiment/records.js';
+import { summarizeSetting } from './summary.js';
+
+function parseArgs(argv: string[]): { out: string; methods?: string[]; seed: number; sweeps: string[] } {
+  const a: { out?: string; methods?: string[]; seed: number; sweeps: string[] } = { seed: 0, sweeps: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    if (k === '--out' || k === '--methods' || k === '--seed') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`fidelity pool: ${k} needs a value`);
+      if (k === '--out') a.out = v;
+      else if (k === '--methods') a.methods = v.split(',');
+      else a.seed = Number(v);
+    } else if (k.startsWith('--')) throw new Error(`fidelity pool: unknown option ${k}`);
+    else a.sweeps.push(k);
+  }
+  if (!a.out || a.sweeps.length === 0) throw new Error('fidelity pool: usage: --out DIR [--methods a,b] SWEEP_DIR...');
+  return { ...a, out: a.out };
+}
+
+const rowKey = (r: CellRecord): string => `${r.method} M=${r.M}`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const sweeps = args.sweeps.map((d) => readRecords(path.join(d, 'results.jsonl')));
+  for (const [i, recs] of sweeps.entries()) {
+    const folds = new Set(recs.map((r) => r.fold));
+    if ([...folds].some((f) => f >= 100)) throw new Error(`fidelity pool: ${args.sweeps[i]} has a fold >= 100`);
+  }
+  const common = sweeps
+    .map((recs) => new Set(recs.map(rowKey)))
+    .reduce((a, b) => new Set([...a].filter((k) => b.has(k))));
+  const keep = (r: CellRecord): boolean =>
+    args.methods ? args.methods.includes(r.method) && common.has(rowKey(r)) : common.has(rowKey(r));
+  const records = sweeps.flatMap((recs, i) => recs.filter(keep).map((r) => ({ ...r, fold: 100 * i + r.fold })));
+  const summary = await summarizeSetting('pooled', [], args.out, args.seed, records);
+  writeFileSync(
+    path.join(args.out, 'summary.json'),
+    JSON.stringify({ sweeps: args.sweeps, rows: [...common].sort(), summary }, null, 2) + '\n',
+  );
+  process.stdout.write(`fidelity pool: ${sweeps.length} sweeps, ${records.length} cells; tables in ${args.out}\n`);
+  for (const v of summary.verdict)
+    process.stdout.write(
+      `${v.method} M=${v.M}: ${v.mean.toFixed(3)} [${v.lo.toFixed(3)}, ${v.hi.toFixed(3)}] n=${v.n}` +
+        `${v.helped ? ' helped' : v.hurt ? ' hurt' : ''}\n`,
+    );
+}
+
+await main();
