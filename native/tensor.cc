@@ -8,6 +8,15 @@ static at::TensorOptions opts(const Napi::Value& dtype, const Napi::Value& devic
   return o;
 }
 
+// "contiguous" | "channelsLast" | "channelsLast3d" -> MemoryFormat
+static at::MemoryFormat MF(const Napi::Value& v) {
+  const std::string fmt = S(v);
+  if (fmt == "channelsLast") return at::MemoryFormat::ChannelsLast;
+  if (fmt == "channelsLast3d") return at::MemoryFormat::ChannelsLast3d;
+  if (fmt == "contiguous") return at::MemoryFormat::Contiguous;
+  throw std::invalid_argument("memory format must be contiguous, channelsLast or channelsLast3d, got " + fmt);
+}
+
 void registerTensor(Napi::Env env, Napi::Object e) {
   // fromBuffer(typedArray, shape, dtype, device): copies the bytes into a new tensor.
   def(env, e, "fromBuffer", [](const Napi::CallbackInfo& info) -> Napi::Value {
@@ -90,21 +99,20 @@ void registerTensor(Napi::Env env, Napi::Object e) {
   });
 
   // ---- moves and copies ----
-  // to(t, dtype|null, device|null, copy)
+  // to(t, dtype|null, device|null, copy, memoryFormat?): as torch's Tensor.to; with a memory format it copies unless
+  // the tensor's strides already suggest that format (unlike contiguous(), which keeps an ambiguous tensor as it is:
+  // a [16, 1, 3, 3] weight is "channels-last contiguous" in NCHW strides, yet convolutions read it as NCHW)
   def(env, e, "to", [](const Napi::CallbackInfo& info) -> Napi::Value {
     auto& t = T(info[0]);
     const auto dtype = ODT(info[1]).value_or(t.scalar_type());
     const auto dev = (info[2].IsNull() || info[2].IsUndefined()) ? t.device() : DEV(info[2]);
-    return W(info.Env(), t.to(dev, dtype, /*non_blocking=*/false, /*copy=*/B(info[3])));
+    const auto mf = info[4].IsString() ? c10::optional<at::MemoryFormat>(MF(info[4])) : c10::nullopt;
+    return W(info.Env(), t.to(dev, dtype, /*non_blocking=*/false, /*copy=*/B(info[3]), mf));
   });
   def(env, e, "clone", [](const Napi::CallbackInfo& info) -> Napi::Value { return W(info.Env(), T(info[0]).clone()); });
   // contiguous(t, format): "contiguous" | "channelsLast" | "channelsLast3d"
   def(env, e, "contiguous", [](const Napi::CallbackInfo& info) -> Napi::Value {
-    const std::string fmt = info[1].IsString() ? S(info[1]) : "contiguous";
-    auto mf = fmt == "channelsLast"     ? at::MemoryFormat::ChannelsLast
-              : fmt == "channelsLast3d" ? at::MemoryFormat::ChannelsLast3d
-                                        : at::MemoryFormat::Contiguous;
-    return W(info.Env(), T(info[0]).contiguous(mf));
+    return W(info.Env(), T(info[0]).contiguous(info[1].IsString() ? MF(info[1]) : at::MemoryFormat::Contiguous));
   });
   def(env, e, "detach", [](const Napi::CallbackInfo& info) -> Napi::Value { return W(info.Env(), T(info[0]).detach()); });
   def(env, e, "copy_", [](const Napi::CallbackInfo& info) -> Napi::Value {

@@ -82,6 +82,8 @@ def main():
             print(json.dumps({'times': times}), flush=True)
         elif cmd == 'profile':
             name, steps = parts[1].split()
+            with torch.autograd.profiler.profile(use_kineto=False, record_shapes=True):
+                train_step(state[name])  # as on the medcl side: a first profile, discarded
             with torch.autograd.profiler.profile(use_kineto=False, record_shapes=True) as prof:
                 for _ in range(int(steps)):
                     train_step(state[name])

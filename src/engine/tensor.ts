@@ -107,8 +107,15 @@ export class Tensor implements Disposable {
 
   // ---- moves and copies ----
   /** Converts dtype and/or device; returns `this`-equivalent new handle (no copy when nothing changes). */
-  to(opts: { dtype?: DType; device?: string; copy?: boolean }): Tensor {
-    return new Tensor(N.to(this.handle, opts.dtype ?? null, opts.device ?? null, opts.copy ?? false));
+  /**
+   * As torch's Tensor.to. `memoryFormat` lays the result out in that format unless its strides already suggest it
+   * (a copy even where `contiguous(format)` returns the tensor as it is: a [16, 1, 3, 3] weight with NCHW strides is
+   * channels-last contiguous too, but a convolution reads it as NCHW).
+   */
+  to(opts: { dtype?: DType; device?: string; copy?: boolean; memoryFormat?: MemoryFormat }): Tensor {
+    return new Tensor(
+      N.to(this.handle, opts.dtype ?? null, opts.device ?? null, opts.copy ?? false, opts.memoryFormat),
+    );
   }
   cpu(): Tensor {
     return this.to({ device: 'cpu' });

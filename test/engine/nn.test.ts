@@ -141,6 +141,29 @@ test('Module.to keeps parameter identity (the optimiser still updates them)', ()
   );
 });
 
+test('Module.to channels-last gives a one-input-channel conv weight channels-last strides, so its output is channels-last', () => {
+  // a [16, 1, 3, 3] weight with NCHW strides (9, 9, 3, 1) is "channels-last contiguous" too (size-1 dims are
+  // skipped), yet convolutions read its strides as NCHW; the channels-last layout is (9, 1, 3, 1)
+  const conv = new nn.Conv2d(1, 16, 3, { padding: 1 });
+  const values = conv.weight.toArray();
+  assert.deepEqual(conv.weight.strides, [9, 9, 3, 1]);
+  conv.to({ memoryFormat: 'channelsLast' });
+  assert.deepEqual(conv.weight.strides, [9, 1, 3, 1]);
+  assert.deepEqual(conv.weight.toArray(), values, 'same values');
+  // the input as images come (NCHW, one channel): the first convolution's output is laid out channels-last
+  const [n, h, w] = [2, 5, 6];
+  const y = tidy(() => conv.forward(randn([n, 1, h, w])).detach());
+  assert.deepEqual(y.strides, [16 * h * w, 1, 16 * w, 16]);
+  // already in the format: Tensor.to returns the same data; contiguous() keeps the ambiguous strides as they were
+  const again = conv.weight.to({ memoryFormat: 'channelsLast' });
+  assert.ok(again.sameData(conv.weight));
+  const nchw = randn([16, 1, 3, 3]);
+  assert.deepEqual(nchw.contiguous('channelsLast').strides, [9, 9, 3, 1]);
+  assert.deepEqual(nchw.to({ memoryFormat: 'channelsLast' }).strides, [9, 1, 3, 1]);
+  assert.throws(() => nchw.to({ memoryFormat: 'nhwc' as never }), /memory format must be/);
+  for (const t of [y, again, nchw]) t.dispose();
+});
+
 test('Dropout is the identity in eval mode and drops in training', () => {
   const d = new nn.Dropout(0.5);
   const x = randn([1000]);

@@ -141,18 +141,19 @@ export abstract class Module {
       for (const t of [...this.parameters(), ...this.buffers()]) {
         const floating =
           t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
-        let moved = t.to({ device: opts.device, dtype: floating ? opts.dtype : undefined });
         const fmt = opts.memoryFormat;
-        if (
+        const laidOut =
           fmt &&
           ((fmt === 'channelsLast' && t.ndim === 4) ||
             (fmt === 'channelsLast3d' && t.ndim === 5) ||
-            fmt === 'contiguous')
-        ) {
-          const laid = moved.contiguous(fmt);
-          moved.dispose();
-          moved = laid;
-        }
+            fmt === 'contiguous');
+        // `to` with a memory format, not contiguous(): a weight with one input channel must get channels-last
+        // strides, or the first convolution of a net runs in NCHW and converts its activations (see Tensor.to)
+        const moved = t.to({
+          device: opts.device,
+          dtype: floating ? opts.dtype : undefined,
+          ...(laidOut ? { memoryFormat: fmt } : {}),
+        });
         if (!moved.sameData(t)) t.setData(moved);
         moved.dispose();
       }
