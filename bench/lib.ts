@@ -47,21 +47,33 @@ export function machine(): Record<string, unknown> {
 }
 
 /** A persistent python3 child running a reference script that answers one JSON line per command. */
+/** native/addon.cc's mallopt settings as glibc environment variables (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD) */
+export const MEDCL_MALLOC_ENV = {
+  MALLOC_MMAP_THRESHOLD_: String(256 << 20),
+  MALLOC_TRIM_THRESHOLD_: String(1 << 30),
+  MALLOC_TOP_PAD_: String(64 << 20),
+};
+
 export class PythonSide {
   private proc: ChildProcessWithoutNullStreams;
   private lines: Interface;
   private pending: ((line: string) => void)[] = [];
   private stderr = '';
 
-  /** `opts.medclOpenMp`: keep the OpenMP wait policy medcl set for itself (a second reference; default: drop it) */
+  /**
+   * `opts.medclOpenMp`: keep the OpenMP wait policy medcl set for itself (a second reference; default: drop it).
+   * `opts.medclMalloc`: give glibc's allocator the settings medcl's addon makes at load (native/addon.cc: large
+   * buffers from the heap, not mmap'ed and page-faulted again every step), through glibc's MALLOC_* variables.
+   */
   constructor(
     script: string,
     python = process.env['MEDCL_PYTHON'] ?? '/usr/bin/python3',
-    opts: { medclOpenMp?: boolean } = {},
+    opts: { medclOpenMp?: boolean; medclMalloc?: boolean } = {},
   ) {
     // PyTorch runs with its own defaults: drop the OpenMP settings medcl made for itself at load
     const env = { ...process.env };
     if (!opts.medclOpenMp) for (const k of envSetByMedcl) delete env[k];
+    if (opts.medclMalloc) Object.assign(env, MEDCL_MALLOC_ENV);
     this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout });

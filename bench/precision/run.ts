@@ -6,7 +6,8 @@
  *   (contiguous NCHW), plus PyTorch bf16 with the models in channels-last as a second reference,
  * same process tree, same threads, interleaved rounds (the order rotates every round), medians.
  * Not a test: prints images/s and ratios, writes bench/results/precision.json, and ends with the line
- *   `bf16 vs pytorch fp32: encoder <r>x, unet <r>x; vs pytorch bf16: encoder <r>x, unet <r>x`.
+ *   `bf16 vs pytorch fp32: encoder <r>x, unet <r>x; vs pytorch bf16: encoder <r>x, unet <r>x; vs pytorch's best: ...`
+ * (best: the faster of PyTorch bf16 channels-last with glibc's default allocator and with medcl's allocator settings).
  *
  * medcl lays its conv nets out channels-last on oneDNN CPUs (preferredMemoryFormat); the benchmark checks that the
  * bf16 forward keeps that layout (oneDNN's fast bf16 path) and records it.
@@ -44,14 +45,24 @@ async function main(): Promise<void> {
   manualSeed(0);
   const threads = getNumThreads();
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const py = new PythonSide(path.resolve(here, '../../../bench/precision/pytorch_precision.py'));
-  const setup = await py.ask<{ torch: string; threads: number; unetBf16OutputDtype: string }>(
-    `setup ${JSON.stringify({ threads, widths: WIDTHS, size: SIZE, encoderBatch: ENC_BATCH, unetBatch: UNET_BATCH })}`,
-  );
+  const script = path.resolve(here, '../../../bench/precision/pytorch_precision.py');
+  const py = new PythonSide(script);
+  // PyTorch's best CPU configuration: bf16 autocast + channels-last, with the allocator settings medcl makes for itself
+  const pyTuned = new PythonSide(script, undefined, { medclMalloc: true });
+  const setupJson = JSON.stringify({
+    threads,
+    widths: WIDTHS,
+    size: SIZE,
+    encoderBatch: ENC_BATCH,
+    unetBatch: UNET_BATCH,
+  });
+  await pyTuned.ask(`setup ${setupJson}`);
+  const setup = await py.ask<{ torch: string; threads: number; unetBf16OutputDtype: string }>(`setup ${setupJson}`);
 
   const results: Record<string, unknown> = {};
   const vsTorch32: Record<string, number> = {};
   const vsTorch16: Record<string, number> = {};
+  const vsBest: Record<string, number> = {};
   const layouts: Record<string, unknown> = {};
   for (const kind of ['encoder', 'unet'] as const) {
     const batch = kind === 'encoder' ? ENC_BATCH : UNET_BATCH;
@@ -65,14 +76,17 @@ async function main(): Promise<void> {
           `${info.bf16.channelsLast ? 'channels-last' : 'not channels-last'} (expected bfloat16, channels-last)`,
       );
     }
-    const torchSide = (mode: string) => async (n: number) =>
-      (await py.ask<{ times: number[] }>(`run ${kind}_${mode} ${n}`)).times;
+    const torchSide =
+      (mode: string, side = py) =>
+      async (n: number) =>
+        (await side.ask<{ times: number[] }>(`run ${kind}_${mode} ${n}`)).times;
     const series: Series[] = [
       { label: 'medclFp32', run: async (n) => timeSteps(n, () => step(m32)), times: [] },
       { label: 'medclBf16', run: async (n) => timeSteps(n, () => step(m16)), times: [] },
       { label: 'pytorchFp32', run: torchSide('fp32'), times: [] },
       { label: 'pytorchBf16', run: torchSide('bf16'), times: [] },
       { label: 'pytorchBf16ChannelsLast', run: torchSide('bf16cl'), times: [] },
+      { label: 'pytorchBest', run: torchSide('bf16cl', pyTuned), times: [] },
     ];
     for (const s of series) await s.run(WARMUP);
     for (let r = 0; r < ROUNDS; r++) {
@@ -85,6 +99,7 @@ async function main(): Promise<void> {
     const ips = Object.fromEntries(series.map((s) => [s.label, batch / median(s.times)])) as Record<string, number>;
     vsTorch32[kind] = ips['medclBf16']! / ips['pytorchFp32']!;
     vsTorch16[kind] = ips['medclBf16']! / ips['pytorchBf16']!;
+    vsBest[kind] = ips['medclBf16']! / Math.max(ips['pytorchBf16ChannelsLast']!, ips['pytorchBest']!);
     results[kind] = {
       batch,
       ...Object.fromEntries(
@@ -101,6 +116,7 @@ async function main(): Promise<void> {
         medclBf16VsPytorchFp32: round(vsTorch32[kind]!, 3),
         medclBf16VsPytorchBf16: round(vsTorch16[kind]!, 3),
         medclBf16VsPytorchBf16ChannelsLast: round(ips['medclBf16']! / ips['pytorchBf16ChannelsLast']!, 3),
+        medclBf16VsPytorchBest: round(vsBest[kind]!, 3),
         medclFp32VsPytorchFp32: round(ips['medclFp32']! / ips['pytorchFp32']!, 3),
         medclBf16VsMedclFp32: round(ips['medclBf16']! / ips['medclFp32']!, 3),
         pytorchBf16VsPytorchFp32: round(ips['pytorchBf16']! / ips['pytorchFp32']!, 3),
@@ -109,11 +125,13 @@ async function main(): Promise<void> {
     console.log(
       `${kind}: medcl fp32 ${ips['medclFp32']!.toFixed(1)}, bf16 ${ips['medclBf16']!.toFixed(1)} img/s; ` +
         `pytorch fp32 ${ips['pytorchFp32']!.toFixed(1)}, bf16 ${ips['pytorchBf16']!.toFixed(1)} ` +
-        `(channels-last ${ips['pytorchBf16ChannelsLast']!.toFixed(1)}) img/s`,
+        `(channels-last ${ips['pytorchBf16ChannelsLast']!.toFixed(1)}, + medcl's malloc settings ` +
+        `${ips['pytorchBest']!.toFixed(1)}) img/s`,
     );
     for (const t of [m32.x, m32.y, m16.x, m16.y]) t.dispose();
   }
   py.close();
+  pyTuned.close();
 
   const file = writeResult('precision', {
     benchmark: 'precision',
@@ -135,6 +153,7 @@ async function main(): Promise<void> {
     notes: [
       'images/s from the median step time of interleaved rounds after warm-up; one step = forward + loss (under autocast for bf16) + backward + SGD-momentum step',
       'PyTorch runs with its defaults (contiguous NCHW); pytorchBf16ChannelsLast gives it channels-last by hand (a second reference)',
+      "pytorchBest: bf16 autocast + channels-last in a second python process whose glibc allocator has medcl's settings (MALLOC_MMAP_THRESHOLD_ 256 MiB, MALLOC_TRIM_THRESHOLD_ 1 GiB, MALLOC_TOP_PAD_ 64 MiB; native/addon.cc sets the same with mallopt): with glibc's defaults PyTorch re-maps and page-faults its large activation buffers every step, which made its timings vary by up to 1.6x between runs",
       "PyTorch 1.13's CPU autocast runs conv_transpose2d in float32 (it is on its fp32 list); medcl runs the U-Net's 2x2 up-convolution as a 1x1 convolution + pixel shuffle, so it is a bf16 convolution",
       'medcl bf16-mixed keeps float32 master weights and optimiser state; batch-norm statistics are float32; the losses (MSE, cross-entropy) run in float32 by autocast',
     ],
@@ -142,7 +161,8 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
   console.log(
     `bf16 vs pytorch fp32: encoder ${vsTorch32['encoder']!.toFixed(2)}x, unet ${vsTorch32['unet']!.toFixed(2)}x; ` +
-      `vs pytorch bf16: encoder ${vsTorch16['encoder']!.toFixed(2)}x, unet ${vsTorch16['unet']!.toFixed(2)}x`,
+      `vs pytorch bf16: encoder ${vsTorch16['encoder']!.toFixed(2)}x, unet ${vsTorch16['unet']!.toFixed(2)}x; ` +
+      `vs pytorch's best: encoder ${vsBest['encoder']!.toFixed(2)}x, unet ${vsBest['unet']!.toFixed(2)}x`,
   );
 }
 
