@@ -1,5 +1,5 @@
 /** The benchmarks' shared model: the engine workload (a) — U-Net encoder 16..256 (ReLU) + MLP head 256→256→128. */
-import { nn, type Tensor } from '../src/engine/index.js';
+import { nn, type optim, type Tensor } from '../src/engine/index.js';
 import { UNetEncoder } from '../src/models/unet.js';
 import { MLPHead } from '../src/models/heads.js';
 
@@ -14,4 +14,13 @@ export class EncoderHead extends nn.Module {
     f.dispose();
     return z;
   }
+}
+
+/** a training step's pieces: model, optimiser, one fixed batch and the loss */
+export interface TrainWorkload {
+  model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
+  opt: optim.SGD;
+  x: Tensor;
+  y: Tensor;
+  loss: (out: Tensor, y: Tensor) => Tensor;
 }

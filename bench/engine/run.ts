@@ -20,11 +20,10 @@ import {
   resolveDevice,
   synchronize,
   tidy,
-  type Tensor,
   getNumThreads,
 } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
-import { EncoderHead, WIDTHS } from '../workloads.js';
+import { EncoderHead, WIDTHS, type TrainWorkload } from '../workloads.js';
 import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
 
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
@@ -37,12 +36,7 @@ const WARMUP = 2;
 const DEVICE = resolveDevice(process.env['BENCH_DEVICE'], { field: 'BENCH_DEVICE' });
 const RESULT = DEVICE === 'cpu' ? 'engine' : 'gpu-engine';
 
-interface Workload {
-  model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
-  opt: optim.SGD;
-  x: Tensor;
-  y: Tensor;
-  loss: (out: Tensor, y: Tensor) => Tensor;
+interface Workload extends TrainWorkload {
   batch: number;
 }
 

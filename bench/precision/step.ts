@@ -2,9 +2,9 @@
  * The precision benchmark's workloads and training step (run.ts times them, profile.ts profiles them): the engine
  * benchmark's U-Net encoder + head (MSE) and full U-Net (cross-entropy), SGD with momentum, in fp32 or bf16-mixed.
  */
-import { F, optim, randint, randn, tidy, type Tensor } from '../../src/engine/index.js';
+import { F, optim, randint, randn, tidy } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
-import { EncoderHead, WIDTHS } from '../workloads.js';
+import { EncoderHead, WIDTHS, type TrainWorkload } from '../workloads.js';
 import { autocastScope, type Precision } from '../../src/engine/precision.js';
 
 export const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
@@ -14,12 +14,7 @@ export const UNET_BATCH = 8;
 /** the engine benchmark's workload (a): U-Net encoder + GAP + MLP 256 -> 256 -> 128 */
 export type Kind = 'encoder' | 'unet';
 
-export interface Workload {
-  model: { forward(x: Tensor): Tensor; parameters(): Tensor[] };
-  opt: optim.SGD;
-  x: Tensor;
-  y: Tensor;
-  loss: (out: Tensor, y: Tensor) => Tensor;
+export interface Workload extends TrainWorkload {
   precision: Precision;
 }
 
