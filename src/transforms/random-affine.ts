@@ -19,7 +19,7 @@
  * `affineGrid`/`gridSample` (see warp.ts; half-extent h = size/2 for alignCorners false, (size-1)/2 for true):
  * theta = [Hd⁻¹ A⁻¹ Hd | -Hd⁻¹ A⁻¹ t], Hd = diag(h_x, h_y[, h_z]).
  */
-import { F, tensor, tidy } from '../engine/index.js';
+import { F, autocast, tensor, tidy } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
 import {
   checkBatch,
@@ -138,7 +138,9 @@ export function applyAffine(batch: Batch, params: readonly (AffineParams | null)
     const { image } = batch;
     const dtype = image.dtype === 'float64' ? 'float64' : 'float32';
     const theta = tensor(rows, { shape: [info.n, d, d + 1], dtype, device: image.device });
-    const grid = F.affineGrid(theta, image.shape, alignCorners);
+    // float32 even inside a bf16-mixed step's autocast scope: affine_grid's bmm would otherwise run in bfloat16
+    // and move the grid by up to ~5e-3 (0.65 px at 256 px)
+    const grid = autocast({ enabled: false }, () => F.affineGrid(theta, image.shape, alignCorners));
     return warpBatch(batch, grid, { ...o, applied: params.map((p) => p !== null) });
   });
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveTensors, tensor, tidy, type Tensor } from '../../src/engine/index.js';
+import { autocast, liveTensors, tensor, tidy, type Tensor } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { RandomAffine, affineTheta, applyAffine, type AffineParams } from '../../src/transforms/random-affine.js';
 import { assertClose, randomArray } from '../engine/helpers.js';
@@ -25,7 +25,7 @@ function randomBatch(rng: Rng, n: number, c: number, spatial: number[], k = 4) {
 
 function checkAgainstReference(
   spatial: number[],
-  opts: { alignCorners?: boolean; padding?: Padding; labelWithChannel?: boolean; seed: number },
+  opts: { alignCorners?: boolean; padding?: Padding; labelWithChannel?: boolean; seed: number; bf16?: boolean },
 ): void {
   const rng = new Rng(opts.seed);
   const d = spatial.length as 2 | 3;
@@ -38,12 +38,15 @@ function checkAgainstReference(
     const image = tensor(img, { shape: [n, c, ...spatial], dtype: 'float32' });
     const labelShape = opts.labelWithChannel ? [n, 1, ...spatial] : [n, ...spatial];
     const label = tensor(lab, { shape: labelShape, dtype: 'int64' });
-    const out = applyAffine({ image, label }, params, {
-      alignCorners: opts.alignCorners ?? false,
-      padding: padding.mode,
-      ...(padding.mode === 'zeros' && padding.value !== undefined ? { paddingValue: padding.value } : {}),
-      labelPadding: 'zeros',
-    });
+    const apply = () =>
+      applyAffine({ image, label }, params, {
+        alignCorners: opts.alignCorners ?? false,
+        padding: padding.mode,
+        ...(padding.mode === 'zeros' && padding.value !== undefined ? { paddingValue: padding.value } : {}),
+        labelPadding: 'zeros',
+      });
+    // a bf16-mixed training step runs its augmentation inside the autocast scope
+    const out = opts.bf16 ? autocast({ dtype: 'bfloat16' }, apply) : apply();
     assert.deepEqual(out.image.shape, [n, c, ...spatial]);
     assert.deepEqual(out.label!.shape, labelShape);
     assert.equal(out.label!.dtype, 'int64');
@@ -79,6 +82,13 @@ function checkAgainstReference(
 test('2D affine matches the float64 reference sampler (bilinear image, nearest label), non-square', () => {
   checkAgainstReference([9, 13], { seed: 1 });
   checkAgainstReference([12, 7], { seed: 2, labelWithChannel: true });
+});
+
+test('under bf16 autocast (a bf16-mixed step) the affine grid is still float32: same float64 reference', () => {
+  // affine_grid multiplies by theta with bmm, which autocast would run in bfloat16 (grid off by up to ~5e-3, about
+  // 0.65 px at 256 px); the image then misses the reference by far more than the float32 tolerance
+  checkAgainstReference([48, 40], { seed: 5, bf16: true });
+  checkAgainstReference([10, 12, 9], { seed: 6, bf16: true });
 });
 
 test('2D affine with alignCorners true, border padding and a zeros fill value', () => {
