@@ -4,8 +4,11 @@
 Runs as a persistent child of bench/pretrain/run.ts so the two sides can be interleaved. Protocol on stdin, one
 command a line, one JSON line back each:
   setup <json>        {key, threads, seed, widths, slope, projectionDim, batch, tau, threshold, lr, momentum,
-                       weightDecay, size, dataFile, slicesPerVolume}; dataFile holds the slices as raw float32,
-                       (sum(slicesPerVolume), size, size), volume after volume, slice 0 first
+                       weightDecay, size, dataFile, slicesPerVolume, device, mode}; dataFile holds the slices as raw
+                       float32, (sum(slicesPerVolume), size, size), volume after volume, slice 0 first
+                       mode: 'fp32' (default; PyTorch's defaults, contiguous NCHW), 'bf16' (forward under
+                       torch.autocast(dtype=torch.bfloat16), its defaults otherwise), 'bf16cl' (bf16 autocast with the
+                       model and the views in channels-last: PyTorch's best CPU configuration)
   run <key> <steps>   timed training steps -> {times, losses}
   quit
 
@@ -18,6 +21,11 @@ One step (what medcl's PCL step does, src/methods/pcl.ts + multi-positive.ts):
   z = normalize(MLP(GAP(UNetEncoder(cat(view1, view2)))))
   positives: |pos_i - pos_j| < t, pos = (slice index + 1) / slices in volume, expanded to the 2N views
   SupCon loss (masked, max-shifted log-sum-exp), backward, SGD momentum with weight decay
+bf16 modes (PyTorch's AMP recipe): the forward under autocast, backward and SGD outside; the augmentation runs before
+it, in float32 (a data pipeline's place); the L2 normalisation and SupCon in float32 with autocast off (as medcl's
+losses, src/losses/float32.ts: the same numerics on both sides; a 64x64 similarity matrix, no measurable time).
+Every setup seeds torch and its run's generator alike, so the modes start from the same weights and draw the same
+batches and augmentations.
 """
 import json
 import math
@@ -55,7 +63,9 @@ class Projector(nn.Module):
                 h = F.max_pool2d(h, 2)
             h = s(h)
         g = self.fc2(F.relu(self.fc1(h.mean(dim=(2, 3)))))
-        return F.normalize(g, dim=1)
+        # float32 under bf16 autocast (as medcl's normalizeEmbeddings; no op of normalize is on autocast's bf16
+        # list); .float() of a float32 tensor is that tensor
+        return F.normalize(g.float(), dim=1)
 
 
 def per_sample(values, n):
@@ -121,7 +131,12 @@ class Run:
         # 'cpu' (default) or 'cuda[:N]' (bench/gpu/run.sh): the network and the step's views live there; the
         # augmentation draws from the CPU generator and runs on the CPU (medcl augments on the device)
         self.dev = torch.device(cfg.get('device', 'cpu'))
+        self.mode = cfg.get('mode', 'fp32')
+        if self.mode not in ('fp32', 'bf16', 'bf16cl'):
+            raise RuntimeError(f"mode must be fp32, bf16 or bf16cl, got {self.mode}")
         self.model = Projector(cfg['widths'], cfg['slope'], cfg['projectionDim']).to(self.dev)
+        if self.mode == 'bf16cl':
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.model.train()
         self.opt = torch.optim.SGD(self.model.parameters(), lr=cfg['lr'], momentum=cfg['momentum'],
                                    weight_decay=cfg['weightDecay'])
@@ -144,6 +159,16 @@ class Run:
             self.queue = batches
         return self.queue.pop(0)
 
+    def forward_loss(self, views, positives):
+        if self.mode == 'fp32':
+            return supcon(self.model(views), positives, self.tau)
+        if self.mode == 'bf16cl':
+            views = views.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.dev.type, dtype=torch.bfloat16):
+            z = self.model(views)
+            with torch.autocast(self.dev.type, enabled=False):  # z is float32 (Projector.forward)
+                return supcon(z, positives, self.tau)
+
     def step(self):
         ids = self.next_ids()
         x = self.data.index_select(0, ids)
@@ -151,7 +176,7 @@ class Run:
         p = self.pos[ids]
         rel = (p.view(-1, 1) - p.view(1, -1)).abs() < self.threshold - 1e-9
         positives = rel.repeat(2, 2).to(self.dev)
-        loss = supcon(self.model(views), positives, self.tau)
+        loss = self.forward_loss(views, positives)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
