@@ -106,9 +106,9 @@ export class Tensor implements Disposable {
   }
 
   // ---- moves and copies ----
-  /** Converts dtype and/or device; returns `this`-equivalent new handle (no copy when nothing changes). */
   /**
-   * As torch's Tensor.to. `memoryFormat` lays the result out in that format unless its strides already suggest it
+   * Converts dtype, device and/or layout, as torch's Tensor.to; a new handle to the same data when nothing changes.
+   * `memoryFormat` lays the result out in that format unless its strides already suggest it
    * (a copy even where `contiguous(format)` returns the tensor as it is: a [16, 1, 3, 3] weight with NCHW strides is
    * channels-last contiguous too, but a convolution reads it as NCHW).
    */
