@@ -3,7 +3,7 @@
  *
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
- *                                       [--all-steps N]
+ *                                       [--all-steps N [--only-long]] [--size N]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -11,6 +11,9 @@
  *    (`pcl-32ep`), so PCL and its baselines (simclr:32, gcl:32) can be compared at the same pre-training budget.
  * Random is run at M = 1, 2 and all (does the task get learned at this budget?), each variant at M = 1 and 2.
  * 3. `--all-steps N`: one more row, Random at M = all fine-tuned N steps (is the task learned when it runs longer?).
+ *    With `--only-long` that row alone (no verdict: it has no Random row to pair with).
+ * 4. `--size N`: the slices' in-plane size the networks see (default the bench's 64; the phantoms stay 128²), e.g. to
+ *    ask whether the small organs are learned at a higher resolution. Use a new --out: cells are reused by row name.
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -34,6 +37,10 @@ interface Args {
   variants: Variant[];
   /** fine-tuning steps of an extra Random row at M = all (none: no such row) */
   allSteps?: number;
+  /** run that extra row alone */
+  onlyLong: boolean;
+  /** in-plane size of the networks' input (default: the bench scale's) */
+  size?: number;
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -55,6 +62,7 @@ function parseArgs(argv: string[]): Args {
     jobs: 2,
     seed: 0,
     steps: 1600,
+    onlyLong: false,
     variants: [
       { method: 'pcl', epochs: 8, overrides: {} },
       { method: 'pcl', epochs: 32, overrides: {} },
@@ -65,6 +73,11 @@ function parseArgs(argv: string[]): Args {
     return Number(v);
   };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--only-long') {
+      a.onlyLong = true;
+      i--;
+      continue;
+    }
     const [k, v] = [argv[i]!, argv[i + 1]];
     if (v === undefined) throw new Error(`fidelity sweep: ${k} needs a value`);
     if (k === '--out') a.out = v;
@@ -72,9 +85,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--seed') a.seed = Number(v);
     else if (k === '--steps') a.steps = int(k, v);
     else if (k === '--all-steps') a.allSteps = int(k, v);
+    else if (k === '--size') a.size = int(k, v);
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
+  if (a.onlyLong && a.allSteps === undefined) throw new Error('fidelity sweep: --only-long needs --all-steps N');
   return a;
 }
 
@@ -112,7 +127,7 @@ async function sweepData(dir: string, seed: number): Promise<FidelityData> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const base = SCALES.bench;
+  const base = { ...SCALES.bench, ...(args.size !== undefined ? { size: args.size } : {}) };
   const epochsOfFinetune = Number(base.finetune['epochs']);
   // the same number of steps for every M: each of the fine-tuning epochs has at least steps/epochs steps
   const finetune = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.steps / epochsOfFinetune) };
@@ -134,12 +149,14 @@ async function main(): Promise<void> {
     const scale = { ...base, budgets, finetune: ft, pretrain: { ...base.pretrain, ...overrides, epochs } };
     return { row, input: experimentInput(scale, 'semi', [method], data, path.join(work, dir), args.seed) };
   };
-  const shards = [
-    shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, [1, 2, 'all']),
-    ...args.variants.map((v) =>
-      shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2], finetune, v.overrides),
-    ),
-  ];
+  const shards = args.onlyLong
+    ? []
+    : [
+        shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, [1, 2, 'all']),
+        ...args.variants.map((v) =>
+          shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2], finetune, v.overrides),
+        ),
+      ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
     const long = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
@@ -158,16 +175,26 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - t0) / 1000;
   writeFileSync(
     path.join(out, 'summary.json'),
-    JSON.stringify({ args, summary, seconds, machine: machine(), finetune, pretrain: base.pretrain }, null, 2) + '\n',
+    JSON.stringify(
+      { args, size: base.size, summary, seconds, machine: machine(), finetune, pretrain: base.pretrain },
+      null,
+      2,
+    ) + '\n',
   );
   process.stdout.write(`fidelity sweep: ${(seconds / 60).toFixed(1)} min; tables in ${out}\n`);
   const line = (m: string, M: number): string => {
     const r = summary.verdict.find((v) => v.method === m && v.M === M);
     return r ? `M=${M} ${r.mean.toFixed(3)} [${r.lo.toFixed(3)}, ${r.hi.toFixed(3)}]` : `M=${M} not run`;
   };
-  const randomAll = summary.table.find((r) => r.method === 'random' && r.M === 'all');
+  const all = (m: string) => summary.table.find((r) => r.method === m && r.M === 'all')?.mean.toFixed(3) ?? 'not run';
+  const long =
+    args.allSteps !== undefined ? `; random-${args.allSteps}steps all ${all(`random-${args.allSteps}steps`)}` : '';
+  if (args.onlyLong) {
+    process.stdout.write(`fidelity sweep (${base.size} px)${long.slice(1)}\n`);
+    return;
+  }
   const parts = args.variants.map(variantName).map((n) => `${n} - random ${line(n, 1)}, ${line(n, 2)}`);
-  process.stdout.write(`fidelity sweep: ${parts.join('; ')}; random all ${randomAll?.mean.toFixed(3) ?? 'not run'}\n`);
+  process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}; random all ${all('random')}${long}\n`);
 }
 
 await main();
