@@ -20,6 +20,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'engine'))
 from pytorch_bench import EncoderHead, UNet  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'profile'))
+from ops_profile import profile_reply  # noqa: E402
+
 
 def build(kind, widths, size, batch, channels_last):
     model = EncoderHead(widths) if kind == 'encoder' else UNet(widths, 3)
@@ -82,18 +85,7 @@ def main():
             print(json.dumps({'times': times}), flush=True)
         elif cmd == 'profile':
             name, steps = parts[1].split()
-            with torch.autograd.profiler.profile(use_kineto=False, record_shapes=True):
-                train_step(state[name])  # as on the medcl side: a first profile, discarded
-            with torch.autograd.profiler.profile(use_kineto=False, record_shapes=True) as prof:
-                for _ in range(int(steps)):
-                    train_step(state[name])
-            # by operator, and by operator and input shapes (the shapes as a JSON list, '' when none)
-            ops = [{'name': e.key, 'count': e.count, 'totalUs': e.cpu_time_total, 'selfUs': e.self_cpu_time_total}
-                   for e in prof.key_averages()]
-            shaped = [{'name': e.key + ' ' + json.dumps(e.input_shapes, separators=(',', ':')), 'count': e.count,
-                       'totalUs': e.cpu_time_total, 'selfUs': e.self_cpu_time_total}
-                      for e in prof.key_averages(group_by_input_shape=True)]
-            print(json.dumps({'ops': ops, 'shaped': shaped}), flush=True)
+            print(profile_reply(lambda: train_step(state[name]), int(steps)), flush=True)
         elif cmd == 'quit':
             break
 

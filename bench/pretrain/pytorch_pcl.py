@@ -10,6 +10,8 @@ command a line, one JSON line back each:
                        torch.autocast(dtype=torch.bfloat16), its defaults otherwise), 'bf16cl' (bf16 autocast with the
                        model and the views in channels-last: PyTorch's best CPU configuration)
   run <key> <steps>   timed training steps -> {times, losses}
+  profile <key> <steps>  the same steps under libtorch's autograd profiler -> the operators' key_averages
+                      (bench/profile/ops_profile.py; bench/pretrain/profile.ts compares them with medcl's)
   quit
 
 One step (what medcl's PCL step does, src/methods/pcl.ts + multi-positive.ts):
@@ -29,6 +31,7 @@ batches and augmentations.
 """
 import json
 import math
+import os
 import sys
 import time
 
@@ -36,6 +39,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'profile'))
+from ops_profile import profile_reply  # noqa: E402
 
 
 def conv_norm_act(cin, cout, slope):
@@ -208,6 +214,9 @@ def main():
                     losses.append(v if math.isfinite(v) else None)  # JSON has no NaN
                     times.append(time.perf_counter() - t0)
                 print(json.dumps({'times': times, 'losses': losses}), flush=True)
+            elif cmd == 'profile':
+                key, steps = parts[1].split()
+                print(profile_reply(runs[key].step, int(steps)), flush=True)
             elif cmd == 'quit':
                 break
             else:

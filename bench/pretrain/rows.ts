@@ -4,6 +4,8 @@
  * (fp32, bf16 autocast, bf16 autocast + channels-last); the slices handed to PyTorch; the loss checks.
  */
 import { writeFileSync } from 'node:fs';
+import { loadManifest, type Manifest } from '../../src/io/manifest.js';
+import { writePhantoms } from '../../src/phantoms/write.js';
 import { manualSeed, onDevice, optim, tidy } from '../../src/engine/index.js';
 import {
   autocastScope,
@@ -101,6 +103,51 @@ export function writeRaw(ds: SliceDataset, file: string): number[] {
     }
   });
   return ds.volumes.map((v) => v.slices);
+}
+
+/** CT phantoms: 6 volumes of 32 slices, 256² in-plane (the 128² data set is resized from them) */
+const SUBJECTS = 6;
+const PHANTOM_SHAPE: [number, number, number] = [32, 256, 256];
+export const BENCH_DATA = `CT phantoms: ${SUBJECTS} volumes ${PHANTOM_SHAPE.join('x')}, preset ct-pcl resized to each size`;
+
+/** the benchmark's CT phantoms, written to `dir` (seed 0) and loaded */
+export async function benchData(dir: string): Promise<{ manifest: Manifest; manifestPath: string }> {
+  const written = await writePhantoms({
+    out: dir,
+    seed: 0,
+    kinds: ['ct'],
+    ct: { subjects: SUBJECTS, shape: PHANTOM_SHAPE },
+  });
+  const manifestPath = written.manifests.ct!;
+  return { manifest: await loadManifest(manifestPath), manifestPath };
+}
+
+/**
+ * pytorch_pcl.py's setup for `ds` at `o.size` (without key and mode): medcl's resolved config's numbers and the
+ * slices, written to `o.dataFile` for the child to load.
+ */
+export function torchSetup(
+  ds: SliceDataset,
+  cfg: MedclSide['cfg'],
+  o: { size: number; dataFile: string; threads: number; device: string },
+): Record<string, unknown> {
+  return {
+    threads: o.threads,
+    seed: 0,
+    widths: cfg.encoder.widths,
+    slope: cfg.encoder.slope,
+    projectionDim: cfg.projectionDim,
+    batch: cfg.batchSize,
+    tau: cfg.tau,
+    threshold: cfg.positionThreshold,
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay,
+    size: o.size,
+    dataFile: o.dataFile,
+    slicesPerVolume: writeRaw(ds, o.dataFile),
+    device: o.device,
+  };
 }
 
 /** One row of the table: a side in a precision (a configuration), its step times and losses in order. */

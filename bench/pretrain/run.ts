@@ -47,12 +47,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getNumThreads, resolveDevice } from '../../src/engine/index.js';
-import { writePhantoms } from '../../src/phantoms/write.js';
-import { loadManifest, type Manifest } from '../../src/io/manifest.js';
+import type { Manifest } from '../../src/io/manifest.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';
 import { PythonSide, machine, median, round, writeResult } from '../lib.js';
 import {
+  BENCH_DATA,
   BF16_NOTES,
+  benchData,
   checkFirstLoss,
   finite,
   medclRow,
@@ -60,7 +61,7 @@ import {
   NOTES,
   stats,
   torchRow,
-  writeRaw,
+  torchSetup,
   type Row,
   type TorchMode,
 } from './rows.js';
@@ -86,9 +87,6 @@ const SMOKE =
   PRECISION !== 'both';
 /** BENCH_DEVICE: 'cpu' (default) or 'cuda[:N]' for medcl and the PyTorch child alike (bench/gpu/run.sh) */
 const DEVICE = resolveDevice(process.env['BENCH_DEVICE'], { field: 'BENCH_DEVICE' });
-/** CT phantoms: 6 volumes of 32 slices, 256² in-plane (the 128² data set is resized from them) */
-const SUBJECTS = 6;
-const PHANTOM_SHAPE: [number, number, number] = [32, 256, 256];
 
 function checkOptions(): void {
   const int = (x: number, min: number) => Number.isInteger(x) && x >= min;
@@ -133,23 +131,7 @@ async function buildRows(
   const rows: Row[] = medcl.map((m) => m.row);
   const cfg = medcl[0]!.cfg; // the resolved config, precision aside the same for both medcl rows
   const dataFile = path.join(s.tmp, `slices${size}.f32`);
-  const setup = {
-    threads: s.threads,
-    seed: 0,
-    widths: WIDTHS,
-    slope: cfg.encoder.slope,
-    projectionDim: cfg.projectionDim,
-    batch: cfg.batchSize,
-    tau: cfg.tau,
-    threshold: cfg.positionThreshold,
-    lr: cfg.lr,
-    momentum: cfg.momentum,
-    weightDecay: cfg.weightDecay,
-    size,
-    dataFile,
-    slicesPerVolume: writeRaw(ds, dataFile),
-    device: DEVICE,
-  };
+  const setup = torchSetup(ds, cfg, { size, dataFile, threads: s.threads, device: DEVICE });
   let info: unknown = null;
   const add = async (label: string, py: PythonSide, mode: TorchMode) => {
     const r = await torchRow(label, py, size, mode, setup);
@@ -248,14 +230,7 @@ async function main(): Promise<void> {
   const py = new PythonSide(script);
   const pyBest = BF16 ? new PythonSide(script, undefined, { medclMalloc: true }) : null;
   try {
-    const written = await writePhantoms({
-      out: tmp,
-      seed: 0,
-      kinds: ['ct'],
-      ct: { subjects: SUBJECTS, shape: PHANTOM_SHAPE },
-    });
-    const manifestPath = written.manifests.ct!;
-    const manifest = await loadManifest(manifestPath);
+    const { manifest, manifestPath } = await benchData(tmp);
     const sides: Sides = { py, pyBest, manifest, manifestPath, tmp, threads: getNumThreads() };
 
     const results: Record<string, unknown> = {};
@@ -283,7 +258,7 @@ async function main(): Promise<void> {
         stepsPerRound: STEPS_PER_ROUND,
         warmup: WARMUP,
         precisions: [...(FP32 ? ['fp32'] : []), ...(BF16 ? ['bf16'] : [])],
-        data: `CT phantoms: ${SUBJECTS} volumes ${PHANTOM_SHAPE.join('x')}, preset ct-pcl resized to each size`,
+        data: BENCH_DATA,
         optimizer: 'SGD lr 0.1 momentum 0.9 weight decay 1e-5 (PCL / CL-TCI), no schedule',
         augment:
           'pclAugment: flips x/y p 0.5, affine p 0.67 (rot ±180°, scale 0.7-1.3, shift ±10%), brightness ±0.1 p 0.5, contrast 0.9-1.1 p 0.5',
