@@ -3,7 +3,8 @@
  * [--color patient|position]`: embeds every sample of a data set with a pre-training run's encoder
  * (global-average-pooled encoder features, L2-normalised: src/eval/embed.ts), writes them as CSV (one row per
  * sample: id, item, patient, slice, position, e0..eD-1) and optionally a t-SNE plot (PNG, or SVG for a .svg path)
- * coloured by patient or by slice position (default: position for volumes, patient for 2D images).
+ * coloured by patient or by slice position (default: position for volumes, patient for 2D images). The data set is
+ * read and preprocessed in `--loader-workers` threads (docs/data-loading.md) and held in memory.
  */
 import { open, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,8 @@ import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
 import { schemaOptions } from './options.js';
 import { DEVICE_OPTION } from './device-option.js';
+import { LOADER_WORKERS_OPTION } from './loader-workers-option.js';
+import { resolveLoaderWorkers } from '../data/loader-pool.js';
 import { deviceField, resolveDevice } from '../engine/device.js';
 import { intOption, numberOption } from '../util/number-fields.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
@@ -73,6 +76,7 @@ export const embedOptionsSchema = z.strictObject({
   maxPoints: intOption(1).default(2000),
   cache: z.boolean().default(true),
   device: deviceField,
+  loaderWorkers: intOption(0).optional(),
 });
 type EmbedCliOptions = z.output<typeof embedOptionsSchema>;
 
@@ -93,6 +97,7 @@ const OPTIONS = {
   maxPoints: 't-SNE of at most this many samples (a seeded subsample; exact t-SNE is O(n²))',
   device: DEVICE_OPTION,
   cache: { description: 'do not use the on-disk cache of preprocessed volumes', negate: true },
+  loaderWorkers: LOADER_WORKERS_OPTION,
 } as const;
 
 export function register(program: Command): void {
@@ -112,6 +117,7 @@ export function register(program: Command): void {
       size: config.size,
       ...(config.spacing !== undefined ? { spacing: config.spacing } : {}),
       ...(o.cache ? { cacheDir: config.cacheDir ?? path.join(os.tmpdir(), 'medcl-cache') } : {}),
+      loaderWorkers: resolveLoaderWorkers(o.loaderWorkers),
     });
     const e = embedSamples(encoder, ds, undefined, { batchSize: o.batchSize });
     await writeEmbeddingsCsv(o.out, ds, e);

@@ -10,6 +10,7 @@ import { readJsonFile } from './pretrain.js';
 import { experimentSchema } from '../experiment/config.js';
 import { addSchemaOptions, pickOptions } from './options.js';
 import { DEVICE_OPTION } from './device-option.js';
+import { LOADER_WORKERS_OPTION } from './loader-workers-option.js';
 
 export function register(program: Command): void {
   const command = program
@@ -24,6 +25,7 @@ export function register(program: Command): void {
   const fields = addSchemaOptions(command, experimentSchema, {
     out: { description: 'output folder (overrides the config)', value: '<dir>' },
     device: DEVICE_OPTION,
+    loaderWorkers: LOADER_WORKERS_OPTION,
   });
   command.action(async (o: { config: string; out?: string; device?: string; restart?: boolean }) => {
     const cfg = readJsonFile(o.config, 'experiment config');

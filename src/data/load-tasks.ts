@@ -57,13 +57,18 @@ export async function readRanges(file: string, ranges: readonly [number, number]
   return out;
 }
 
+/** the file a task reads (a DrasCLR scan: its image) */
+export function taskFile(task: LoadTask): string {
+  return task.kind === 'read-ranges' ? task.file : task.item.image;
+}
+
 /** Runs one task; an error names the file it concerns. */
 export async function runLoadTask(task: LoadTask): Promise<LoadResults[LoadTask['kind']]> {
   if (task.kind === 'drasclr-scan') {
     const { cacheDir, ...ctx } = task.ctx;
     return prepareScanOutcome({ ...ctx, cache: new PreprocessCache(cacheDir) }, task.item); // names its own file
   }
-  const file = task.kind === 'slice-volume' ? task.item.image : task.file;
+  const file = taskFile(task);
   try {
     if (task.kind === 'slice-volume') return await loadSliceVolume(task.item, task.settings);
     return await readRanges(task.file, task.ranges);

@@ -2,11 +2,12 @@
  * What a finished cell of results.jsonl was computed with. Each record carries `configHash`: the SHA-256 of every
  * setting that affects the cells of its method (run-config.ts): the content of the data manifests, preprocessing,
  * folds, seed, label budget unit, selection and validation split, which images pre-training sees, the method's
- * resolved pre-training config (but for its folder, cache and checkpoint frequency) and the resolved fine-tuning
- * config (but for `hausdorff`). The budgets list, the methods list, runFolds, overlays, t-SNE and the name do not
- * change a cell, so adding a budget, a method or a fold reuses the finished cells. `cell-configs.json` keeps the
- * settings behind each hash, so that a rerun with other settings is refused naming the fields that differ (or, with
- * --restart, starts afresh).
+ * resolved pre-training config (but for its folder, cache, checkpoint frequency, device and loading settings) and
+ * the resolved fine-tuning config (but for `hausdorff` and device). The budgets list, the methods list, runFolds,
+ * overlays, t-SNE, the name and the loading settings (`loaderWorkers`: the same numbers in any number of threads) do
+ * not change a cell, so adding a budget, a method or a fold, or loading in other threads, reuses the finished cells.
+ * `cell-configs.json` keeps the settings behind each hash, so that a rerun with other settings is refused naming the
+ * fields that differ (or, with --restart, starts afresh).
  *
  * A cell whose fine-tuning diverged (NaN guard, exploded or non-finite weights) is recorded in `failed.jsonl` with
  * the reason, never in results.jsonl, and the experiment stops with the error.
@@ -31,13 +32,16 @@ function fileHash(file: string): string {
 export function cellIdentity(plan: ExperimentPlan, method: string): ConfigIdentity {
   const { cfg } = plan;
   const pcfg = method === RANDOM ? null : plan.pretrain.get(method);
-  // the device computes the same cells (up to rounding): not part of their identity
+  // the device computes the same cells (up to rounding), the loading settings the same numbers: no part of their
+  // identity (pre-training gets the experiment's data set, read in its own `loaderWorkers` threads)
   const {
     out: _o,
     cacheDir: _c,
     checkpointEvery: _k,
     data: _d,
     device: _v,
+    loaderWorkers: _w,
+    loaderCacheMiB: _m,
     ...pretrain
   } = pcfg ?? { out: '', data: '' };
   const { hausdorff: _h, device: _fv, ...finetune } = plan.finetune;
@@ -61,6 +65,19 @@ export function cellIdentity(plan: ExperimentPlan, method: string): ConfigIdenti
   return configIdentity(fields, { mayChange: [] });
 }
 
+/** the pre-training config's loading settings, which earlier versions counted in a cell's identity */
+const LOADING_FIELDS = ['pretrain.loaderWorkers', 'pretrain.loaderCacheMiB'];
+
+/**
+ * Whether a record's `hash` stands for the cells of `id`: the same hash, or settings recorded in cell-configs.json
+ * that differ from `id`'s in the pre-training config's loading settings alone (a hash of an earlier version)
+ */
+function sameCells(hash: string, id: ConfigIdentity, known: Record<string, unknown>): boolean {
+  if (hash === id.hash) return true;
+  const before = known[hash];
+  return before !== undefined && configDifferences(before, id.fields).every((d) => LOADING_FIELDS.includes(d.field));
+}
+
 /**
  * The identity of every method's cells; refuses (ConfigChangedError, naming the fields) when a finished or failed
  * cell of a planned method was computed with other settings; records the identities in cell-configs.json. Records
@@ -72,7 +89,7 @@ export function checkCellConfigs(plan: ExperimentPlan, out: string, records: rea
   const known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   const stale = records.filter((r) => {
     const id = ids.get(r.method);
-    return id !== undefined && r.configHash !== undefined && r.configHash !== id.hash;
+    return id !== undefined && r.configHash !== undefined && !sameCells(r.configHash, id, known);
   });
   if (stale.length > 0) {
     const first = stale[0]!;

@@ -74,6 +74,12 @@ export const experimentSchema = z
      */
     device: deviceField,
     cacheDir: z.string().optional(),
+    /**
+     * threads that read and preprocess the data sets' items (docs/data-loading.md): 0 = on the main thread; default
+     * one per core the main thread leaves over, 1 to 4. The data sets are held in memory either way. A loading
+     * setting: it changes no number and is no part of a cell's identity, so a resumed experiment may change it
+     */
+    loaderWorkers: z.number().int().min(0).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,31 +1,28 @@
 /**
  * The experiment runner (docs/protocol.md): the whole configuration is resolved and validated first (plan.ts: every
- * method, its pre-training config, the fine-tuning config, one architecture for all), then the data is read, the
- * k-fold splits over labelled patients are made (splits.json, reused) and every fold's labelled sets are drawn
- * (label-sets.ts: M counts training labels only). Then for each fold: pre-train each method on the images the
- * setting allows (pretrain-cache.ts: once for all folds where the fold does not matter), and for each label budget
- * M fine-tune each method (cells.ts) and test on the fold's test patients. Finished cells are read back from
- * results.jsonl and skipped, and pre-training runs resume from their checkpoints, so an interrupted experiment
- * continues where it stopped.
+ * method, its pre-training config, the fine-tuning config, one architecture for all), then the data is read
+ * (experiment-data.ts: in `loaderWorkers` threads, held in memory), the k-fold splits over labelled patients are
+ * made (splits.json, reused) and every fold's labelled sets are drawn (label-sets.ts: M counts training labels
+ * only). Then for each fold: pre-train each method on the images the setting allows (pretrain-cache.ts: once for
+ * all folds where the fold does not matter), and for each label budget M fine-tune each method (cells.ts) and test
+ * on the fold's test patients. Finished cells are read back from results.jsonl and skipped, and pre-training runs
+ * resume from their checkpoints, so an interrupted experiment continues where it stopped.
  *
  * Writes: config.json (resolved), splits.json, results.jsonl (one record per cell, records.ts), table.md, table.csv,
  * dice-vs-m.svg/.png, verdict.md, verdict.json, overlays/*.png, tsne-*.png, report.html, summary.txt.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadManifest } from '../io/manifest.js';
-import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
-import { checkLabelIds } from '../data/label-check.js';
+import type { SliceDataset } from '../data/slice-dataset.js';
 import { loadOrCreateSplits, allFolds, type Fold } from '../eval/protocol/kfold.js';
 import type { ResultsTable } from '../report/table.js';
 import type { ReportImage } from '../report/html.js';
 import { describePrecision, type Precision } from '../engine/precision.js';
 import type { ExperimentInput } from './config.js';
 import { planExperiment, resolvedConfigJson, RANDOM, type ExperimentPlan } from './plan.js';
-import { checkLeftRight } from './left-right-check.js';
-import { foldLabelSets, type FoldLabels, type LabelledSample } from './label-sets.js';
+import { foldLabelSets, type FoldLabels } from './label-sets.js';
+import { loadExperimentData, type ExperimentData } from './experiment-data.js';
 import { PretrainRuns, pretrainImageItems, pretrainShared, type EncoderRun } from './pretrain-cache.js';
 import { runCell, type CellContext } from './cells.js';
 import { appendRecord, cellKey, isLegacyRecord, readRecords, type CellRecord } from './records.js';
@@ -51,37 +48,6 @@ export interface ExperimentOptions {
   progress?: 'bar' | 'lines' | 'quiet';
   /** start afresh: the folder's previous outputs move to previous/<time>/ (src/train/run-folder.ts) */
   restart?: boolean;
-}
-
-interface ExperimentData {
-  dataset: SliceDataset;
-  pretrainDataset: SliceDataset;
-  /** sha256 of the pre-training manifest's text */
-  manifestHash: string;
-  labelled: LabelledSample[];
-  patients: string[];
-}
-
-async function loadData(plan: ExperimentPlan, cacheDir: string, log: (l: string) => void): Promise<ExperimentData> {
-  const { cfg } = plan;
-  log(`experiment ${cfg.name}: reading ${cfg.data}`);
-  const manifest = await loadManifest(cfg.data);
-  checkLeftRight(manifest, plan.finetune);
-  const pretrainManifest = cfg.pretrainData !== undefined ? await loadManifest(cfg.pretrainData) : manifest;
-  const opts = { preset: cfg.preset, size: cfg.size, spacing: cfg.spacing, cacheDir };
-  const dataset = await buildSliceDataset(manifest, opts);
-  // label ids beyond the manifest's classes fail here, before any pre-training, naming the label files
-  checkLabelIds(dataset);
-  const labelled = dataset.samples.filter((s) => dataset.labels[s.id]).map((s) => ({ id: s.id, patient: s.patient }));
-  const patients = [...new Set(labelled.map((s) => s.patient))];
-  if (patients.length < cfg.folds) {
-    throw new Error(
-      `experiment: ${cfg.data} has ${patients.length} patients with labels; ${cfg.folds} folds need at least ${cfg.folds}`,
-    );
-  }
-  const pretrainDataset = cfg.pretrainData !== undefined ? await buildSliceDataset(pretrainManifest, opts) : dataset;
-  const manifestHash = createHash('sha256').update(readFileSync(pretrainManifest.source)).digest('hex');
-  return { dataset, pretrainDataset, manifestHash, labelled, patients };
 }
 
 /** Refuses to mix cells of another selection rule into results.jsonl; warns about legacy records. */
@@ -163,7 +129,7 @@ function pretrainCounts(plan: ExperimentPlan, ds: SliceDataset, folds: Fold[]): 
 /** the data, the splits (splits.json) and every fold's labelled sets: a budget that does not fit fails now */
 async function prepare(plan: ExperimentPlan, out: string, cacheDir: string, log: (l: string) => void) {
   const { cfg } = plan;
-  const data = await loadData(plan, cacheDir, log);
+  const data = await loadExperimentData(plan, cacheDir, log);
   const splits = await loadOrCreateSplits(path.join(out, 'splits.json'), data.patients, {
     k: cfg.folds,
     seed: cfg.seed,

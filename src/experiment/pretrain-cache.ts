@@ -7,8 +7,9 @@
  *
  * Where the fold does not change those images (transfer, 'all-images'), pre-training runs ONCE per method with seed
  * `seed` and every fold reuses its encoder. The run folder is pretrain/<method>/shared-<key>, the key a SHA-256 of
- * the resolved pre-training config (without out and cacheDir) and of the pre-training manifest's content, so a run
- * is reused exactly when it would be recomputed identically, also by a later experiment in the same folder.
+ * the resolved pre-training config (without out, cacheDir, device and the loading settings) and of the pre-training
+ * manifest's content, so a run is reused exactly when it would be recomputed identically, also by a later experiment
+ * in the same folder.
  * Otherwise the run of fold k is pretrain/<method>/fold<k> with seed `seed + k`.
  */
 import { createHash } from 'node:crypto';
@@ -56,9 +57,9 @@ export function pretrainImageItems(ds: SliceDataset, cfg: ExperimentConfig, fold
   return new Set(ds.samples.filter((s) => !test.has(s.patient)).map((s) => s.item));
 }
 
-/** the cache key of a shared run: resolved config without out/cacheDir/device, and the data's content */
+/** the cache key of a shared run: the resolved config without out/cacheDir/device/loading settings, and the data */
 export function sharedRunKey(pcfg: PretrainConfig, manifestHash: string): string {
-  const { out: _o, cacheDir: _c, data: _d, device: _v, ...rest } = pcfg;
+  const { out: _o, cacheDir: _c, data: _d, device: _v, loaderWorkers: _w, loaderCacheMiB: _m, ...rest } = pcfg;
   const text = canonicalJson({ pretrain: rest, manifest: manifestHash });
   return createHash('sha256').update(text).digest('hex');
 }

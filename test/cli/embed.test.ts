@@ -1,13 +1,14 @@
 /**
  * `medcl embed`: the CSV of a hand-made SimCLR run (config.json + encoder.safetensors) against the encoder run
  * directly with global average pooling and L2 normalisation computed here in float64; and a real (one-epoch)
- * PolyCL-S pre-training run on CT volumes, embedded slice by slice with a t-SNE plot.
+ * PolyCL-S pre-training run on CT volumes, embedded slice by slice with a t-SNE plot; the same CSV whether the data
+ * set is read in loader threads (`--loader-workers 2`, which really read the items) or on the main thread.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { manualSeed, noGrad, randn, saveSafetensors } from '../../src/engine/index.js';
 import { register } from '../../src/cli/embed.js';
@@ -153,6 +154,26 @@ test('embed: a PolyCL-S run on CT volumes gives one row per kept slice with its 
   });
   const img = await readImage(png);
   assert.deepEqual(img.shape, [480, 560]);
+});
+
+test('embed --loader-workers: the same CSV read in 2 threads as on the main thread; the threads read the items', async () => {
+  const run = join(data.dir, 'run-simclr');
+  const csv = (n: number) => join(data.dir, `emb-lw${n}.csv`);
+  for (const n of [0, 2])
+    await embed(['--run', run, '--data', data.xray, '--out', csv(n), '--no-cache', '--loader-workers', String(n)]);
+  assert.ok(readCsv(csv(0)).rows.length > 0);
+  assert.equal(readFileSync(csv(2), 'utf8'), readFileSync(csv(0), 'utf8'));
+  // an image that cannot be decoded: read in the threads, the error is the loader's (src/data/loader-pool.ts)
+  const bad = join(data.dir, 'corrupt.png');
+  writeFileSync(bad, Buffer.alloc(300, 7));
+  const raw = JSON.parse(readFileSync(data.xray, 'utf8')) as { items: Record<string, unknown>[] };
+  const broken = join(dirname(data.xray), 'broken.json');
+  const items = raw.items.map(({ label: _l, ...it }, i) => (i === 1 ? { ...it, image: bad } : it));
+  writeFileSync(broken, JSON.stringify({ ...raw, items }));
+  const args = (n: string) => ['--run', run, '--data', broken, '--out', csv(9), '--no-cache', '--loader-workers', n];
+  await assert.rejects(embed(args('2')), (e: Error) => /^loader: /.test(e.message) && e.message.includes(bad));
+  await assert.rejects(embed(args('0')), (e: Error) => !/^loader: /.test(e.message) && e.message.includes(bad));
+  await assert.rejects(embed(args('-1')), /--loader-workers: expected a non-negative integer, got -1/);
 });
 
 test('embed: errors name the file or option', async () => {

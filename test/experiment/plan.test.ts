@@ -1,7 +1,8 @@
 /**
  * The whole configuration is validated before any work: methods against the registry, every method's pre-training
  * config, the fine-tuning config; the budget unit comes from the preset; a paper's fine-tuning recipe under the
- * user's overrides; left/right classes without leftRightPairs are not flipped silently.
+ * user's overrides; left/right classes without leftRightPairs are not flipped silently; loaderWorkers is an integer
+ * >= 0.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,20 @@ test('budgetUnit defaults from the preset: X-rays count images, CT counts patien
   assert.equal(parseExperimentConfig({ ...base, preset: 'ct-pcl' }).budgetUnit, 'patient');
   assert.equal(parseExperimentConfig({ ...base, preset: 'ct-polycl' }).budgetUnit, 'patient');
   assert.equal(parseExperimentConfig({ ...base, preset: 'xray', budgetUnit: 'patient' }).budgetUnit, 'patient');
+});
+
+test('loaderWorkers: an integer >= 0, absent by default (resolved when the data is read)', () => {
+  assert.equal(parseExperimentConfig({ ...base, loaderWorkers: 2 }).loaderWorkers, 2);
+  assert.equal(parseExperimentConfig({ ...base, loaderWorkers: 0 }).loaderWorkers, 0);
+  assert.equal(parseExperimentConfig(base).loaderWorkers, undefined);
+  assert.throws(
+    () => parseExperimentConfig({ ...base, loaderWorkers: -1 }),
+    /loaderWorkers: Too small: expected number to be >=0/,
+  );
+  assert.throws(
+    () => parseExperimentConfig({ ...base, loaderWorkers: 1.5 }),
+    /loaderWorkers: Invalid input: expected int/,
+  );
 });
 
 test('selection fields: validation settings need inner-validation; selection maps onto fine-tuning', () => {
