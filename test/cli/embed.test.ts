@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { manualSeed, noGrad, randn, saveSafetensors } from '../../src/engine/index.js';
 import { register } from '../../src/cli/embed.js';
@@ -19,7 +19,7 @@ import { buildSliceDataset } from '../../src/data/slice-dataset.js';
 import { loadManifest } from '../../src/io/manifest.js';
 import { readImage } from '../../src/io/read.js';
 import { parseCsv } from '../../src/io/csv.js';
-import { captureStdout, program, smallPhantoms } from './fixtures.js';
+import { captureStdout, corruptXrayManifest, program, smallPhantoms } from './fixtures.js';
 
 const data = await smallPhantoms('medcl-cli-embed-');
 after(() => rm(data.dir, { recursive: true, force: true }));
@@ -164,12 +164,7 @@ test('embed --loader-workers: the same CSV read in 2 threads as on the main thre
   assert.ok(readCsv(csv(0)).rows.length > 0);
   assert.equal(readFileSync(csv(2), 'utf8'), readFileSync(csv(0), 'utf8'));
   // an image that cannot be decoded: read in the threads, the error is the loader's (src/data/loader-pool.ts)
-  const bad = join(data.dir, 'corrupt.png');
-  writeFileSync(bad, Buffer.alloc(300, 7));
-  const raw = JSON.parse(readFileSync(data.xray, 'utf8')) as { items: Record<string, unknown>[] };
-  const broken = join(dirname(data.xray), 'broken.json');
-  const items = raw.items.map(({ label: _l, ...it }, i) => (i === 1 ? { ...it, image: bad } : it));
-  writeFileSync(broken, JSON.stringify({ ...raw, items }));
+  const { bad, broken } = corruptXrayManifest(data);
   const args = (n: string) => ['--run', run, '--data', broken, '--out', csv(9), '--no-cache', '--loader-workers', n];
   await assert.rejects(embed(args('2')), (e: Error) => /^loader: /.test(e.message) && e.message.includes(bad));
   await assert.rejects(embed(args('0')), (e: Error) => !/^loader: /.test(e.message) && e.message.includes(bad));

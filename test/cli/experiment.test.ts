@@ -5,22 +5,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { register } from '../../src/cli/experiment.js';
-import { program, smallPhantoms } from './fixtures.js';
+import { corruptXrayManifest, program, smallPhantoms } from './fixtures.js';
 
 const data = await smallPhantoms('medcl-cli-experiment-');
 after(() => rm(data.dir, { recursive: true, force: true }));
 
 test('experiment --loader-workers: the data is read in that many threads; a bad count names loaderWorkers', async () => {
-  const bad = join(data.dir, 'corrupt.png');
-  writeFileSync(bad, Buffer.alloc(300, 7));
-  const raw = JSON.parse(readFileSync(data.xray, 'utf8')) as { items: Record<string, unknown>[] };
-  const broken = join(dirname(data.xray), 'broken.json');
-  const items = raw.items.map(({ label: _l, ...it }, i) => (i === 1 ? { ...it, image: bad } : it));
-  writeFileSync(broken, JSON.stringify({ ...raw, items }));
+  const { bad, broken } = corruptXrayManifest(data);
   const config = join(data.dir, 'exp.json');
   const out = join(data.dir, 'exp');
   // the file says 0 (the main thread): the option wins

@@ -2,10 +2,11 @@
  * The CLI tests' shared pieces: small phantom data sets (written once per test file into a temp folder), a program
  * with the sub-commands under test, and stdout capture.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { Command } from 'commander';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writePhantoms } from '../../src/phantoms/write.js';
 
 export interface SmallData {
@@ -56,4 +57,18 @@ export function program(...registers: ((p: Command) => void)[]): Command {
   p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   for (const register of registers) register(p);
   return p;
+}
+
+/**
+ * A copy of the X-ray manifest (labels dropped) whose second image is a file that cannot be decoded:
+ * `bad` is that file, `broken` the manifest (beside the original, so its relative paths still resolve).
+ */
+export function corruptXrayManifest(data: SmallData): { bad: string; broken: string } {
+  const bad = join(data.dir, 'corrupt.png');
+  writeFileSync(bad, Buffer.alloc(300, 7));
+  const raw = JSON.parse(readFileSync(data.xray, 'utf8')) as { items: Record<string, unknown>[] };
+  const broken = join(dirname(data.xray), 'broken.json');
+  const items = raw.items.map(({ label: _l, ...it }, i) => (i === 1 ? { ...it, image: bad } : it));
+  writeFileSync(broken, JSON.stringify({ ...raw, items }));
+  return { bad, broken };
 }
