@@ -3,7 +3,7 @@
  *
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
- *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all]
+ *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -14,7 +14,9 @@
  *    With `--only-long` that row alone (no verdict: it has no Random row to pair with).
  * 4. `--size N`: the slices' in-plane size the networks see (default the bench's 64; the phantoms stay 128²), e.g. to
  *    ask whether the small organs are learned at a higher resolution. Use a new --out: cells are reused by row name.
- * 5. `--random-budgets`: the Random row's budgets (default 1,2,all; `1,2` when the long row stands for M = all).
+ * 5. `--random-budgets`: the Random row's budgets (default 1,2,all; `1,2` when the long row stands for M = all;
+ *    `none` when Random's cells already exist in another out folder on the same seed, size and steps: the rows are
+ *    then paired with them by `pool.js` after merging, see docs/fidelity.md).
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -91,7 +93,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--all-steps') a.allSteps = int(k, v);
     else if (k === '--size') a.size = int(k, v);
     else if (k === '--random-budgets')
-      a.randomBudgets = v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
+      a.randomBudgets = v === 'none' ? [] : v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
   const shards = args.onlyLong
     ? []
     : [
-        shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, args.randomBudgets),
+        ...(args.randomBudgets.length > 0
+          ? [shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, args.randomBudgets)]
+          : []),
         ...args.variants.map((v) =>
           shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2], finetune, v.overrides),
         ),
