@@ -1,7 +1,7 @@
 /** Shared benchmark plumbing: the PyTorch child process, medians, machine description, JSON results. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { torchVersion, getNumThreads } from '../src/engine/index.js';
@@ -99,6 +99,34 @@ export class PythonSide {
     this.proc.stdin.write('quit\n');
     this.proc.stdin.end();
   }
+}
+
+/**
+ * A bench's body with a temporary folder (prefix `tmpPrefix`) and a PyTorch side running `script`; both are cleaned
+ * up however the body ends.
+ */
+export async function withPythonSide<T>(
+  tmpPrefix: string,
+  script: string,
+  opts: { medclOpenMp?: boolean; medclMalloc?: boolean },
+  body: (py: PythonSide, tmp: string) => Promise<T>,
+): Promise<T> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  const py = new PythonSide(script, undefined, opts);
+  try {
+    return await body(py, tmp);
+  } finally {
+    py.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Runs a bench's main: an error is printed and the process exits with status 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }
 
 export function writeResult(name: string, result: unknown): string {

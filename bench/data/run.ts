@@ -39,7 +39,7 @@ import { expandToViews, identityRelation } from '../../src/relations/index.js';
 import { supConLoss } from '../../src/losses/supcon.js';
 import { metaOf } from '../../src/methods/common.js';
 import { Rng } from '../../src/util/rng.js';
-import { machine, median, round, timed, writeResult } from '../lib.js';
+import { machine, median, round, timed, writeResult, runBench } from '../lib.js';
 import { defaultLoaderWorkers } from '../../src/data/loader-pool.js';
 import { DEPTH, heavyPatches, heavySlices } from './heavy.js';
 import { benchPreparation } from './prepare.js';
@@ -263,7 +263,4 @@ function pick(r: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

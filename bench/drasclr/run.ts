@@ -23,14 +23,12 @@
  *          --no-best (skip PyTorch's best configuration) --medcl-bf16
  */
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { getNumThreads } from '../../src/engine/index.js';
 import type { LandmarkPatchDataset } from '../../src/data/landmark-patches.js';
 import { DRASCLR_LAYERS } from '../../src/models/drasclr-encoder.js';
 import type { LandmarkBatch } from '../../src/samplers/landmark-batches.js';
-import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
+import { PythonSide, machine, runBench, withPythonSide, median, round, timeSteps, writeResult } from '../lib.js';
 import {
   drasclrConfig,
   medclLearner,
@@ -207,9 +205,8 @@ function resultOf(args: BenchArgs, variants: Variant[], equivalence: CheckResult
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'medcl-bench-drasclr-'));
-  const py = new PythonSide(path.resolve(here, '../../../bench/drasclr/pytorch_drasclr.py'));
-  try {
+  const script = path.resolve(here, '../../../bench/drasclr/pytorch_drasclr.py');
+  await withPythonSide('medcl-bench-drasclr-', script, {}, async (py, tmp) => {
     const { ds, raw } = syntheticPatches(args.workload);
     const dataFile = path.join(tmp, 'patches.f32');
     writeRawPatches(dataFile, raw);
@@ -231,13 +228,7 @@ async function main(): Promise<void> {
     if (medclBf16VsTorchBest !== null)
       console.log(`medcl bf16-mixed (speed only) vs pytorch best: ${medclBf16VsTorchBest}x`);
     console.log(`drasclr vs pytorch: fp32 ${fp32}x, best ${best === null ? 'n/a' : `${best}x`}`);
-  } finally {
-    py.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

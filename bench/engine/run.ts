@@ -24,7 +24,7 @@ import {
 } from '../../src/engine/index.js';
 import { UNet } from '../../src/models/unet.js';
 import { EncoderHead, WIDTHS, type TrainWorkload } from '../workloads.js';
-import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult, runBench } from '../lib.js';
 
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 128);
 const ENC_BATCH = 16;
@@ -204,7 +204,4 @@ async function main(): Promise<void> {
   console.log(`engine vs pytorch: encoder ${ratios['encoder']!.toFixed(2)}x, unet ${ratios['unet']!.toFixed(2)}x`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

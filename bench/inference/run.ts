@@ -22,7 +22,7 @@ import { preprocessForPreset } from '../../src/data/preset-preprocess.js';
 import { createModel } from '../../src/models/registry.js';
 import type { UNet } from '../../src/models/unet.js';
 import { ctSubject } from '../../src/phantoms/ct.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, writeResult, runBench } from '../lib.js';
 
 const WIDTHS = [16, 32, 64, 128, 256];
 const CLASSES = 3;
@@ -239,7 +239,4 @@ const NOTES = [
   'ONNX Runtime threads do not spin (allow_spinning 0, as medcl sets it by default)',
 ];
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

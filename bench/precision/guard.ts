@@ -37,7 +37,7 @@ import { supConLoss } from '../../src/losses/supcon.js';
 import { infoNCE, ntXentLoss } from '../../src/losses/infonce.js';
 import { expandToViews, samePatientRelation } from '../../src/relations/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { machine, round } from '../lib.js';
+import { machine, round, runBench } from '../lib.js';
 
 const DICE_TOLERANCE = 0.01;
 const LOSS_RTOL = 1e-2;
@@ -354,7 +354,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { getNumThreads, manualSeed } from '../../src/engine/index.js';
-import { PythonSide } from '../lib.js';
+import { PythonSide, runBench } from '../lib.js';
 import { WIDTHS } from '../workloads.js';
 import { profileMedcl, parseProfileArgs, report, type TorchProfile } from '../profile/compare.js';
 import { ENC_BATCH, SIZE, UNET_BATCH, build, step, type Kind } from './step.js';
@@ -48,7 +48,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

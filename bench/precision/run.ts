@@ -19,7 +19,7 @@ import { getNumThreads, manualSeed, tidy } from '../../src/engine/index.js';
 import { autocastScope } from '../../src/engine/precision.js';
 import { WIDTHS, type EncoderHead } from '../workloads.js';
 import { ENC_BATCH, SIZE, UNET_BATCH, build, step, type Kind, type Workload } from './step.js';
-import { PythonSide, machine, median, round, timeSteps, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, timeSteps, writeResult, runBench } from '../lib.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const STEPS_PER_ROUND = Number(process.env['BENCH_STEPS'] ?? 3);
@@ -166,7 +166,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

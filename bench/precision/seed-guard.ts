@@ -29,7 +29,7 @@ import { runExperiment } from '../../src/experiment/experiment.js';
 import type { ExperimentInput } from '../../src/experiment/config.js';
 import { meanSampleStd, type ResultsTable } from '../../src/report/table.js';
 import { nativeBf16, type Precision } from '../../src/engine/index.js';
-import { machine, round, writeResult } from '../lib.js';
+import { machine, round, writeResult, runBench } from '../lib.js';
 
 type Scale = 'small' | 'smoke';
 
@@ -206,7 +206,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -9,12 +9,10 @@
  * Writes bench/results/pretrain-profile.json.
  */
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { getNumThreads } from '../../src/engine/index.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';
-import { PythonSide } from '../lib.js';
+import { runBench, withPythonSide } from '../lib.js';
 import { profileMedcl, parseProfileArgs, report, type TorchProfile } from '../profile/compare.js';
 import { benchData, medclSide, torchSetup } from './rows.js';
 
@@ -26,11 +24,8 @@ async function main(): Promise<void> {
     return true;
   });
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'medcl-bench-pretrain-profile-'));
-  const py = new PythonSide(path.resolve(here, '../../../bench/pretrain/pytorch_pcl.py'), undefined, {
-    medclMalloc: true,
-  });
-  try {
+  const script = path.resolve(here, '../../../bench/pretrain/pytorch_pcl.py');
+  await withPythonSide('medcl-bench-pretrain-profile-', script, { medclMalloc: true }, async (py, tmp) => {
     const { manifest, manifestPath } = await benchData(tmp);
     const ds = await buildSliceDataset(manifest, { preset: 'ct-pcl', size });
     const side = medclSide(ds, manifestPath, path.join(tmp, 'out'), size, {
@@ -55,13 +50,7 @@ async function main(): Promise<void> {
       ...(args.op ? { op: args.op } : {}),
       notes: ['medcl bf16-mixed (the PCL step as training runs it) vs PyTorch bf16 autocast + channels-last'],
     });
-  } finally {
-    py.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

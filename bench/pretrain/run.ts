@@ -49,7 +49,7 @@ import path from 'node:path';
 import { getNumThreads, resolveDevice } from '../../src/engine/index.js';
 import type { Manifest } from '../../src/io/manifest.js';
 import { buildSliceDataset } from '../../src/data/slice-dataset.js';
-import { PythonSide, machine, median, round, writeResult } from '../lib.js';
+import { PythonSide, machine, median, round, writeResult, runBench } from '../lib.js';
 import {
   BENCH_DATA,
   BF16_NOTES,
@@ -275,7 +275,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);
