@@ -203,8 +203,19 @@ async function main(): Promise<void> {
     process.stdout.write(`fidelity sweep (${base.size} px)${long.slice(1)}\n`);
     return;
   }
+  if (args.randomBudgets.length === 0) {
+    // no Random row to pair with: the means only; the comparison comes from merging with a Random sweep
+    const mean = (m: string, M: number) => summary.table.find((r) => r.method === m && r.M === M)?.mean.toFixed(3);
+    const parts = args.variants.map(variantName).map((n) => `${n} M=1 ${mean(n, 1)}, M=2 ${mean(n, 2)}`);
+    process.stdout.write(
+      `fidelity sweep (${base.size} px): ${parts.join('; ')}; no Random row (--random-budgets none): ` +
+        `merge with a Random sweep of the same seed and size by pool.js --same-draw${long}\n`,
+    );
+    return;
+  }
   const parts = args.variants.map(variantName).map((n) => `${n} - random ${line(n, 1)}, ${line(n, 2)}`);
-  process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}; random all ${all('random')}${long}\n`);
+  const randomAll = args.randomBudgets.includes('all') ? `; random all ${all('random')}` : '';
+  process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}${randomAll}${long}\n`);
 }
 
 await main();
