@@ -196,7 +196,8 @@ async function main(): Promise<void> {
     const r = summary.verdict.find((v) => v.method === m && v.M === M);
     return r ? `M=${M} ${r.mean.toFixed(3)} [${r.lo.toFixed(3)}, ${r.hi.toFixed(3)}]` : `M=${M} not run`;
   };
-  const all = (m: string) => summary.table.find((r) => r.method === m && r.M === 'all')?.mean.toFixed(3) ?? 'not run';
+  const mean = (m: string, M: Budget) => summary.table.find((r) => r.method === m && r.M === M)?.mean.toFixed(3);
+  const all = (m: string) => mean(m, 'all') ?? 'not run';
   const long =
     args.allSteps !== undefined ? `; random-${args.allSteps}steps all ${all(`random-${args.allSteps}steps`)}` : '';
   if (args.onlyLong) {
@@ -205,7 +206,6 @@ async function main(): Promise<void> {
   }
   if (args.randomBudgets.length === 0) {
     // no Random row to pair with: the means only; the comparison comes from merging with a Random sweep
-    const mean = (m: string, M: number) => summary.table.find((r) => r.method === m && r.M === M)?.mean.toFixed(3);
     const parts = args.variants.map(variantName).map((n) => `${n} M=1 ${mean(n, 1)}, M=2 ${mean(n, 2)}`);
     process.stdout.write(
       `fidelity sweep (${base.size} px): ${parts.join('; ')}; no Random row (--random-budgets none): ` +

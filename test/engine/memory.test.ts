@@ -4,7 +4,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { F, liveTensors, manualSeed, nn, optim, randn, randint, tidy } from '../../src/engine/index.js';
 
-// A full collection between measurements (the tensors' finalizers run at GC), without node's --expose-gc flag.
+// A full collection before each reading, so that uncollected JS garbage is not counted (as in scope.test.ts, the
+// flag is set at run time: node's --expose-gc is not needed).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
