@@ -4,6 +4,7 @@
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
+ *                                       [--budgets 1,2,4]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -17,6 +18,8 @@
  * 5. `--random-budgets`: the Random row's budgets (default 1,2,all; `1,2` when the long row stands for M = all;
  *    `none` when Random's cells already exist in another out folder on the same seed, size and steps: the rows are
  *    then paired with them by `pool.js` after merging, see docs/fidelity.md).
+ * 6. `--budgets`: the variants' budgets (default 1,2), e.g. `1,2,4` with `--random-budgets 1,2,4` to add PCL's M = 4
+ *    column to a finished sweep: its pre-training and its M = 1, 2 cells are reused (same out folder).
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -46,6 +49,8 @@ interface Args {
   size?: number;
   /** the Random row's budgets (default 1, 2, all) */
   randomBudgets: Budget[];
+  /** the variants' budgets (default 1, 2) */
+  budgets: Budget[];
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -69,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     steps: 1600,
     onlyLong: false,
     randomBudgets: [1, 2, 'all'],
+    budgets: [1, 2],
     variants: [
       { method: 'pcl', epochs: 8, overrides: {} },
       { method: 'pcl', epochs: 32, overrides: {} },
@@ -78,6 +84,8 @@ function parseArgs(argv: string[]): Args {
     if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`fidelity sweep: ${k} needs a positive integer, got ${v}`);
     return Number(v);
   };
+  const budgets = (k: string, v: string): Budget[] =>
+    v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--only-long') {
       a.onlyLong = true;
@@ -92,8 +100,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--steps') a.steps = int(k, v);
     else if (k === '--all-steps') a.allSteps = int(k, v);
     else if (k === '--size') a.size = int(k, v);
-    else if (k === '--random-budgets')
-      a.randomBudgets = v === 'none' ? [] : v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
+    else if (k === '--random-budgets') a.randomBudgets = v === 'none' ? [] : budgets(k, v);
+    else if (k === '--budgets') a.budgets = budgets(k, v);
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
@@ -164,7 +172,7 @@ async function main(): Promise<void> {
           ? [shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, args.randomBudgets)]
           : []),
         ...args.variants.map((v) =>
-          shard(variantName(v), variantName(v), v.method, v.epochs, [1, 2], finetune, v.overrides),
+          shard(variantName(v), variantName(v), v.method, v.epochs, args.budgets, finetune, v.overrides),
         ),
       ];
   if (args.allSteps !== undefined) {
@@ -206,14 +214,17 @@ async function main(): Promise<void> {
   }
   if (args.randomBudgets.length === 0) {
     // no Random row to pair with: the means only; the comparison comes from merging with a Random sweep
-    const parts = args.variants.map(variantName).map((n) => `${n} M=1 ${mean(n, 1)}, M=2 ${mean(n, 2)}`);
+    const parts = args.variants
+      .map(variantName)
+      .map((n) => `${n} ${args.budgets.map((M) => `M=${M} ${mean(n, M)}`).join(', ')}`);
     process.stdout.write(
       `fidelity sweep (${base.size} px): ${parts.join('; ')}; no Random row (--random-budgets none): ` +
         `merge with a Random sweep of the same seed and size by pool.js --same-draw${long}\n`,
     );
     return;
   }
-  const parts = args.variants.map(variantName).map((n) => `${n} - random ${line(n, 1)}, ${line(n, 2)}`);
+  const counted = args.budgets.filter((M): M is number => M !== 'all');
+  const parts = args.variants.map(variantName).map((n) => `${n} - random ${counted.map((M) => line(n, M)).join(', ')}`);
   const randomAll = args.randomBudgets.includes('all') ? `; random all ${all('random')}` : '';
   process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}${randomAll}${long}\n`);
 }
