@@ -3,7 +3,18 @@
  * (ravel/unravel, broadcasting, reductions) so tests can compute references with plain loops.
  */
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Rng } from '../../src/util/rng.js';
+
+/**
+ * A full garbage collection, now. The flag is set at run time, so node's --expose-gc is not needed; `gc` is then
+ * defined in contexts created after it (a new vm context), not in this module's.
+ */
+export function fullGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 export interface CloseOptions {
   /** relative tolerance (default 1e-5, fits float32 results) */

@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { F, liveTensors, manualSeed, nn, optim, randn, randint, tidy } from '../../src/engine/index.js';
-
-// A full collection before each reading, so that uncollected JS garbage is not counted (as in scope.test.ts, the
-// flag is set at run time: node's --expose-gc is not needed).
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { fullGc } from './helpers.js';
 
 // The long-run check of issue "Engine" item 4: 10,000 small training steps keep RSS flat and leak no tensor.
 // RSS is read at the ends of three windows of 3,000 steps: a steady leak shows in every window, while a one-off
@@ -27,12 +21,12 @@ test('10,000 small training steps: RSS flat, no live tensors leaked', () => {
       opt.step();
     });
   for (let i = 0; i < 1000; i++) step();
-  gc();
+  fullGc(); // before each reading, so that uncollected JS garbage is not counted
   const live0 = liveTensors();
   const rss = [process.memoryUsage().rss];
   for (let w = 0; w < 3; w++) {
     for (let i = 0; i < 3000; i++) step();
-    gc();
+    fullGc();
     rss.push(process.memoryUsage().rss);
   }
   const windowsMiB = rss.slice(1).map((r, i) => (r - rss[i]!) / 2 ** 20);

@@ -4,9 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Tensor, tensor, ones, zeros, tidy, keep, dispose, liveTensors } from '../../src/engine/index.js';
+import { fullGc } from './helpers.js';
 
 test('tidy disposes intermediates and keeps the returned tensor', () => {
   const before = liveTensors();
@@ -244,11 +243,9 @@ test('multi-output ops count every output; a disposed view keeps its base alive'
 });
 
 test('unreferenced tensors outside any scope are freed by the garbage collector', async () => {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
   const collect = async () => {
     for (let k = 0; k < 5; k++) {
-      gc();
+      fullGc();
       await new Promise((r) => setImmediate(r));
     }
   };
