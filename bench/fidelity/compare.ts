@@ -9,9 +9,7 @@
  * fold-stratified percentile bootstrap, Holm-corrected across the rows compared here. Writes FILE.md (table and
  * sentence) and FILE.json beside it; prints the table.
  */
-import { writeFileSync } from 'node:fs';
-import { readRecords } from '../../src/experiment/records.js';
-import { verdictMarkdown, verdictSentence, verdictTable } from '../../src/eval/stats/index.js';
+import { comparePaired } from './summary.js';
 
 interface Args {
   results: string;
@@ -42,19 +40,7 @@ function parseArgs(argv: string[]): Args {
 
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
-  const keep = new Set([a.baseline, ...a.methods]);
-  const records = readRecords(a.results).filter(
-    (r) => keep.has(r.method) && (a.budgets === null || a.budgets.includes(String(r.M))),
-  );
-  for (const m of keep)
-    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${a.results} has no row ${m}`);
-  const v = verdictTable(records, { baseline: a.baseline, metric: 'meanDice', seed: a.seed });
-  const text = `${verdictMarkdown(v, { metricLabel: 'test Dice' })}\n\n${verdictSentence(v)}\n`;
-  process.stdout.write(text);
-  if (a.out) {
-    writeFileSync(a.out, text);
-    writeFileSync(a.out.replace(/\.md$/, '') + '.json', JSON.stringify(v, null, 2) + '\n');
-  }
+  process.stdout.write(comparePaired(a.results, a.baseline, a.methods, a));
 }
 
 main();

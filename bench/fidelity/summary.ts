@@ -93,3 +93,29 @@ export async function summarizeSetting(
     steps,
   };
 }
+
+/**
+ * Paired comparison of finished cells against any row (not only Random), e.g. the other pre-trainings against PCL
+ * (its second claim): per-case differences method − baseline, fold-stratified bootstrap, Holm over the rows compared.
+ * Writes OUT.md (table and sentence) and OUT.json when `out` is given; returns the markdown.
+ */
+export function comparePaired(
+  results: string,
+  baseline: string,
+  methods: string[],
+  o: { budgets?: string[] | null; seed: number; out?: string | null },
+): string {
+  const keep = new Set([baseline, ...methods]);
+  const records = readRecords(results).filter(
+    (r) => keep.has(r.method) && (!o.budgets || o.budgets.includes(String(r.M))),
+  );
+  for (const m of keep)
+    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+  const v = verdictTable(records, { baseline, metric: 'meanDice', seed: o.seed });
+  const text = `${verdictMarkdown(v, { metricLabel: 'test Dice' })}\n\n${verdictSentence(v)}\n`;
+  if (o.out) {
+    writeFileSync(o.out, text);
+    writeFileSync(o.out.replace(/\.md$/, '') + '.json', JSON.stringify(v, null, 2) + '\n');
+  }
+  return text;
+}

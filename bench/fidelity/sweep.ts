@@ -21,7 +21,7 @@
  * 6. `--budgets`: the variants' budgets (default 1,2), e.g. `1,2,4` with `--random-budgets 1,2,4` to add PCL's M = 4
  *    column to a finished sweep: its pre-training and its M = 1, 2 cells are reused (same out folder).
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
- * Everything else is the bench's scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
+ * Everything else is the bench's small scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
  * Last line: `fidelity sweep: <method>-<E>ep - random M=1 <d> [<lo>, <hi>], M=2 ... ; random all <dice>`
  */
@@ -138,12 +138,12 @@ async function sweepData(dir: string, seed: number): Promise<FidelityData> {
     process.stdout.write(`fidelity sweep: reusing the phantoms in ${dir}\n`);
     return data;
   }
-  return writeScaleData(SCALES.bench, dir, seed);
+  return writeScaleData(SCALES.small, dir, seed);
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const base = { ...SCALES.bench, ...(args.size !== undefined ? { size: args.size } : {}) };
+  const base = { ...SCALES.small, ...(args.size !== undefined ? { size: args.size } : {}) };
   const epochsOfFinetune = Number(base.finetune['epochs']);
   // the same number of steps for every M: each of the fine-tuning epochs has at least steps/epochs steps
   const finetune = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.steps / epochsOfFinetune) };
