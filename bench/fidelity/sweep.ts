@@ -4,7 +4,7 @@
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
- *                                       [--budgets 1,2,4]
+ *                                       [--budgets 1,2,4] [--finetune field=value,...]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -20,6 +20,8 @@
  *    then paired with them by `pool.js` after merging, see docs/fidelity.md).
  * 6. `--budgets`: the variants' budgets (default 1,2), e.g. `1,2,4` with `--random-budgets 1,2,4` to add PCL's M = 4
  *    column to a finished sweep: its pre-training and its M = 1, 2 cells are reused (same out folder).
+ * 7. `--finetune`: fine-tuning config fields for every row, e.g. `augment=pcl,augmentStrength=0.1` (is Random with
+ *    every label limited by over-fitting its 8 volumes?). Use a new --out: cells are reused by row name.
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's small scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -51,6 +53,8 @@ interface Args {
   randomBudgets: Budget[];
   /** the variants' budgets (default 1, 2) */
   budgets: Budget[];
+  /** fine-tuning config fields for every row (numbers where they parse as one) */
+  finetune: Record<string, string | number>;
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -75,6 +79,7 @@ function parseArgs(argv: string[]): Args {
     onlyLong: false,
     randomBudgets: [1, 2, 'all'],
     budgets: [1, 2],
+    finetune: {},
     variants: [
       { method: 'pcl', epochs: 8, overrides: {} },
       { method: 'pcl', epochs: 32, overrides: {} },
@@ -102,11 +107,23 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--size') a.size = int(k, v);
     else if (k === '--random-budgets') a.randomBudgets = v === 'none' ? [] : budgets(k, v);
     else if (k === '--budgets') a.budgets = budgets(k, v);
+    else if (k === '--finetune') a.finetune = parseFields(k, v);
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
   if (a.onlyLong && a.allSteps === undefined) throw new Error('fidelity sweep: --only-long needs --all-steps N');
   return a;
+}
+
+/** `field=value,...` -> { field: number | string } */
+function parseFields(k: string, v: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const f of v.split(',')) {
+    const [name, value] = f.split('=');
+    if (!name || value === undefined || value === '') throw new Error(`fidelity sweep: ${k}: ${f} is not field=value`);
+    out[name] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return out;
 }
 
 /** `method:epochs[:field=value...]`, e.g. pcl:32, pcl:32:positionThreshold=0.2, gcl:32:partitions=8 */
@@ -146,7 +163,7 @@ async function main(): Promise<void> {
   const base = { ...SCALES.small, ...(args.size !== undefined ? { size: args.size } : {}) };
   const epochsOfFinetune = Number(base.finetune['epochs']);
   // the same number of steps for every M: each of the fine-tuning epochs has at least steps/epochs steps
-  const finetune = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.steps / epochsOfFinetune) };
+  const finetune = { ...base.finetune, ...args.finetune, minStepsPerEpoch: Math.ceil(args.steps / epochsOfFinetune) };
   const out = path.resolve(args.out);
   const work = path.join(out, 'work');
   mkdirSync(work, { recursive: true });
@@ -177,7 +194,7 @@ async function main(): Promise<void> {
       ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
-    const long = { ...base.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
+    const long = { ...base.finetune, ...args.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
     const row = `random-${args.allSteps}steps`;
     // the longest shard first, so that it does not run alone at the end
     shards.unshift(shard(row, `random-all-${args.allSteps}steps`, 'random', RANDOM_EPOCHS, ['all'], long));

@@ -35,6 +35,11 @@ export const finetuneFields = z
      * no augmentation (PolyCL fine-tunes without). `true` / `false` (old configs) mean 'cltci' / 'none'.
      */
     augment: augmentField,
+    /**
+     * scales the augmentation's rotation and zoom ranges: 1 (default) is the preset's (PCL: full circle, 0.7-1.3;
+     * CL-TCI: ±30°, 1-1.03), 0.1 a tenth of the angle and of the zoom's distance from 1
+     */
+    augmentStrength: z.number().gt(0).max(1).default(1),
     /** 'cosine' (CL-TCI, PCL), 'cosine-restarts' every `restartEpochs` (PolyCL: 10), or 'constant' */
     schedule: z.enum(['cosine', 'cosine-restarts', 'constant']).default('cosine'),
     restartEpochs: z.number().int().positive().default(10),

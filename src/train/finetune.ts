@@ -144,6 +144,7 @@ async function trainEpoch(run: Run, train: readonly number[], epoch: number): Pr
         const aug = segmentationAugment({ image: ds.imageBatch(ids), label: ds.labelBatch(ids) }, new Rng(seed), {
           preset: cfg.augment,
           leftRightPairs: pairs,
+          strength: cfg.augmentStrength,
         });
         const logits = autocastScope(cfg.precision, () => model.forward(aug.image), cfg.device);
         const loss = lossOf(cfg, logits.float(), aug.label);

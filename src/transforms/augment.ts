@@ -37,15 +37,27 @@ export interface SegmentationAugmentOptions {
   preset: Exclude<AugmentPreset, 'pcl-reference'>;
   /** class-id pairs the horizontal flip swaps ('cltci'; the manifest's leftRightPairs) */
   leftRightPairs?: readonly (readonly [number, number])[];
+  /**
+   * scales the preset's rotation and zoom ranges (default 1: the paper's; 0.1 = a tenth of the angle and of the
+   * zoom's distance from 1); translation, flips and intensity stay as the preset has them
+   */
+  strength?: number;
 }
 
 /** the fine-tuning pipeline of a preset (null: no augmentation) */
 function segmentationPipeline(o: SegmentationAugmentOptions): Compose | null {
+  const s = o.strength ?? 1;
+  if (!(s > 0 && s <= 1)) throw new Error(`segmentation augmentation: strength must be in (0, 1], got ${s}`);
   // CL-TCI's fine-tuning stage: rotation ±30°, translation, scale, intensity, and a flip that swaps leftRightPairs
-  if (o.preset === 'cltci')
-    return clTciAugment({ stage: 'finetune', leftRightPairs: o.leftRightPairs ?? [], flip: true });
+  if (o.preset === 'cltci') {
+    const affine = { rotate: 30 * s, scale: [1, 1 + 0.03 * s] as const };
+    return clTciAugment({ stage: 'finetune', leftRightPairs: o.leftRightPairs ?? [], flip: true, affine });
+  }
   // PCL §4.1: "translation, rotation, and scale ... in both the pre-training and fine-tuning stages": nothing else
-  if (o.preset === 'pcl') return pclAugment({ flip: false, intensity: false });
+  if (o.preset === 'pcl') {
+    const affine = { rotate: 180 * s, scale: [1 - 0.3 * s, 1 + 0.3 * s] as const };
+    return pclAugment({ flip: false, intensity: false, affine });
+  }
   // PolyCL states no fine-tuning augmentation: 'polycl' is the identity, as 'none'
   return null;
 }
