@@ -5,12 +5,16 @@
  * paired only with the baseline's cell on the same phantoms and fold, and the bootstrap resamples cases within
  * those strata. Only the rows (method × M) present in every sweep are pooled, unless `--methods` names them.
  *
- *   node .build/bench/fidelity/pool.js --out DIR [--methods random,pcl-32ep,gcl-32ep] [--seed N] [--same-draw] SWEEP_DIR...
+ *   node .build/bench/fidelity/pool.js --out DIR [--methods random,pcl-32ep,gcl-32ep] [--seed N] [--same-draw]
+ *                                      [--rename I:old=new ...] SWEEP_DIR...
  *
  * `--same-draw` merges instead of pooling: sweeps run on the same seed, size and steps (the same phantoms and folds)
  * but with different rows, e.g. GCL added later with `sweep.js --random-budgets none`. Folds are kept, each row must
  * come from one sweep, every fold must test the same patients in every sweep, and a case is named by its path under
  * the sweep's work/data, so the same volume matches across out folders.
+ *
+ * `--rename I:old=new` renames row `old` of the I-th sweep (0-based) before anything else, e.g. to pair two runs of
+ * the same row that differ in one setting: `--rename 0:random-4000steps=random --rename 1:random-4000steps=random-aug`.
  *
  * Writes DIR: results.jsonl, table.md (mean (std) over all pooled folds), ci.md, verdict.json, summary.json.
  */
@@ -25,18 +29,26 @@ interface Args {
   seed: number;
   sameDraw: boolean;
   sweeps: string[];
+  /** per sweep index: row renames */
+  renames: Map<number, Map<string, string>>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & { seed: number; sweeps: string[]; sameDraw: boolean } = {
+  const a: Partial<Args> & Omit<Args, 'out' | 'methods'> = {
     seed: 0,
     sweeps: [],
     sameDraw: false,
+    renames: new Map(),
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     if (k === '--same-draw') a.sameDraw = true;
-    else if (k === '--out' || k === '--methods' || k === '--seed') {
+    else if (k === '--rename') {
+      const m = /^(\d+):([^=]+)=(.+)$/.exec(argv[++i] ?? '');
+      if (!m) throw new Error(`fidelity pool: --rename takes I:old=new, got ${argv[i]}`);
+      const at = a.renames.get(Number(m[1])) ?? new Map<string, string>();
+      a.renames.set(Number(m[1]), at.set(m[2]!, m[3]!));
+    } else if (k === '--out' || k === '--methods' || k === '--seed') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`fidelity pool: ${k} needs a value`);
       if (k === '--out') a.out = v;
@@ -79,7 +91,15 @@ function mergeSameDraw(sweeps: CellRecord[][], names: string[]): CellRecord[] {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const sweeps = args.sweeps.map((d) => readRecords(path.join(d, 'results.jsonl')));
+  const sweeps = args.sweeps.map((d, i) =>
+    readRecords(path.join(d, 'results.jsonl')).map((r) => ({
+      ...r,
+      method: args.renames.get(i)?.get(r.method) ?? r.method,
+    })),
+  );
+  for (const i of args.renames.keys())
+    if (i >= args.sweeps.length)
+      throw new Error(`fidelity pool: --rename ${i}: there are ${args.sweeps.length} sweeps`);
   for (const [i, recs] of sweeps.entries()) {
     const folds = new Set(recs.map((r) => r.fold));
     if ([...folds].some((f) => f >= 100)) throw new Error(`fidelity pool: ${args.sweeps[i]} has a fold >= 100`);
