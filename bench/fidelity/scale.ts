@@ -18,8 +18,8 @@
  */
 import type { ExperimentInput } from '../../src/experiment/config.js';
 
-export type Scale = 'hour' | 'table1' | 'small' | 'quick';
-export const SCALE_NAMES: readonly Scale[] = ['hour', 'table1', 'small', 'quick'];
+export const SCALE_NAMES = ['hour', 'table1', 'small', 'quick'] as const;
+export type Scale = (typeof SCALE_NAMES)[number];
 
 export interface FidelityScale {
   labelled: number;

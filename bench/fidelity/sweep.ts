@@ -115,16 +115,16 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** `field=value,...` -> { field: number | string } */
-function parseFields(k: string, v: string): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const f of v.split(',')) {
-    const [name, value] = f.split('=');
-    if (!name || value === undefined || value === '') throw new Error(`fidelity sweep: ${k}: ${f} is not field=value`);
-    out[name] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
-  }
-  return out;
+/** `field=value` -> [field, number where it parses as one, else the string] */
+function parseField(k: string, f: string): [string, string | number] {
+  const [name, value] = f.split('=');
+  if (!name || value === undefined || value === '') throw new Error(`fidelity sweep: ${k}: ${f} is not field=value`);
+  return [name, Number.isFinite(Number(value)) && value.trim() !== '' ? Number(value) : value];
 }
+
+/** `field=value,...` -> { field: number | string } */
+const parseFields = (k: string, v: string): Record<string, string | number> =>
+  Object.fromEntries(v.split(',').map((f) => parseField(k, f)));
 
 /** `method:epochs[:field=value...]`, e.g. pcl:32, pcl:32:positionThreshold=0.2, gcl:32:partitions=8 */
 function parseVariant(k: string, v: string, int: (k: string, v: string) => number): Variant {
@@ -134,10 +134,9 @@ function parseVariant(k: string, v: string, int: (k: string, v: string) => numbe
   }
   const overrides: Record<string, number> = {};
   for (const f of fields) {
-    const [name, value] = f.split('=');
-    if (!name || value === undefined || !Number.isFinite(Number(value)))
-      throw new Error(`fidelity sweep: ${k}: ${f} is not field=number (in ${v})`);
-    overrides[name] = Number(value);
+    const [name, value] = parseField(k, f);
+    if (typeof value !== 'number') throw new Error(`fidelity sweep: ${k}: ${f} is not field=number (in ${v})`);
+    overrides[name] = value;
   }
   return { method, epochs: int(k, epochs), overrides };
 }
@@ -194,7 +193,7 @@ async function main(): Promise<void> {
       ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
-    const long = { ...base.finetune, ...args.finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
+    const long = { ...finetune, minStepsPerEpoch: Math.ceil(args.allSteps / epochsOfFinetune) };
     const row = `random-${args.allSteps}steps`;
     // the longest shard first, so that it does not run alone at the end
     shards.unshift(shard(row, `random-all-${args.allSteps}steps`, 'random', RANDOM_EPOCHS, ['all'], long));

@@ -4,7 +4,7 @@
  * swaps the manifest's left/right classes).
  */
 import { tidy, type Tensor } from '../engine/index.js';
-import { clTciAugment, pclAugment, polyclAugment } from './presets.js';
+import { clTciAugment, pclAugment, polyclAugment, strengthOf } from './presets.js';
 import type { Compose } from './compose.js';
 import type { Rng } from '../util/rng.js';
 
@@ -46,18 +46,12 @@ export interface SegmentationAugmentOptions {
 
 /** the fine-tuning pipeline of a preset (null: no augmentation) */
 function segmentationPipeline(o: SegmentationAugmentOptions): Compose | null {
-  const s = o.strength ?? 1;
-  if (!(s > 0 && s <= 1)) throw new Error(`segmentation augmentation: strength must be in (0, 1], got ${s}`);
+  const strength = strengthOf('segmentation', o.strength);
   // CL-TCI's fine-tuning stage: rotation ±30°, translation, scale, intensity, and a flip that swaps leftRightPairs
-  if (o.preset === 'cltci') {
-    const affine = { rotate: 30 * s, scale: [1, 1 + 0.03 * s] as const };
-    return clTciAugment({ stage: 'finetune', leftRightPairs: o.leftRightPairs ?? [], flip: true, affine });
-  }
+  if (o.preset === 'cltci')
+    return clTciAugment({ stage: 'finetune', leftRightPairs: o.leftRightPairs ?? [], flip: true, strength });
   // PCL §4.1: "translation, rotation, and scale ... in both the pre-training and fine-tuning stages": nothing else
-  if (o.preset === 'pcl') {
-    const affine = { rotate: 180 * s, scale: [1 - 0.3 * s, 1 + 0.3 * s] as const };
-    return pclAugment({ flip: false, intensity: false, affine });
-  }
+  if (o.preset === 'pcl') return pclAugment({ flip: false, intensity: false, strength });
   // PolyCL states no fine-tuning augmentation: 'polycl' is the identity, as 'none'
   return null;
 }

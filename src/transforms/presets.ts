@@ -18,6 +18,15 @@ export interface ClTciPresetOptions {
   /** false drops the horizontal flip (the other way to keep left and right apart, docs/methods.md §2.3) */
   flip?: boolean;
   affine?: Partial<RandomAffineOptions>;
+  /** scales the rotation range and the zoom's distance from 1 (default 1: the magnitudes below), in (0, 1] */
+  strength?: number;
+}
+
+/** a preset's `strength`, checked: (0, 1], default 1 */
+export function strengthOf(preset: string, strength: number | undefined): number {
+  const s = strength ?? 1;
+  if (!(s > 0 && s <= 1)) throw new Error(`${preset} augmentation: strength must be in (0, 1], got ${s}`);
+  return s;
 }
 
 /**
@@ -32,15 +41,16 @@ export interface ClTciPresetOptions {
  */
 export function clTciAugment(o: ClTciPresetOptions = {}): Compose {
   const stage = o.stage ?? 'pretrain';
+  const s = strengthOf('CL-TCI', o.strength);
   const intensity = [
     new RandomContrast({ factor: [0.6, 1.4] }),
     new RandomBrightness({ range: [0.6, 1.4], mode: 'multiplicative' }),
     ...(stage === 'pretrain' ? [new RandomGamma({ gamma: [1, 1.4], domain: 'unit' })] : []),
   ];
   const affine = new RandomAffine({
-    rotate: stage === 'pretrain' ? 10 : 30,
+    rotate: (stage === 'pretrain' ? 10 : 30) * s,
     translate: 0.1,
-    scale: [1, 1.03],
+    scale: [1, 1 + 0.03 * s],
     padding: 'zeros',
     ...o.affine,
   });
@@ -58,6 +68,8 @@ export interface PclPresetOptions {
   intensity?: boolean;
   /** the reference code's flips of both axes (default true); fine-tuning turns them off (the paper lists none) */
   flip?: boolean;
+  /** scales the rotation range and the zoom's distance from 1 (default 1: the magnitudes below), in (0, 1] */
+  strength?: number;
 }
 
 /**
@@ -71,13 +83,14 @@ export interface PclPresetOptions {
  */
 export function pclAugment(o: PclPresetOptions = {}): Compose {
   const background = o.background ?? 0;
+  const s = strengthOf('PCL', o.strength);
   const t = [];
   if (o.flip !== false) t.push(new RandomFlip({ axis: 'x', p: 0.5 }), new RandomFlip({ axis: 'y', p: 0.5 }));
   t.push(
     new RandomAffine({
       p: 0.67,
-      rotate: [-180, 180],
-      scale: [0.7, 1.3],
+      rotate: [-180 * s, 180 * s],
+      scale: [1 - 0.3 * s, 1 + 0.3 * s],
       translate: 0.1,
       padding: 'zeros',
       paddingValue: background,
