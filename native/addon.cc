@@ -11,6 +11,13 @@
 namespace medcl {
 
 std::atomic<int64_t> g_live{0};
+// bytes currently reported to V8 through napi_adjust_external_memory (for tests of what is reported)
+static std::atomic<int64_t> g_reported{0};
+
+static void report(Napi::BasicEnv env, int64_t bytes) {
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  g_reported += bytes;
+}
 
 static const napi_type_tag kTensorTag = {0x6d6564636c54454eULL, 0x534f52a1b2c3d4e5ULL};
 static const napi_type_tag kGeneratorTag = {0x6d6564636c47454eULL, 0x455241544f52f00dULL};
@@ -182,15 +189,17 @@ Napi::Value wrapGenerator(Napi::Env env, at::Generator g) {
   return ext;
 }
 
+// A new handle reports nothing to V8: most tensors live inside a JS scope (tidy) that frees them deterministically,
+// and reporting their bytes made V8 run a full garbage collection several times a training step (the activations
+// of one step are hundreds of MiB) for nothing to collect. The JS side calls countExternal for the tensors whose
+// lifetime is left to the garbage collector (created outside any scope, returned from the outermost, or kept).
 Napi::Value W(Napi::Env env, at::Tensor t) {
   auto* h = new Holder{std::move(t), 0};
-  h->counted = countedBytes(h->t);
   if (h->t.defined()) g_live++;
-  if (h->counted) Napi::MemoryManagement::AdjustExternalMemory(env, h->counted);
   // A basic (GC-time) finalizer: it runs during garbage collection, not deferred to the event loop, so a
   // long synchronous training loop does not pile up unreleased handles.
   auto ext = Napi::External<Holder>::New(env, h, [](Napi::BasicEnv env, Holder* p) {
-    if (p->counted) Napi::MemoryManagement::AdjustExternalMemory(env, -p->counted);
+    if (p->counted) report(env, -p->counted);
     if (p->t.defined()) g_live--;
     delete p;
   });
@@ -241,8 +250,19 @@ static Napi::Value dispose(const Napi::CallbackInfo& info) {
   if (h->t.defined()) {
     g_live--;
     h->t = at::Tensor();
-    if (h->counted) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->counted);
+    if (h->counted) report(info.Env(), -h->counted);
     h->counted = 0;
+  }
+  return info.Env().Undefined();
+}
+
+// Reports a handle's bytes to V8 (once), so that garbage-collection pressure accounts for a tensor whose lifetime
+// is left to the garbage collector.
+static Napi::Value countExternal(const Napi::CallbackInfo& info) {
+  Holder* h = holderOf(info[0]);
+  if (h->t.defined() && h->counted == 0) {
+    h->counted = countedBytes(h->t);
+    if (h->counted) report(info.Env(), h->counted);
   }
   return info.Env().Undefined();
 }
@@ -268,6 +288,10 @@ static void tuneAllocator() {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
   def(env, exports, "dispose", dispose);
+  def(env, exports, "countExternal", countExternal);
+  def(env, exports, "reportedExternalBytes", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(g_reported.load()));
+  });
   def(env, exports, "isDisposed", [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::Boolean::New(info.Env(), !holderOf(info[0])->t.defined());
   });

@@ -46,6 +46,14 @@ export function liveTensors(): number {
 }
 
 /**
+ * Bytes of tensor memory reported to V8 now (for garbage-collection pressure): those of the live tensors that no
+ * scope frees (src/engine/scope.ts). For tests.
+ */
+export function reportedExternalBytes(): number {
+  return N.reportedExternalBytes() as number;
+}
+
+/**
  * The memory format medcl uses for 2D/3D convolution networks on a device: channels-last on CPUs where libtorch
  * has oneDNN (its convolutions and batch norm run faster on NHWC there: +12% on the U-Net encoder training step
  * measured in PyTorch itself on this machine), the default contiguous layout elsewhere. MEDCL_MEMORY_FORMAT overrides.

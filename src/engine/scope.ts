@@ -1,27 +1,32 @@
 /**
  * Deterministic tensor lifetimes. Every tensor created inside `tidy(fn)` is disposed when `fn` returns,
  * except the tensors it returns (moved to the enclosing scope) and tensors marked with `keep`.
- * Outside any scope, tensors live until `dispose()` or garbage collection (the addon reports their native
- * memory to V8, so GC pressure works).
+ * Outside any scope, tensors live until `dispose()` or garbage collection: only then is their native memory
+ * reported to V8 (`unscoped`), so GC pressure accounts for them, while the tensors a scope frees (a training
+ * step's activations, hundreds of MiB) do not make V8 collect garbage several times a step for nothing.
  */
 export interface Disposable {
   dispose(): void;
   /** true for tensors that no scope may dispose (parameters, buffers, optimiser state) */
   kept: boolean;
+  /** called once no scope manages it (created outside every scope, returned from the outermost, or kept) */
+  unscoped?(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
 
-/** Called by every new tensor: registers it in the innermost open scope. */
+/** Called by every new tensor: registers it in the innermost open scope, or hands it to the garbage collector. */
 export function track(t: Disposable): void {
   const s = scopes[scopes.length - 1];
   if (s) s.add(t);
+  else t.unscoped?.();
 }
 
 /** Removes a tensor from every open scope and marks it as never disposed by a scope. */
 export function keep<T extends Disposable>(t: T): T {
   t.kept = true;
   for (const s of scopes) s.delete(t);
+  t.unscoped?.();
   return t;
 }
 

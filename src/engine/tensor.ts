@@ -72,6 +72,10 @@ export class Tensor implements Disposable {
   dispose(): void {
     N.dispose(this.handle);
   }
+  /** @internal no scope frees it any more: its bytes are reported to V8, for garbage-collection pressure */
+  unscoped(): void {
+    N.countExternal(this.handle);
+  }
   get isDisposed(): boolean {
     return N.isDisposed(this.handle) as boolean;
   }
