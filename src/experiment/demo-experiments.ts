@@ -72,8 +72,9 @@ export function demoExperiment(
     methods: ['random', 'pcl'],
     budgets: [1, 'all'],
     pretrain: { epochs: tiny ? 1 : 6, batchSize: tiny ? 8 : 32, lr: 0.1, warmupEpochs: 0, encoder },
-    // the fidelity bench's fine-tuning (PCL's augmentation: translation, rotation, scale; Dice + CE; batch 5) with a
-    // fixed number of steps whatever M is (an epoch of one volume is 13 steps), far fewer than the bench's
+    // PCL's fine-tuning (its augmentation at full strength: translation, rotation, scale; Dice + CE; batch 5; the
+    // fidelity bench uses strength 0.1 at 96 px) with a fixed number of steps whatever M is (an epoch of one volume
+    // is 13 steps), far fewer than the bench's
     finetune: {
       ...common.finetune,
       batchSize: tiny ? 4 : 5,
