@@ -85,3 +85,30 @@ export function joinAndConv(conv: DoubleConv, up: Tensor, skip: Tensor, order: '
   joined.dispose();
   return y;
 }
+
+/** A decoder stage: the deeper features and the skip at its level in, the stage's output out. */
+export interface SkipStage {
+  forward(x: Tensor, skip: Tensor): Tensor;
+}
+
+/**
+ * A U-shaped decoder's pass: from the deepest of the encoder's `feats` (shallowest first) through the `stages`, each
+ * joined with the skip one level up; frees every feature map and intermediate, then applies `head`.
+ */
+export function decodeWithSkips(
+  feats: Tensor[],
+  stages: readonly SkipStage[],
+  head: { forward(x: Tensor): Tensor },
+): Tensor {
+  let h = feats[feats.length - 1]!;
+  stages.forEach((stage, j) => {
+    const skip = feats[feats.length - 2 - j]!;
+    const y = stage.forward(h, skip);
+    h.dispose();
+    skip.dispose();
+    h = y;
+  });
+  const logits = head.forward(h);
+  h.dispose();
+  return logits;
+}

@@ -11,7 +11,7 @@
  * the skip's size, so inputs need not be divisible by 16.
  */
 import { nn, F, type Tensor } from '../engine/index.js';
-import { DoubleConv, joinAndConv, type Activation } from './blocks.js';
+import { DoubleConv, decodeWithSkips, joinAndConv, type Activation } from './blocks.js';
 import { UNetEncoder, applyMemoryFormat } from './unet.js';
 
 /** PolyCL's numbers: widths 16..256, LeakyReLU 0.2, dropout 0.25. */
@@ -105,17 +105,6 @@ export class PolyCLUNet extends nn.Module {
     if (x.ndim !== 4 || H! < div || W! < div) {
       throw new RangeError(`PolyCLUNet: input [${x.shape.join(', ')}] must be (N, C, H, W) with H, W >= ${div}`);
     }
-    const feats = this.encoder.features(x);
-    let h = feats[feats.length - 1]!;
-    this.decoder.forEach((stage, j) => {
-      const skip = feats[feats.length - 2 - j]!;
-      const y = stage.forward(h, skip);
-      h.dispose();
-      skip.dispose();
-      h = y;
-    });
-    const logits = this.head.forward(h);
-    h.dispose();
-    return logits;
+    return decodeWithSkips(this.encoder.features(x), this.decoder, this.head);
   }
 }

@@ -5,7 +5,7 @@
  * 16..256 with ReLU.
  */
 import { nn, F, preferredMemoryFormat, type Tensor } from '../engine/index.js';
-import { DoubleConv, joinAndConv, type Activation, type NormKind } from './blocks.js';
+import { DoubleConv, decodeWithSkips, joinAndConv, type Activation, type NormKind } from './blocks.js';
 
 export interface UNetEncoderOptions {
   inChannels?: number;
@@ -145,17 +145,6 @@ export class UNet extends nn.Module {
     if (H! % div || W! % div) {
       throw new RangeError(`UNet: input ${H}×${W} is not divisible by ${div} (${this.encoder.widths.length} stages)`);
     }
-    const feats = this.encoder.features(x);
-    let h = feats[feats.length - 1]!;
-    this.decoder.forEach((stage, j) => {
-      const skip = feats[feats.length - 2 - j]!;
-      const y = stage.forward(h, skip);
-      h.dispose();
-      skip.dispose();
-      h = y;
-    });
-    const logits = this.head.forward(h);
-    h.dispose();
-    return logits;
+    return decodeWithSkips(this.encoder.features(x), this.decoder, this.head);
   }
 }
