@@ -4,7 +4,7 @@
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
- *                                       [--budgets 1,2,4] [--finetune field=value,...]
+ *                                       [--budgets 1,2,4] [--finetune field=value,...] [--transfer]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -22,6 +22,9 @@
  *    column to a finished sweep: its pre-training and its M = 1, 2 cells are reused (same out folder).
  * 7. `--finetune`: fine-tuning config fields for every row, e.g. `augment=pcl,augmentStrength=0.1` (is Random with
  *    every label limited by over-fitting its 8 volumes?). Use a new --out: cells are reused by row name.
+ * 8. `--transfer`: the variants pre-train on the transfer source (another protocol's archive, scale.ts) instead of the
+ *    target's own volumes, rows `<variant>-transfer`; Random stays as it is (its transfer cells are its semi-supervised
+ *    ones), so with `--random-budgets none` they pair with Random's cells of the same seed by `pool.js --same-draw`.
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's small scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -55,6 +58,8 @@ interface Args {
   budgets: Budget[];
   /** fine-tuning config fields for every row (numbers where they parse as one) */
   finetune: Record<string, string | number>;
+  /** the variants pre-train on the transfer source */
+  transfer: boolean;
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -77,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     seed: 0,
     steps: 1600,
     onlyLong: false,
+    transfer: false,
     randomBudgets: [1, 2, 'all'],
     budgets: [1, 2],
     finetune: {},
@@ -92,8 +98,9 @@ function parseArgs(argv: string[]): Args {
   const budgets = (k: string, v: string): Budget[] =>
     v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
   for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--only-long') {
-      a.onlyLong = true;
+    if (argv[i] === '--only-long' || argv[i] === '--transfer') {
+      if (argv[i] === '--only-long') a.onlyLong = true;
+      else a.transfer = true;
       i--;
       continue;
     }
@@ -177,19 +184,24 @@ async function main(): Promise<void> {
     budgets: Budget[],
     ft = finetune,
     overrides: Record<string, number> = {},
+    setting: 'semi' | 'transfer' = 'semi',
   ) => {
-    const scale = { ...base, budgets, finetune: ft, pretrain: { ...base.pretrain, ...overrides, epochs } };
-    return { row, input: experimentInput(scale, 'semi', [method], data, path.join(work, dir), args.seed) };
+    const pretrain = { ...base.pretrain, ...overrides, epochs };
+    const scale = { ...base, budgets, transferBudgets: budgets, finetune: ft, pretrain };
+    return { row, input: experimentInput(scale, setting, [method], data, path.join(work, dir), args.seed) };
   };
+  const suffix = args.transfer ? '-transfer' : '';
   const shards = args.onlyLong
     ? []
     : [
         ...(args.randomBudgets.length > 0
           ? [shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, args.randomBudgets)]
           : []),
-        ...args.variants.map((v) =>
-          shard(variantName(v), variantName(v), v.method, v.epochs, args.budgets, finetune, v.overrides),
-        ),
+        ...args.variants.map((v) => {
+          const name = variantName(v) + suffix;
+          const setting = args.transfer ? 'transfer' : 'semi';
+          return shard(name, name, v.method, v.epochs, args.budgets, finetune, v.overrides, setting);
+        }),
       ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
@@ -231,7 +243,7 @@ async function main(): Promise<void> {
   if (args.randomBudgets.length === 0) {
     // no Random row to pair with: the means only; the comparison comes from merging with a Random sweep
     const parts = args.variants
-      .map(variantName)
+      .map((v) => variantName(v) + suffix)
       .map((n) => `${n} ${args.budgets.map((M) => `M=${M} ${mean(n, M)}`).join(', ')}`);
     process.stdout.write(
       `fidelity sweep (${base.size} px): ${parts.join('; ')}; no Random row (--random-budgets none): ` +
@@ -240,7 +252,9 @@ async function main(): Promise<void> {
     return;
   }
   const counted = args.budgets.filter((M): M is number => M !== 'all');
-  const parts = args.variants.map(variantName).map((n) => `${n} - random ${counted.map((M) => line(n, M)).join(', ')}`);
+  const parts = args.variants
+    .map((v) => variantName(v) + suffix)
+    .map((n) => `${n} - random ${counted.map((M) => line(n, M)).join(', ')}`);
   const randomAll = args.randomBudgets.includes('all') ? `; random all ${all('random')}` : '';
   process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}${randomAll}${long}\n`);
 }
