@@ -99,6 +99,32 @@ export async function summarizeSetting(
  * (its second claim): per-case differences method − baseline, fold-stratified bootstrap, Holm over the rows compared.
  * Writes OUT.md (table and sentence) and OUT.json when `out` is given; returns the markdown.
  */
+/**
+ * Each `row` against its own `baseline` (e.g. a transfer row against the same method's semi-supervised row), Holm
+ * over all the pairs × M: the records are relabelled baseline / row with the pair and M as the group
+ * ("pcl-transfer M=1"), so one verdict table holds every pair. Writes `out` (.md and .json) like comparePaired.
+ */
+export function comparePairs(
+  results: string,
+  pairs: { row: string; baseline: string }[],
+  o: { budgets?: string[] | null; seed: number; out?: string | null },
+): string {
+  const all = readRecords(results).filter((r) => !o.budgets || o.budgets.includes(String(r.M)));
+  const records = pairs.flatMap(({ row, baseline }) => {
+    for (const m of [row, baseline])
+      if (!all.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+    return all
+      .filter((r) => r.method === row || r.method === baseline)
+      .map((r) => ({
+        ...r,
+        method: r.method === row ? 'row' : 'baseline',
+        // the verdict groups by M; here the group is the pair and M (a label, not a budget)
+        M: `${row} vs ${baseline} M=${r.M}` as unknown as Budget,
+      }));
+  });
+  return writeVerdict(records, 'baseline', o);
+}
+
 export function comparePaired(
   results: string,
   baseline: string,
@@ -111,6 +137,10 @@ export function comparePaired(
   );
   for (const m of keep)
     if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+  return writeVerdict(records, baseline, o);
+}
+
+function writeVerdict(records: CellRecord[], baseline: string, o: { seed: number; out?: string | null }): string {
   const v = verdictTable(records, { baseline, metric: 'meanDice', seed: o.seed });
   const text = `${verdictMarkdown(v, { metricLabel: 'test Dice' })}\n\n${verdictSentence(v)}\n`;
   if (o.out) {
