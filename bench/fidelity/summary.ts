@@ -99,6 +99,21 @@ export async function summarizeSetting(
  * (its second claim): per-case differences method − baseline, fold-stratified bootstrap, Holm over the rows compared.
  * Writes OUT.md (table and sentence) and OUT.json when `out` is given; returns the markdown.
  */
+export function comparePaired(
+  results: string,
+  baseline: string,
+  methods: string[],
+  o: { budgets?: string[] | null; seed: number; out?: string | null },
+): string {
+  const keep = new Set([baseline, ...methods]);
+  const records = readRecords(results).filter(
+    (r) => keep.has(r.method) && (!o.budgets || o.budgets.includes(String(r.M))),
+  );
+  for (const m of keep)
+    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+  return writeVerdict(records, baseline, o);
+}
+
 /**
  * Each `row` against its own `baseline` (e.g. a transfer row against the same method's semi-supervised row), Holm
  * over all the pairs × M: the records are relabelled baseline / row with the pair and M as the group
@@ -123,21 +138,6 @@ export function comparePairs(
       }));
   });
   return writeVerdict(records, 'baseline', o);
-}
-
-export function comparePaired(
-  results: string,
-  baseline: string,
-  methods: string[],
-  o: { budgets?: string[] | null; seed: number; out?: string | null },
-): string {
-  const keep = new Set([baseline, ...methods]);
-  const records = readRecords(results).filter(
-    (r) => keep.has(r.method) && (!o.budgets || o.budgets.includes(String(r.M))),
-  );
-  for (const m of keep)
-    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
-  return writeVerdict(records, baseline, o);
 }
 
 function writeVerdict(records: CellRecord[], baseline: string, o: { seed: number; out?: string | null }): string {

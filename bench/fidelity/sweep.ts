@@ -98,9 +98,9 @@ function parseArgs(argv: string[]): Args {
   const budgets = (k: string, v: string): Budget[] =>
     v.split(',').map((b): Budget => (b === 'all' ? 'all' : int(k, b)));
   for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--only-long' || argv[i] === '--transfer') {
-      if (argv[i] === '--only-long') a.onlyLong = true;
-      else a.transfer = true;
+    const flag = argv[i] === '--only-long' ? 'onlyLong' : argv[i] === '--transfer' ? 'transfer' : null;
+    if (flag) {
+      a[flag] = true;
       i--;
       continue;
     }
@@ -190,18 +190,18 @@ async function main(): Promise<void> {
     const scale = { ...base, budgets, transferBudgets: budgets, finetune: ft, pretrain };
     return { row, input: experimentInput(scale, setting, [method], data, path.join(work, dir), args.seed) };
   };
-  const suffix = args.transfer ? '-transfer' : '';
+  // a variant's row (and work folder) name; transfer rows are their own rows beside the semi-supervised ones
+  const rowName = (v: Variant): string => variantName(v) + (args.transfer ? '-transfer' : '');
+  const setting = args.transfer ? 'transfer' : 'semi';
   const shards = args.onlyLong
     ? []
     : [
         ...(args.randomBudgets.length > 0
           ? [shard('random', `random-${RANDOM_EPOCHS}ep`, 'random', RANDOM_EPOCHS, args.randomBudgets)]
           : []),
-        ...args.variants.map((v) => {
-          const name = variantName(v) + suffix;
-          const setting = args.transfer ? 'transfer' : 'semi';
-          return shard(name, name, v.method, v.epochs, args.budgets, finetune, v.overrides, setting);
-        }),
+        ...args.variants.map((v) =>
+          shard(rowName(v), rowName(v), v.method, v.epochs, args.budgets, finetune, v.overrides, setting),
+        ),
       ];
   if (args.allSteps !== undefined) {
     // is the task learned with every label when fine-tuning runs longer? (Random only, M = all)
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   if (args.randomBudgets.length === 0) {
     // no Random row to pair with: the means only; the comparison comes from merging with a Random sweep
     const parts = args.variants
-      .map((v) => variantName(v) + suffix)
+      .map(rowName)
       .map((n) => `${n} ${args.budgets.map((M) => `M=${M} ${mean(n, M)}`).join(', ')}`);
     process.stdout.write(
       `fidelity sweep (${base.size} px): ${parts.join('; ')}; no Random row (--random-budgets none): ` +
@@ -252,9 +252,7 @@ async function main(): Promise<void> {
     return;
   }
   const counted = args.budgets.filter((M): M is number => M !== 'all');
-  const parts = args.variants
-    .map((v) => variantName(v) + suffix)
-    .map((n) => `${n} - random ${counted.map((M) => line(n, M)).join(', ')}`);
+  const parts = args.variants.map(rowName).map((n) => `${n} - random ${counted.map((M) => line(n, M)).join(', ')}`);
   const randomAll = args.randomBudgets.includes('all') ? `; random all ${all('random')}` : '';
   process.stdout.write(`fidelity sweep (${base.size} px): ${parts.join('; ')}${randomAll}${long}\n`);
 }
