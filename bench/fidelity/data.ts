@@ -9,7 +9,7 @@ import type { FidelityScale } from './scale.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePhantoms } from '../../src/phantoms/write.js';
-import { DEFAULT_SCANNER, SECOND_SCANNER } from '../../src/phantoms/ct.js';
+import { DEFAULT_SCANNER, SECOND_SCANNER, type CtScanner } from '../../src/phantoms/ct.js';
 
 export interface FidelityData {
   /** manifest: labelled + unlabelled target subjects */
@@ -25,6 +25,8 @@ export interface FidelityDataOptions {
   source: number;
   shape: [number, number, number];
   seed: number;
+  /** the source archive's protocol (default SECOND_SCANNER; DEFAULT_SCANNER asks what the protocol change costs) */
+  sourceScanner?: CtScanner;
 }
 
 /** Rewrites a phantom manifest: keeps the first `keepLabels` items' labels and drops the others'. */
@@ -53,7 +55,7 @@ export async function writeFidelityData(o: FidelityDataOptions): Promise<Fidelit
     out: sourceDir,
     seed: o.seed + 1000,
     kinds: ['ct'],
-    ct: { subjects: o.source, shape: o.shape, scanner: SECOND_SCANNER },
+    ct: { subjects: o.source, shape: o.shape, scanner: o.sourceScanner ?? SECOND_SCANNER },
   });
   const ct = (dir: string): string => path.join(dir, 'ct', 'manifest.json');
   return {
@@ -67,8 +69,10 @@ export function writeScaleData(
   s: Pick<FidelityScale, 'labelled' | 'unlabelled' | 'source' | 'shape'>,
   dir: string,
   seed: number,
+  sourceScanner?: CtScanner,
 ): Promise<FidelityData> {
   return writeFidelityData({
+    ...(sourceScanner ? { sourceScanner } : {}),
     out: dir,
     labelled: s.labelled,
     unlabelled: s.unlabelled,

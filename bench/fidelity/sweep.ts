@@ -4,7 +4,8 @@
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
- *                                       [--budgets 1,2,4] [--finetune field=value,...] [--transfer]
+ *                                       [--budgets 1,2,4] [--finetune field=value,...]
+ *                                       [--transfer [--transfer-protocol second|target]]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -25,18 +26,23 @@
  * 8. `--transfer`: the variants pre-train on the transfer source (another protocol's archive, scale.ts) instead of the
  *    target's own volumes, rows `<variant>-transfer`; Random stays as it is (its transfer cells are its semi-supervised
  *    ones), so with `--random-budgets none` they pair with Random's cells of the same seed by `pool.js --same-draw`.
+ * 9. `--transfer-protocol target`: the transfer source's subjects scanned with the target's protocol instead of the
+ *    second one (same anatomy: the phantoms draw it before the protocol), rows `<variant>-transfer-same`: of what
+ *    transfer loses against pre-training on the target's own volumes, how much is the protocol change and how much
+ *    is not having seen the target's subjects? Use a new --out (the source archive differs).
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's small scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
  * Last line: `fidelity sweep: <method>-<E>ep - random M=1 <d> [<lo>, <hi>], M=2 ... ; random all <dice>`
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
 import { writeScaleData, type FidelityData } from './data.js';
 import { experimentInput, SCALES } from './scale.js';
 import { runShards } from './shards.js';
+import { DEFAULT_SCANNER } from '../../src/phantoms/ct.js';
 import type { Budget } from '../../src/eval/protocol/budget.js';
 import { summarizeSetting } from './summary.js';
 
@@ -60,6 +66,8 @@ interface Args {
   finetune: Record<string, string | number>;
   /** the variants pre-train on the transfer source */
   transfer: boolean;
+  /** the transfer source's protocol: the second scanner (default) or the target's own */
+  transferProtocol: 'second' | 'target';
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -83,6 +91,7 @@ function parseArgs(argv: string[]): Args {
     steps: 1600,
     onlyLong: false,
     transfer: false,
+    transferProtocol: 'second',
     randomBudgets: [1, 2, 'all'],
     budgets: [1, 2],
     finetune: {},
@@ -116,9 +125,14 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--budgets') a.budgets = budgets(k, v);
     else if (k === '--finetune') a.finetune = parseFields(k, v);
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
-    else throw new Error(`fidelity sweep: unknown option ${k}`);
+    else if (k === '--transfer-protocol') {
+      if (v !== 'second' && v !== 'target') throw new Error(`fidelity sweep: ${k} is second or target, got ${v}`);
+      a.transferProtocol = v;
+    } else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
   if (a.onlyLong && a.allSteps === undefined) throw new Error('fidelity sweep: --only-long needs --all-steps N');
+  if (a.transferProtocol !== 'second' && !a.transfer)
+    throw new Error('fidelity sweep: --transfer-protocol needs --transfer');
   return a;
 }
 
@@ -152,16 +166,26 @@ function parseVariant(k: string, v: string, int: (k: string, v: string) => numbe
  * The phantoms, written once per out folder and reused by later runs (whose finished cells were computed on them;
  * a run must not rewrite files another run may be reading). Delete work/data to write them again.
  */
-async function sweepData(dir: string, seed: number): Promise<FidelityData> {
+async function sweepData(dir: string, seed: number, protocol: Args['transferProtocol']): Promise<FidelityData> {
   const data = {
     target: path.join(dir, 'target', 'ct', 'target.json'),
     source: path.join(dir, 'source', 'ct', 'source.json'),
   };
+  // folders written before the option have no marker: their source is the second protocol
+  const marker = path.join(dir, 'source', 'protocol.txt');
   if (existsSync(data.target) && existsSync(data.source)) {
+    const was = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : 'second';
+    if (was !== protocol) {
+      throw new Error(
+        `fidelity sweep: ${dir} holds a source archive of the ${was} protocol, not ${protocol}; use another --out`,
+      );
+    }
     process.stdout.write(`fidelity sweep: reusing the phantoms in ${dir}\n`);
     return data;
   }
-  return writeScaleData(SCALES.small, dir, seed);
+  const written = await writeScaleData(SCALES.small, dir, seed, protocol === 'target' ? DEFAULT_SCANNER : undefined);
+  writeFileSync(marker, protocol + '\n');
+  return written;
 }
 
 async function main(): Promise<void> {
@@ -174,7 +198,7 @@ async function main(): Promise<void> {
   const work = path.join(out, 'work');
   mkdirSync(work, { recursive: true });
   const t0 = Date.now();
-  const data = await sweepData(path.join(work, 'data'), args.seed);
+  const data = await sweepData(path.join(work, 'data'), args.seed, args.transferProtocol);
   // one shard per row: its name in the table, its work folder, its experiment
   const shard = (
     row: string,
@@ -191,7 +215,8 @@ async function main(): Promise<void> {
     return { row, input: experimentInput(scale, setting, [method], data, path.join(work, dir), args.seed) };
   };
   // a variant's row (and work folder) name; transfer rows are their own rows beside the semi-supervised ones
-  const rowName = (v: Variant): string => variantName(v) + (args.transfer ? '-transfer' : '');
+  const suffix = !args.transfer ? '' : args.transferProtocol === 'target' ? '-transfer-same' : '-transfer';
+  const rowName = (v: Variant): string => variantName(v) + suffix;
   const setting = args.transfer ? 'transfer' : 'semi';
   const shards = args.onlyLong
     ? []
