@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readRecords, type CellRecord } from '../../src/experiment/records.js';
 import { summarize, tableToMarkdown, type ResultsTable } from '../../src/report/table.js';
 import { linePlotSvg, seriesFromTable, svgToPng } from '../../src/report/plot.js';
-import { verdictMarkdown, verdictSentence, verdictTable } from '../../src/eval/stats/index.js';
+import { verdictMarkdown, verdictSentence, verdictTable, type MethodPair } from '../../src/eval/stats/index.js';
 import type { Budget } from '../../src/eval/protocol/budget.js';
 
 export interface VerdictLine {
@@ -111,13 +111,12 @@ export function comparePaired(
   );
   for (const m of keep)
     if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
-  return writeVerdict(records, baseline, o);
+  return writeVerdict(records, { baseline }, o);
 }
 
 /**
  * Each `row` against its own `baseline` (e.g. a transfer row against the same method's semi-supervised row), Holm
- * over all the pairs × M: the records are relabelled baseline / row with the pair and M as the group
- * ("pcl-transfer M=1"), so one verdict table holds every pair. Writes `out` (.md and .json) like comparePaired.
+ * over all the pairs × M (the verdict's `pairs`). Writes `out` (.md and .json) like comparePaired.
  */
 export function comparePairs(
   results: string,
@@ -125,23 +124,19 @@ export function comparePairs(
   o: { budgets?: string[] | null; seed: number; out?: string | null },
 ): string {
   const all = readRecords(results).filter((r) => !o.budgets || o.budgets.includes(String(r.M)));
-  const records = pairs.flatMap(({ row, baseline }) => {
-    for (const m of [row, baseline])
-      if (!all.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
-    return all
-      .filter((r) => r.method === row || r.method === baseline)
-      .map((r) => ({
-        ...r,
-        method: r.method === row ? 'row' : 'baseline',
-        // the verdict groups by M; here the group is the pair and M (a label, not a budget)
-        M: `${row} vs ${baseline} M=${r.M}` as unknown as Budget,
-      }));
-  });
-  return writeVerdict(records, 'baseline', o);
+  for (const m of pairs.flatMap((p) => [p.row, p.baseline]))
+    if (!all.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+  const keep = new Set(pairs.flatMap((p) => [p.row, p.baseline]));
+  const records = all.filter((r) => keep.has(r.method));
+  return writeVerdict(records, { pairs: pairs.map((p) => ({ method: p.row, baseline: p.baseline })) }, o);
 }
 
-function writeVerdict(records: CellRecord[], baseline: string, o: { seed: number; out?: string | null }): string {
-  const v = verdictTable(records, { baseline, metric: 'meanDice', seed: o.seed });
+function writeVerdict(
+  records: CellRecord[],
+  against: { baseline: string } | { pairs: MethodPair[] },
+  o: { seed: number; out?: string | null },
+): string {
+  const v = verdictTable(records, { ...against, metric: 'meanDice', seed: o.seed });
   const text = `${verdictMarkdown(v, { metricLabel: 'test Dice' })}\n\n${verdictSentence(v)}\n`;
   if (o.out) {
     writeFileSync(o.out, text);

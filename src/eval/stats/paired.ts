@@ -2,6 +2,8 @@
  * Paired differences per test case: a method's cell (method, M, fold) and the baseline's cell with the same (M, fold)
  * scored the same test cases, so each case gives one difference method − baseline. Pairing removes the case-to-case
  * spread (easy and hard volumes) that both methods share, which an unpaired comparison of means keeps as noise.
+ * By default every method is compared with one baseline; `pairs` gives each compared method its own (a transfer row
+ * against the same method's semi-supervised row, an ablation against the row it changes).
  */
 import { compareBudgets, type Budget } from '../protocol/budget.js';
 
@@ -23,9 +25,17 @@ export interface VerdictRecord {
   cases: readonly VerdictCase[];
 }
 
+/** one comparison: `method` − `baseline` */
+export interface MethodPair {
+  method: string;
+  baseline: string;
+}
+
 export interface PairingOptions {
-  /** the method every other method is compared with (default 'random') */
+  /** the method every other method is compared with (default 'random'); ignored where `pairs` is given */
   baseline?: string;
+  /** exactly these comparisons, each against its own baseline, instead of every method against `baseline` */
+  pairs?: readonly MethodPair[];
   /** the per-case value compared (default 'meanDice') */
   metric?: VerdictMetric;
 }
@@ -39,6 +49,8 @@ export interface PairedCase {
 
 export interface PairedDifferences {
   method: string;
+  /** the row it is compared with */
+  baseline: string;
   M: Budget;
   /** the matched cases with a value on both sides, sorted by (fold, case) */
   cases: PairedCase[];
@@ -57,23 +69,24 @@ export interface PairedDifferences {
 type Cells = Map<string, Map<string, Map<number, VerdictRecord>>>; // method -> M -> fold -> record
 
 /**
- * For every method ≠ baseline and every M the method has: the per-case differences to the baseline, matched on
- * (fold, M, case). Methods come in order of first appearance, M ascending ('all' last). Throws on duplicate cells or
- * cases, on a case whose patient differs between the two cells, on a non-finite value, when the baseline has no
- * records, and when a method × M has no usable matched case.
+ * For every method ≠ baseline (or every entry of `pairs`) and every M the method has: the per-case differences to
+ * its baseline, matched on (fold, M, case). Comparisons come in order of the methods' first appearance (or of
+ * `pairs`), M ascending ('all' last). Throws on duplicate cells, cases or pairs, on a case whose patient differs
+ * between the two cells, on a non-finite value, when a baseline or a paired method has no records, and when a
+ * method × M has no usable matched case.
  */
 export function pairDifferences(records: readonly VerdictRecord[], options: PairingOptions = {}): PairedDifferences[] {
-  const baseline = options.baseline ?? 'random';
   const metric = options.metric ?? 'meanDice';
   const cells = indexCells(records);
-  const base = cells.get(baseline);
-  if (!base) throw new Error(`pairDifferences: no records of the baseline method '${baseline}'`);
   const out: PairedDifferences[] = [];
-  for (const [method, byM] of cells) {
-    if (method === baseline) continue;
+  for (const { method, baseline } of comparisons(cells, options)) {
+    const byM = cells.get(method);
+    const base = cells.get(baseline);
+    if (!base) throw new Error(`pairDifferences: no records of the baseline method '${baseline}'`);
+    if (!byM) throw new Error(`pairDifferences: no records of the method '${method}' (paired with '${baseline}')`);
     const budgets = [...byM.values()].map((folds) => [...folds.values()][0]!.M).sort(compareBudgets);
     for (const M of budgets) {
-      const paired = pairCell(method, M, byM.get(String(M))!, base.get(String(M)), metric);
+      const paired = pairCell(method, baseline, M, byM.get(String(M))!, base.get(String(M)), metric);
       if (paired.cases.length === 0)
         throw new Error(
           `pairDifferences: ${method} at M=${M} has no test case matched with ${baseline} ` +
@@ -84,6 +97,22 @@ export function pairDifferences(records: readonly VerdictRecord[], options: Pair
     }
   }
   return out;
+}
+
+/** `pairs` as given (checked), or every method other than the baseline against it */
+function comparisons(cells: Cells, options: PairingOptions): MethodPair[] {
+  if (!options.pairs) {
+    const baseline = options.baseline ?? 'random';
+    return [...cells.keys()].filter((m) => m !== baseline).map((method) => ({ method, baseline }));
+  }
+  const seen = new Set<string>();
+  for (const { method, baseline } of options.pairs) {
+    const key = JSON.stringify([method, baseline]);
+    if (method === baseline) throw new Error(`pairDifferences: '${method}' is paired with itself`);
+    if (seen.has(key)) throw new Error(`pairDifferences: the pair ${method} − ${baseline} is given twice`);
+    seen.add(key);
+  }
+  return [...options.pairs];
 }
 
 function indexCells(records: readonly VerdictRecord[]): Cells {
@@ -119,6 +148,7 @@ function valueOf(c: VerdictCase, metric: VerdictMetric, r: VerdictRecord): numbe
 
 function pairCell(
   method: string,
+  baseline: string,
   M: Budget,
   mine: Map<number, VerdictRecord>,
   theirs: Map<number, VerdictRecord> | undefined,
@@ -156,6 +186,7 @@ function pairCell(
   rows.sort((p, q) => p.c.fold - q.c.fold || (p.c.case < q.c.case ? -1 : p.c.case > q.c.case ? 1 : 0));
   return {
     method,
+    baseline,
     M,
     cases: rows.map((r) => r.c),
     diffs: Float64Array.from(rows, (r) => r.d),

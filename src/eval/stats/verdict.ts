@@ -3,7 +3,8 @@
  * (paired.ts), a fold-stratified percentile bootstrap of their mean (bootstrap.ts) with a two-sided p-value, and
  * Holm's correction over all method × M comparisons (holm.ts). A comparison is declared only when its interval at
  * Holm's level for its rank excludes 0 and every comparison ranked before it was declared too (the step-down stops
- * at the first comparison it cannot reject).
+ * at the first comparison it cannot reject). With `pairs`, each compared method has its own baseline and Holm runs
+ * over all the pairs × M.
  */
 import { compareBudgets, type Budget } from '../protocol/budget.js';
 import { percentileCI, resampleMeans, bootstrapP } from './bootstrap.js';
@@ -24,6 +25,8 @@ export interface VerdictOptions extends PairingOptions {
 
 export interface VerdictRow {
   method: string;
+  /** the row it was compared with: the table's baseline, or its own where `pairs` was given */
+  baseline: string;
   M: Budget;
   /** matched test cases, and the folds they come from */
   n: number;
@@ -48,6 +51,7 @@ export interface VerdictRow {
 }
 
 export interface VerdictTable {
+  /** the baseline of every row; 'per row' where `pairs` was given */
   baseline: string;
   metric: VerdictMetric;
   higherIsBetter: boolean;
@@ -59,20 +63,23 @@ export interface VerdictTable {
 }
 
 export function verdictTable(records: readonly VerdictRecord[], options: VerdictOptions = {}): VerdictTable {
-  const baseline = options.baseline ?? 'random';
+  const baseline = options.pairs ? 'per row' : (options.baseline ?? 'random');
   const metric = options.metric ?? 'meanDice';
   const alpha = options.alpha ?? 0.05;
   const seed = options.seed ?? 0;
   const resamples = options.resamples ?? 10000;
   const higherIsBetter = options.higherIsBetter ?? metric !== 'meanHd95';
   if (!(alpha > 0 && alpha < 1)) throw new Error(`verdictTable: alpha must be in (0, 1), got ${alpha}`);
-  const pairs = pairDifferences(records, { baseline, metric });
+  const pairs = pairDifferences(records, { ...options, metric });
   const boot = pairs.map((d) => {
-    const rng = protocolRng(seed, `bootstrap|${d.method}|${d.M}`);
+    // one stream per comparison; a pair names its baseline too (one method may be paired with two rows)
+    const stream = options.pairs ? `bootstrap|${d.method}|vs|${d.baseline}|${d.M}` : `bootstrap|${d.method}|${d.M}`;
+    const rng = protocolRng(seed, stream);
     return resampleMeans(d.diffs, rng, resamples, d.folds);
   });
   const rows: VerdictRow[] = pairs.map((d, i) => ({
     method: d.method,
+    baseline: d.baseline,
     M: d.M,
     n: d.diffs.length,
     folds: new Set(d.folds).size,
@@ -88,7 +95,7 @@ export function verdictTable(records: readonly VerdictRecord[], options: Verdict
     onlyBaseline: d.onlyBaseline,
     missingValue: d.missingValue,
   }));
-  // Holm over a canonical order (method name, then M), so ties in p rank the same whatever the records' order
+  // Holm over a canonical order (method name, baseline, then M), so ties in p rank the same whatever the records' order
   const canon = rows.map((_, i) => i).sort((a, b) => compareRows(rows[a]!, rows[b]!));
   const ps = canon.map((i) => rows[i]!.p);
   holm(ps).forEach((q, j) => (rows[canon[j]!]!.pHolm = q));
@@ -125,9 +132,10 @@ export function verdictMarkdown(
     `| method | M | n | Δ mean | ${conf} CI | Holm CI | p (Holm) | verdict |`,
     '| --- | ---: | ---: | ---: | --- | --- | ---: | --- |',
   ];
+  const perRow = table.rows.some((r) => r.baseline !== table.baseline);
   for (const r of table.rows) {
     const cells = [
-      r.method.replace(/\|/g, '\\|'),
+      (perRow ? `${r.method} − ${r.baseline}` : r.method).replace(/\|/g, '\\|'),
       String(r.M),
       String(r.n),
       signed(r.mean, d),
@@ -141,14 +149,14 @@ export function verdictMarkdown(
   if (options.note === false) return lines.join('\n');
   const m = table.rows.length;
   const note =
-    `Δ = method − ${table.baseline} in ${options.metricLabel} (${table.higherIsBetter ? 'higher' : 'lower'} is ` +
+    `Δ = method − ${perRow ? 'its baseline' : table.baseline} in ${options.metricLabel} (${table.higherIsBetter ? 'higher' : 'lower'} is ` +
     `better), paired per test case (same fold, M and case); percentile bootstrap with ${table.resamples} ` +
     `resamples of the cases within each fold. Holm CI: level 1 − ${table.alpha}/(${m} − rank + 1) for the ` +
     `comparison's rank by p among the ${m}; a verdict needs the Holm CI to exclude 0 (family-wise ${conf}).`;
   const skipped = table.rows.filter((r) => r.onlyMethod + r.onlyBaseline + r.missingValue > 0);
   const skips = skipped.map(
     (r) =>
-      `${r.method} M=${r.M}: ${r.onlyMethod} only in ${r.method}, ${r.onlyBaseline} only in ${table.baseline}, ` +
+      `${r.method} M=${r.M}: ${r.onlyMethod} only in ${r.method}, ${r.onlyBaseline} only in ${r.baseline}, ` +
       `${r.missingValue} without a value`,
   );
   return [...lines, '', note + (skips.length ? ` Unmatched cases skipped: ${skips.join('; ')}.` : '')].join('\n');
@@ -158,20 +166,23 @@ export function verdictMarkdown(
 export function verdictSentence(table: VerdictTable, options: VerdictFormatOptions = {}): string {
   const d = options.digits ?? defaultDigits(table);
   const conf = pct(1 - table.alpha);
+  const perRow = table.rows.some((r) => r.baseline !== table.baseline);
   const part = (r: VerdictRow, what: string) =>
-    `${r.method} ${what} at M=${r.M} (Δ ${signed(r.mean, d)}, Holm ${conf} CI ${interval(r.holmCI, d)})`;
+    `${r.method} ${what}${perRow ? ` against ${r.baseline}` : ''} at M=${r.M} (Δ ${signed(r.mean, d)}, Holm ${conf} CI ${interval(r.holmCI, d)})`;
   const helped = table.rows.filter((r) => r.helped).map((r) => part(r, 'helped'));
   const hurt = table.rows.filter((r) => r.hurt).map((r) => part(r, 'hurt'));
   if (helped.length === 0) {
     const m = table.rows.length;
-    const head = `No method helped against ${table.baseline} (Holm-corrected paired bootstrap, ${m} comparison${m === 1 ? '' : 's'})`;
+    const against = perRow ? 'its baseline' : table.baseline;
+    const head = `No method helped against ${against} (Holm-corrected paired bootstrap, ${m} comparison${m === 1 ? '' : 's'})`;
     return `${[head, ...hurt].join('; ')}.`;
   }
   return `${[...helped, ...hurt].join('; ')}.`;
 }
 
 function compareRows(a: VerdictRow, b: VerdictRow): number {
-  return a.method < b.method ? -1 : a.method > b.method ? 1 : compareBudgets(a.M, b.M);
+  const byName = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return byName(a.method, b.method) || byName(a.baseline, b.baseline) || compareBudgets(a.M, b.M);
 }
 
 /** mean as x[0] + mean(x − x[0]), as the bootstrap computes its resampled means */

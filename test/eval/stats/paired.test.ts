@@ -104,3 +104,38 @@ test('pairDifferences: clear errors for a missing baseline, duplicates, a patien
     /meanDice of case 'a' \(random, M=1, fold 0\) is NaN/,
   );
 });
+
+test('pairDifferences: pairs compare each method with its own baseline, in the order given', () => {
+  const records = [
+    rec('random', 1, 0, [c('a', 0.5), c('b', 0.25)]),
+    rec('pcl', 1, 0, [c('a', 0.75), c('b', 0.5)]),
+    rec('pcl-transfer', 1, 0, [c('a', 0.625), c('b', 0.125)]),
+  ];
+  const pairs = [
+    { method: 'pcl-transfer', baseline: 'pcl' },
+    { method: 'pcl-transfer', baseline: 'random' },
+  ];
+  const d = pairDifferences(records, { pairs });
+  assert.deepEqual(
+    d.map((x) => [x.method, x.baseline, [...x.diffs]]),
+    [
+      ['pcl-transfer', 'pcl', [0.625 - 0.75, 0.125 - 0.5]],
+      ['pcl-transfer', 'random', [0.625 - 0.5, 0.125 - 0.25]],
+    ],
+  );
+  // without pairs: every method against 'random', each row naming it
+  assert.deepEqual(
+    pairDifferences(records).map((x) => `${x.method}-${x.baseline}`),
+    ['pcl-random', 'pcl-transfer-random'],
+  );
+  assert.throws(() => pairDifferences(records, { pairs: [pairs[0]!, pairs[0]!] }), /pcl-transfer − pcl is given twice/);
+  assert.throws(() => pairDifferences(records, { pairs: [{ method: 'pcl', baseline: 'pcl' }] }), /paired with itself/);
+  assert.throws(
+    () => pairDifferences(records, { pairs: [{ method: 'gcl', baseline: 'random' }] }),
+    /no records of the method 'gcl' \(paired with 'random'\)/,
+  );
+  assert.throws(
+    () => pairDifferences(records, { pairs: [{ method: 'pcl', baseline: 'gcl' }] }),
+    /no records of the baseline method 'gcl'/,
+  );
+});

@@ -160,3 +160,44 @@ test('verdictMarkdown and verdictSentence: columns, verdicts, skipped cases, "No
     'No method helped against random (Holm-corrected paired bootstrap, 1 comparison).',
   );
 });
+
+test('verdictTable: pairs: each row against its own baseline, Holm over all pairs, streams naming the baseline', () => {
+  const records = makeRecords(11, {
+    pcl: (b, rng) => b + 0.06 + rng.normal(0, 0.02),
+    transfer: (b, rng) => b + 0.05 + rng.normal(0, 0.02),
+  });
+  const pairs = [
+    { method: 'transfer', baseline: 'pcl' },
+    { method: 'transfer', baseline: 'random' },
+  ];
+  const t = verdictTable(records, { pairs, seed: 3, resamples: 2000 });
+  assert.equal(t.baseline, 'per row');
+  assert.deepEqual(
+    t.rows.map((r) => [r.method, r.baseline]),
+    [
+      ['transfer', 'pcl'],
+      ['transfer', 'random'],
+    ],
+  );
+  // the differences recomputed here from the records (float64), per pair, and the bootstrap on its own stream
+  const cells = (m: string) => records.filter((r) => r.method === m);
+  for (const r of t.rows) {
+    const mine = cells(r.method);
+    const theirs = cells(r.baseline);
+    const diffs = mine.flatMap((x, k) => x.cases.map((c, i) => c.meanDice! - theirs[k]!.cases[i]!.meanDice!));
+    const strata = mine.flatMap((x) => x.cases.map(() => x.fold));
+    const stream = `bootstrap|${r.method}|vs|${r.baseline}|1`;
+    const b = bootstrapMeanCI(diffs, { seed: 3, resamples: 2000, strata, stream });
+    assert.ok(Math.abs(r.mean - diffs.reduce((s, v) => s + v, 0) / diffs.length) < 1e-12);
+    assert.deepEqual(r.ci, [b.lower, b.upper]);
+  }
+  // Holm over the two pairs: one at level 1 - 0.05/2, one at 0.95
+  assert.deepEqual(t.rows.map((r) => r.holmLevel).sort(), [1 - 0.05 / 2, 0.95].sort());
+  const [vsPcl, vsRandom] = t.rows as [(typeof t.rows)[0], (typeof t.rows)[0]];
+  // transfer sits about 0.01 below pcl (0.02 spread per case) and 0.05 above random
+  assert.ok(vsRandom.helped && vsPcl.hurt && vsPcl.mean < 0 && vsPcl.mean > -0.03, `${vsPcl.mean}`);
+  const md = verdictMarkdown(t, { metricLabel: 'test Dice' });
+  assert.match(md, /\| transfer − pcl \| 1 \|/);
+  assert.match(md, /Δ = method − its baseline in test Dice/);
+  assert.match(verdictSentence(t), /transfer helped against random at M=1/);
+});
