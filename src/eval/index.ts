@@ -1,6 +1,6 @@
 /**
  * Evaluation: segmentation metrics, the k-fold protocol over patients, statistical readouts, the paired verdict,
- * prediction on whole images, per-case evaluation, embeddings and t-SNE.
+ * prediction on whole images, per-case evaluation, embeddings, their probes (position, neighbours) and t-SNE.
  */
 export * from './metrics/index.js';
 export * from './protocol/index.js';
@@ -8,6 +8,7 @@ export * from './readout/index.js';
 export * from './stats/index.js';
 export * from './predict.js';
 export * from './embed.js';
+export * from './embedding-probes.js';
 export * from './tsne.js';
 export * from './outcomes/index.js';
 export * from './scan-outcomes.js';
