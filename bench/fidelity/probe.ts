@@ -22,6 +22,7 @@ import { neighbourPosition, positionProbe, samePatientRate } from '../../src/eva
 import { methodEncoder } from '../../src/methods/common.js';
 import { getSliceMethod } from '../../src/methods/registry.js';
 import { manualSeed } from '../../src/engine/random.js';
+import { slicePosition } from '../../src/relations/position.js';
 import type { BackboneEncoder } from '../../src/models/backbones.js';
 import type { PretrainConfig } from '../../src/methods/config.js';
 
@@ -67,7 +68,7 @@ function probe(ds: SliceDataset, encoder: BackboneEncoder) {
   const e = embedSamples(encoder, ds);
   const samples = e.ids.map((id) => ds.samples[id]!);
   const s = {
-    position: samples.map((x) => (x.sliceIndex + 1) / x.slicesInVolume),
+    position: samples.map((x) => slicePosition(x.sliceIndex, x.slicesInVolume)),
     patient: samples.map((x) => x.patient),
     sliceIndex: samples.map((x) => x.sliceIndex),
   };

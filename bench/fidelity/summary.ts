@@ -105,13 +105,7 @@ export function comparePaired(
   methods: string[],
   o: { budgets?: string[] | null; seed: number; out?: string | null },
 ): string {
-  const keep = new Set([baseline, ...methods]);
-  const records = readRecords(results).filter(
-    (r) => keep.has(r.method) && (!o.budgets || o.budgets.includes(String(r.M))),
-  );
-  for (const m of keep)
-    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
-  return writeVerdict(records, { baseline }, o);
+  return writeVerdict(readRows(results, [baseline, ...methods], o.budgets), { baseline }, o);
 }
 
 /**
@@ -123,12 +117,21 @@ export function comparePairs(
   pairs: { row: string; baseline: string }[],
   o: { budgets?: string[] | null; seed: number; out?: string | null },
 ): string {
-  const all = readRecords(results).filter((r) => !o.budgets || o.budgets.includes(String(r.M)));
-  for (const m of pairs.flatMap((p) => [p.row, p.baseline]))
-    if (!all.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
-  const keep = new Set(pairs.flatMap((p) => [p.row, p.baseline]));
-  const records = all.filter((r) => keep.has(r.method));
+  const records = readRows(
+    results,
+    pairs.flatMap((p) => [p.row, p.baseline]),
+    o.budgets,
+  );
   return writeVerdict(records, { pairs: pairs.map((p) => ({ method: p.row, baseline: p.baseline })) }, o);
+}
+
+/** the records of `rows` at `budgets` (all budgets when null); throws, naming the file, on a row with none */
+function readRows(results: string, rows: string[], budgets?: string[] | null): CellRecord[] {
+  const keep = new Set(rows);
+  const records = readRecords(results).filter((r) => keep.has(r.method) && (!budgets || budgets.includes(String(r.M))));
+  for (const m of keep)
+    if (!records.some((r) => r.method === m)) throw new Error(`fidelity compare: ${results} has no row ${m}`);
+  return records;
 }
 
 function writeVerdict(

@@ -16,6 +16,7 @@ import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { loadRunEncoder } from '../train/run-encoder.js';
 import { embedSamples, type Embeddings } from '../eval/embed.js';
 import { tsne } from '../eval/tsne.js';
+import { slicePosition } from '../relations/position.js';
 import { scatterSvg, svgToPng } from '../report/plot.js';
 import { Rng } from '../util/rng.js';
 import { schemaOptions } from './options.js';
@@ -34,7 +35,7 @@ export function csvField(s: string): string {
 /** position of a slice in its volume, (index + 1) / slices (PCL), 1 for 2D images */
 function positionOf(ds: SliceDataset, id: number): number {
   const s = ds.samples[id]!;
-  return (s.sliceIndex + 1) / s.slicesInVolume;
+  return slicePosition(s.sliceIndex, s.slicesInVolume);
 }
 
 /** Writes the embeddings as CSV, in blocks of rows (float32 values with 9 significant digits: exact round trip). */

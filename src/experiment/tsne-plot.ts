@@ -3,6 +3,7 @@ import path from 'node:path';
 import { noGrad, tidy, F } from '../engine/index.js';
 import type { SliceDataset } from '../data/slice-dataset.js';
 import { tsne } from '../eval/tsne.js';
+import { slicePosition } from '../relations/position.js';
 import { buildEncoder } from '../methods/common.js';
 import { loadRunEncoder } from '../train/run-encoder.js';
 import { resolvePretrainConfig } from '../methods/resolve-config.js';
@@ -50,7 +51,7 @@ export async function tsnePlot(
     title: `t-SNE of ${method} encoder features`,
     ...(isVolume
       ? {
-          values: pick.map((id) => (ds.samples[id]!.sliceIndex + 1) / ds.samples[id]!.slicesInVolume),
+          values: pick.map((id) => slicePosition(ds.samples[id]!.sliceIndex, ds.samples[id]!.slicesInVolume)),
           colourLabel: 'slice position',
         }
       : { categories: pick.map((id) => ds.samples[id]!.patient), colourLabel: 'patient' }),

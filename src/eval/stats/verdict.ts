@@ -132,7 +132,7 @@ export function verdictMarkdown(
     `| method | M | n | Δ mean | ${conf} CI | Holm CI | p (Holm) | verdict |`,
     '| --- | ---: | ---: | ---: | --- | --- | ---: | --- |',
   ];
-  const perRow = table.rows.some((r) => r.baseline !== table.baseline);
+  const perRow = perRowBaselines(table);
   for (const r of table.rows) {
     const cells = [
       (perRow ? `${r.method} − ${r.baseline}` : r.method).replace(/\|/g, '\\|'),
@@ -166,7 +166,7 @@ export function verdictMarkdown(
 export function verdictSentence(table: VerdictTable, options: VerdictFormatOptions = {}): string {
   const d = options.digits ?? defaultDigits(table);
   const conf = pct(1 - table.alpha);
-  const perRow = table.rows.some((r) => r.baseline !== table.baseline);
+  const perRow = perRowBaselines(table);
   const part = (r: VerdictRow, what: string) =>
     `${r.method} ${what}${perRow ? ` against ${r.baseline}` : ''} at M=${r.M} (Δ ${signed(r.mean, d)}, Holm ${conf} CI ${interval(r.holmCI, d)})`;
   const helped = table.rows.filter((r) => r.helped).map((r) => part(r, 'helped'));
@@ -178,6 +178,11 @@ export function verdictSentence(table: VerdictTable, options: VerdictFormatOptio
     return `${[head, ...hurt].join('; ')}.`;
   }
   return `${[...helped, ...hurt].join('; ')}.`;
+}
+
+/** the rows were compared with baselines of their own (`pairs`), so each row names its baseline */
+function perRowBaselines(table: VerdictTable): boolean {
+  return table.rows.some((r) => r.baseline !== table.baseline);
 }
 
 function compareRows(a: VerdictRow, b: VerdictRow): number {
