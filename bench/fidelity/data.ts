@@ -29,6 +29,25 @@ export interface FidelityDataOptions {
   sourceScanner?: CtScanner;
 }
 
+/**
+ * The transfer source's protocol: the second scanner's (`second`), the target's own (`target`: other subjects, same
+ * protocol), or the target's with ONE of the second scanner's four differences (`fov` in-plane field of view,
+ * `noise` dose, `coverage` z extent, `contrast` share of enhanced scans): which difference costs the transfer gain.
+ */
+export const TRANSFER_PROTOCOLS = ['second', 'target', 'fov', 'noise', 'coverage', 'contrast'] as const;
+export type TransferProtocol = (typeof TRANSFER_PROTOCOLS)[number];
+
+export function sourceScannerOf(p: TransferProtocol): CtScanner {
+  const T = DEFAULT_SCANNER;
+  const S = SECOND_SCANNER;
+  if (p === 'second') return S;
+  if (p === 'target') return T;
+  if (p === 'fov') return { ...T, fovMm: S.fovMm };
+  if (p === 'noise') return { ...T, noiseHU: S.noiseHU };
+  if (p === 'coverage') return { ...T, coverageFrom: S.coverageFrom, coverageTo: S.coverageTo };
+  return { ...T, contrastRate: S.contrastRate };
+}
+
 /** Rewrites a phantom manifest: keeps the first `keepLabels` items' labels and drops the others'. */
 function withLabels(manifest: string, keepLabels: number, out: string): string {
   const m = JSON.parse(readFileSync(manifest, 'utf8')) as { items: Record<string, unknown>[] };

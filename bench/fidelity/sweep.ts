@@ -5,7 +5,7 @@
  *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
  *                                       [--budgets 1,2,4] [--finetune field=value,...]
- *                                       [--transfer [--transfer-protocol second|target]]
+ *                                       [--transfer [--transfer-protocol second|target|fov|noise|coverage|contrast]]
  *
  * 1. Fine-tuning long enough for the small organs: every cell gets `--steps` fine-tuning steps (default 1,600, the
  *    number measured in docs/fidelity.md to fit them even on one volume) instead of the bench's 600-1,000.
@@ -30,6 +30,8 @@
  *    second one (same anatomy: the phantoms draw it before the protocol), rows `<variant>-transfer-same`: of what
  *    transfer loses against pre-training on the target's own volumes, how much is the protocol change and how much
  *    is not having seen the target's subjects? Use a new --out (the source archive differs).
+ *    `--transfer-protocol fov|noise|coverage|contrast`: the target's protocol with one of the second's four
+ *    differences (data.ts sourceScannerOf), rows `<variant>-transfer-<factor>`: which difference costs the gain?
  * Every shard lives in its own work folder; a rerun with more variants reuses the finished cells of the others.
  * Everything else is the bench's small scale (scale.ts). One table and one Holm-corrected paired verdict against Random;
  * writes DIR (default bench/results/fidelity/sweep): results.jsonl, table.md, ci.md, verdict.json, summary.json.
@@ -39,10 +41,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { machine } from '../lib.js';
 import { readRecords } from '../../src/experiment/records.js';
-import { writeScaleData, type FidelityData } from './data.js';
+import {
+  sourceScannerOf,
+  TRANSFER_PROTOCOLS,
+  writeScaleData,
+  type FidelityData,
+  type TransferProtocol,
+} from './data.js';
 import { experimentInput, SCALES } from './scale.js';
 import { runShards } from './shards.js';
-import { DEFAULT_SCANNER } from '../../src/phantoms/ct.js';
 import type { Budget } from '../../src/eval/protocol/budget.js';
 import { summarizeSetting } from './summary.js';
 
@@ -66,8 +73,9 @@ interface Args {
   finetune: Record<string, string | number>;
   /** the variants pre-train on the transfer source */
   transfer: boolean;
-  /** the transfer source's protocol: the second scanner (default) or the target's own */
-  transferProtocol: 'second' | 'target';
+  /** the transfer source's protocol (data.ts TRANSFER_PROTOCOLS): the second scanner (default), the target's own,
+   * or the target's with one of the second's differences */
+  transferProtocol: TransferProtocol;
 }
 
 /** one pre-trained row of the table: a method, its pre-training epochs and pre-training settings that differ */
@@ -126,8 +134,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--finetune') a.finetune = parseFields(k, v);
     else if (k === '--variants') a.variants = v.split(',').map((e) => parseVariant(k, e, int));
     else if (k === '--transfer-protocol') {
-      if (v !== 'second' && v !== 'target') throw new Error(`fidelity sweep: ${k} is second or target, got ${v}`);
-      a.transferProtocol = v;
+      const p = TRANSFER_PROTOCOLS.find((x) => x === v);
+      if (!p) throw new Error(`fidelity sweep: ${k} is one of ${TRANSFER_PROTOCOLS.join(', ')}, got ${v}`);
+      a.transferProtocol = p;
     } else throw new Error(`fidelity sweep: unknown option ${k}`);
   }
   if (a.onlyLong && a.allSteps === undefined) throw new Error('fidelity sweep: --only-long needs --all-steps N');
@@ -183,7 +192,7 @@ async function sweepData(dir: string, seed: number, protocol: Args['transferProt
     process.stdout.write(`fidelity sweep: reusing the phantoms in ${dir}\n`);
     return data;
   }
-  const written = await writeScaleData(SCALES.small, dir, seed, protocol === 'target' ? DEFAULT_SCANNER : undefined);
+  const written = await writeScaleData(SCALES.small, dir, seed, sourceScannerOf(protocol));
   writeFileSync(marker, protocol + '\n');
   return written;
 }
@@ -215,7 +224,14 @@ async function main(): Promise<void> {
     return { row, input: experimentInput(scale, setting, [method], data, path.join(work, dir), args.seed) };
   };
   // a variant's row (and work folder) name; transfer rows are their own rows beside the semi-supervised ones
-  const suffix = !args.transfer ? '' : args.transferProtocol === 'target' ? '-transfer-same' : '-transfer';
+  const p = args.transferProtocol;
+  const suffix = !args.transfer
+    ? ''
+    : p === 'second'
+      ? '-transfer'
+      : p === 'target'
+        ? '-transfer-same'
+        : `-transfer-${p}`;
   const rowName = (v: Variant): string => variantName(v) + suffix;
   const setting = args.transfer ? 'transfer' : 'semi';
   const shards = args.onlyLong
