@@ -59,6 +59,8 @@ export class PythonSide {
   private lines: Interface;
   private pending: ((line: string) => void)[] = [];
   private stderr = '';
+  /** why the child is gone (set when it exits or cannot start); later asks fail with it instead of waiting forever */
+  private gone: string | null = null;
 
   /**
    * `opts.medclOpenMp`: keep the OpenMP wait policy medcl set for itself (a second reference; default: drop it).
@@ -78,13 +80,23 @@ export class PythonSide {
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));
-    this.proc.on('exit', (code) => {
-      for (const p of this.pending.splice(0))
-        p(JSON.stringify({ error: `python exited with ${code}: ${this.stderr.slice(-2000)}` }));
-    });
+    const fail = (why: string) => {
+      // a child that dies before it is asked (python3-torch missing: `import torch` fails at once) must not leave
+      // the bench waiting on a promise that nothing resolves, which ends node silently with status 0
+      const hint = /No module named '(torch|numpy)'/.test(this.stderr)
+        ? ' (the PyTorch reference needs Debian python3-torch: sudo apt-get install -y python3-torch)'
+        : '';
+      this.gone ??= `the PyTorch reference ${python} ${script} ${why}${hint}: ${this.stderr.slice(-2000)}`;
+      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: this.gone }));
+    };
+    this.proc.on('error', (e) => fail(`could not run (${e.message})`));
+    this.proc.on('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+    // writes to a child that has exited fail with EPIPE; the exit handler reports why
+    this.proc.stdin.on('error', () => undefined);
   }
 
   ask<T>(command: string): Promise<T> {
+    if (this.gone) return Promise.reject(new Error(this.gone));
     return new Promise((resolve, reject) => {
       this.pending.push((line) => {
         const r = JSON.parse(line) as T & { error?: string };
@@ -96,6 +108,7 @@ export class PythonSide {
   }
 
   close(): void {
+    if (this.gone) return;
     this.proc.stdin.write('quit\n');
     this.proc.stdin.end();
   }
