@@ -90,7 +90,8 @@ export class PythonSide {
       for (const p of this.pending.splice(0)) p(JSON.stringify({ error: this.gone }));
     };
     this.proc.on('error', (e) => fail(`could not run (${e.message})`));
-    this.proc.on('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+    // 'close', not 'exit': it comes after the child's stdio has drained, so `stderr` holds all of the child's error
+    this.proc.on('close', (code, signal) => fail(`exited with ${code ?? signal}`));
     // writes to a child that has exited fail with EPIPE; the exit handler reports why
     this.proc.stdin.on('error', () => undefined);
   }

@@ -48,6 +48,10 @@ export function sourceScannerOf(p: TransferProtocol): CtScanner {
   return { ...T, contrastRate: S.contrastRate };
 }
 
+/** a transfer row's name suffix: `-transfer` (second scanner), `-transfer-same` (target's), `-transfer-<factor>` */
+export const transferSuffix = (p: TransferProtocol): string =>
+  p === 'second' ? '-transfer' : p === 'target' ? '-transfer-same' : `-transfer-${p}`;
+
 /** Rewrites a phantom manifest: keeps the first `keepLabels` items' labels and drops the others'. */
 function withLabels(manifest: string, keepLabels: number, out: string): string {
   const m = JSON.parse(readFileSync(manifest, 'utf8')) as { items: Record<string, unknown>[] };

@@ -44,6 +44,7 @@ import { readRecords } from '../../src/experiment/records.js';
 import {
   sourceScannerOf,
   TRANSFER_PROTOCOLS,
+  transferSuffix,
   writeScaleData,
   type FidelityData,
   type TransferProtocol,
@@ -224,14 +225,7 @@ async function main(): Promise<void> {
     return { row, input: experimentInput(scale, setting, [method], data, path.join(work, dir), args.seed) };
   };
   // a variant's row (and work folder) name; transfer rows are their own rows beside the semi-supervised ones
-  const p = args.transferProtocol;
-  const suffix = !args.transfer
-    ? ''
-    : p === 'second'
-      ? '-transfer'
-      : p === 'target'
-        ? '-transfer-same'
-        : `-transfer-${p}`;
+  const suffix = args.transfer ? transferSuffix(args.transferProtocol) : '';
   const rowName = (v: Variant): string => variantName(v) + suffix;
   const setting = args.transfer ? 'transfer' : 'semi';
   const shards = args.onlyLong
