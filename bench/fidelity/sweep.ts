@@ -2,7 +2,8 @@
  * Fidelity sweep: the two budgets the fidelity bench cut hardest, measured on the same phantoms, folds and seeds.
  *
  *   node .build/bench/fidelity/sweep.js [--out DIR] [--jobs N] [--seed N] [--steps N] [--variants pcl:8,pcl:32,...]
- *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8)
+ *                                       (a variant is method:epochs[:field=value...], e.g. gcl:32:partitions=8
+ *                                       or simclr:32:augment=pcl-intensity)
  *                                       [--all-steps N [--only-long]] [--size N] [--random-budgets 1,2,all|none]
  *                                       [--budgets 1,2,4] [--finetune field=value,...]
  *                                       [--transfer [--transfer-protocol second|target|fov|noise|coverage|contrast]]
@@ -84,7 +85,7 @@ interface Variant {
   method: string;
   epochs: number;
   /** pre-training config fields, e.g. positionThreshold (PCL's t) or partitions (GCL) */
-  overrides: Record<string, number>;
+  overrides: Record<string, number | string>;
 }
 
 const variantName = (v: Variant): string =>
@@ -163,10 +164,12 @@ function parseVariant(k: string, v: string, int: (k: string, v: string) => numbe
   if (!method || epochs === undefined || method === 'random') {
     throw new Error(`fidelity sweep: ${k} takes method:epochs[:field=value...] such as pcl:32, got ${v}`);
   }
-  const overrides: Record<string, number> = {};
+  const overrides: Record<string, number | string> = {};
   for (const f of fields) {
     const [name, value] = parseField(k, f);
-    if (typeof value !== 'number') throw new Error(`fidelity sweep: ${k}: ${f} is not field=number (in ${v})`);
+    // the one text field: the views' augmentation preset (e.g. simclr:32:augment=pcl-intensity)
+    if (typeof value !== 'number' && name !== 'augment')
+      throw new Error(`fidelity sweep: ${k}: ${f} is not field=number or augment=preset (in ${v})`);
     overrides[name] = value;
   }
   return { method, epochs: int(k, epochs), overrides };
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
     epochs: number,
     budgets: Budget[],
     ft = finetune,
-    overrides: Record<string, number> = {},
+    overrides: Record<string, number | string> = {},
     setting: 'semi' | 'transfer' = 'semi',
   ) => {
     const pretrain = { ...base.pretrain, ...overrides, epochs };

@@ -68,7 +68,7 @@ export const pretrainSchema = z
     /** projection head output dimension */
     projectionDim: z.number().int().positive().default(128),
     /** augmentation strength preset */
-    augment: z.enum(['cltci', 'pcl', 'pcl-reference', 'polycl', 'none']).default('cltci'),
+    augment: z.enum(['cltci', 'pcl', 'pcl-reference', 'pcl-intensity', 'polycl', 'none']).default('cltci'),
     seed: z.number().int().min(0).default(0),
     /** write a checkpoint every N epochs (and at the end) */
     checkpointEvery: z.number().int().positive().default(1),

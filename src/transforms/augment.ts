@@ -8,18 +8,21 @@ import { clTciAugment, pclAugment, polyclAugment, strengthOf } from './presets.j
 import type { Compose } from './compose.js';
 import type { Rng } from '../util/rng.js';
 
-export type AugmentPreset = 'cltci' | 'pcl' | 'pcl-reference' | 'polycl' | 'none';
+export type AugmentPreset = 'cltci' | 'pcl' | 'pcl-reference' | 'pcl-intensity' | 'polycl' | 'none';
 
 /**
  * Pre-training views. 'pcl' is the paper's list (translation, rotation, scale); 'pcl-reference' adds what the authors'
  * code and medcl used before: flips of both axes and intensity jitter. Flips make the encoder blind to left and right
  * (a mirrored left lung looks like a right one), which segmentation with left/right classes needs; see
- * docs/fidelity.md for the measurement.
+ * docs/fidelity.md for the measurement. 'pcl-intensity' (ours) is 'pcl' with CL-TCI's strong intensity distortions
+ * (contrast and brightness x U(0.6, 1.4), gamma U(1, 1.4)) and no flips: SimCLR's authors found colour distortion
+ * essential to instance discrimination, which can otherwise tell scans apart by their intensities.
  */
 export function pretrainPipeline(preset: AugmentPreset): Compose | null {
   if (preset === 'cltci') return clTciAugment({ stage: 'pretrain', flip: true });
   if (preset === 'pcl') return pclAugment({ flip: false, intensity: false });
   if (preset === 'pcl-reference') return pclAugment();
+  if (preset === 'pcl-intensity') return pclAugment({ flip: false, intensity: 'cltci' });
   if (preset === 'polycl') return polyclAugment();
   return null;
 }
@@ -34,7 +37,7 @@ export function contrastiveViews(x: Tensor, rng: Rng, preset: AugmentPreset, vie
 }
 
 export interface SegmentationAugmentOptions {
-  preset: Exclude<AugmentPreset, 'pcl-reference'>;
+  preset: Exclude<AugmentPreset, 'pcl-reference' | 'pcl-intensity'>;
   /** class-id pairs the horizontal flip swaps ('cltci'; the manifest's leftRightPairs) */
   leftRightPairs?: readonly (readonly [number, number])[];
   /**

@@ -8,7 +8,7 @@ import { RandomAffine, type RandomAffineOptions } from './random-affine.js';
 import { RandomFlip } from './flip.js';
 import { RandomBrightness, RandomContrast, RandomGamma, RandomGaussianNoise } from './intensity.js';
 import { RandomElastic, type RandomElasticOptions } from './elastic.js';
-import type { Range } from './batch.js';
+import type { Range, Transform } from './batch.js';
 
 export interface ClTciPresetOptions {
   /** 'pretrain' (contrastive views) or 'finetune' (segmentation, image + label) */
@@ -42,11 +42,7 @@ export function strengthOf(preset: string, strength: number | undefined): number
 export function clTciAugment(o: ClTciPresetOptions = {}): Compose {
   const stage = o.stage ?? 'pretrain';
   const s = strengthOf('CL-TCI', o.strength);
-  const intensity = [
-    new RandomContrast({ factor: [0.6, 1.4] }),
-    new RandomBrightness({ range: [0.6, 1.4], mode: 'multiplicative' }),
-    ...(stage === 'pretrain' ? [new RandomGamma({ gamma: [1, 1.4], domain: 'unit' })] : []),
-  ];
+  const intensity = clTciIntensity(stage);
   const affine = new RandomAffine({
     rotate: (stage === 'pretrain' ? 10 : 30) * s,
     translate: 0.1,
@@ -58,14 +54,26 @@ export function clTciAugment(o: ClTciPresetOptions = {}): Compose {
   return new Compose([...intensity, affine, ...flip]);
 }
 
+/** CL-TCI's intensity distortions (magnitudes above): contrast and multiplicative brightness, gamma for views only */
+function clTciIntensity(stage: 'pretrain' | 'finetune'): Transform[] {
+  return [
+    new RandomContrast({ factor: [0.6, 1.4] }),
+    new RandomBrightness({ range: [0.6, 1.4], mode: 'multiplicative' }),
+    ...(stage === 'pretrain' ? [new RandomGamma({ gamma: [1, 1.4], domain: 'unit' })] : []),
+  ];
+}
+
 export interface PclPresetOptions {
   affine?: Partial<RandomAffineOptions>;
   /** add the reference code's elastic deformation (default false: the paper does not list it) */
   elastic?: boolean | Partial<RandomElasticOptions>;
   /** the normalised background value read outside the image (docs/methods.md §3: pad with it, not with the mean) */
   background?: number;
-  /** intensity jitter (brightness, contrast) on top of the paper's geometric augmentations (default true) */
-  intensity?: boolean;
+  /**
+   * intensity jitter on top of the paper's geometric augmentations: true (default) medcl's mild brightness and
+   * contrast after the geometry; 'cltci' CL-TCI's strong contrast, brightness and gamma before it (ours: 'pcl-intensity', src/transforms/augment.ts)
+   */
+  intensity?: boolean | 'cltci';
   /** the reference code's flips of both axes (default true); fine-tuning turns them off (the paper lists none) */
   flip?: boolean;
   /** scales the rotation range and the zoom's distance from 1 (default 1: the magnitudes below), in (0, 1] */
@@ -84,7 +92,7 @@ export interface PclPresetOptions {
 export function pclAugment(o: PclPresetOptions = {}): Compose {
   const background = o.background ?? 0;
   const s = strengthOf('PCL', o.strength);
-  const t = [];
+  const t: Transform[] = o.intensity === 'cltci' ? clTciIntensity('pretrain') : [];
   if (o.flip !== false) t.push(new RandomFlip({ axis: 'x', p: 0.5 }), new RandomFlip({ axis: 'y', p: 0.5 }));
   t.push(
     new RandomAffine({
@@ -103,7 +111,7 @@ export function pclAugment(o: PclPresetOptions = {}): Compose {
     // 256-512 px, and a control-point std of 4-8 px a comparable amplitude (ours: no exact equivalence)
     t.push(new RandomElastic({ p: 0.67, magnitude: [4, 8], controlPoints: 5, paddingValue: background, ...extra }));
   }
-  if (o.intensity !== false)
+  if (o.intensity === true || o.intensity === undefined)
     t.push(new RandomBrightness({ p: 0.5, range: [-0.1, 0.1] }), new RandomContrast({ p: 0.5, factor: [0.9, 1.1] }));
   return new Compose(t);
 }
