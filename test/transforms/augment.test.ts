@@ -49,12 +49,20 @@ function hu7(img: ArrayLike<number>): number {
   return (3 * n21 - n03) * a * (a * a - 3 * b * b) - (n30 - 3 * n12) * b * (3 * a * a - b * b);
 }
 
-function signs(preset: 'pcl' | 'pcl-reference', draws: number): number[] {
+/** the shape of a view: 1 above the midpoint of its range (intensity changes move the background off 0) */
+function binary(img: Float32Array): Float32Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of img) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  return img.map((v) => (v > (lo + hi) / 2 ? 1 : 0));
+}
+
+function signs(preset: 'pcl' | 'pcl-reference' | 'pcl-intensity', draws: number): number[] {
   const rng = new Rng(11);
   const out: number[] = [];
   for (let i = 0; i < draws; i++) {
     const [v] = contrastiveViews(tensor(chiralImage(), { shape: [1, 1, S, S] }), rng, preset, 1);
-    out.push(Math.sign(hu7(v!.toFloat32Array())));
+    out.push(Math.sign(hu7(binary(v!.toFloat32Array()))));
     v!.dispose();
   }
   return out;
@@ -80,4 +88,36 @@ test("PCL's pre-training views keep handedness; the reference code's flips rever
   const reversed = ref.filter((s) => s === -original).length;
   // one flip of the two (p = 0.5 each) mirrors: P = 0.5; 40 draws
   assert.ok(reversed >= 8 && reversed <= 32, `${reversed} of 40 reversed`);
+});
+
+/** a view's brightest pixel: the shape's intensity after the view's distortions (a pixel inside it survives resampling) */
+function top(img: Float32Array): number {
+  return img.reduce((a, b) => Math.max(a, b), -Infinity);
+}
+
+function tops(preset: 'pcl' | 'pcl-intensity', draws: number): number[] {
+  const rng = new Rng(5);
+  return Array.from({ length: draws }, () => {
+    const [v] = contrastiveViews(tensor(chiralImage(), { shape: [1, 1, S, S] }), rng, preset, 1);
+    const t = top(v!.toFloat32Array());
+    v!.dispose();
+    return t;
+  });
+}
+
+test("'pcl-intensity' adds strong intensity distortion to PCL's views and still never mirrors", () => {
+  const original = Math.sign(hu7(chiralImage()));
+  const int = signs('pcl-intensity', 40);
+  assert.deepEqual(
+    int,
+    int.map(() => original),
+    'no flips: the shape keeps its handedness under any intensity change',
+  );
+  // 'pcl' moves and resamples the shape but keeps its intensity: a pixel inside the 3-px bars stays near 1
+  for (const t of tops('pcl', 20)) assert.ok(t > 0.95 && t <= 1 + 1e-6, `pcl: ${t}`);
+  // contrast and brightness x U(0.6, 1.4) each, gamma U(1, 1.4) on [0, 1]: the bright pixels spread widely
+  const t = tops('pcl-intensity', 40);
+  const spread = Math.max(...t) - Math.min(...t);
+  assert.ok(spread > 0.4, `pcl-intensity: the shape's intensity spans only ${spread.toFixed(3)}`);
+  assert.ok(Math.min(...t) < 0.85, `pcl-intensity never darkens the shape (min ${Math.min(...t).toFixed(3)})`);
 });
