@@ -63,11 +63,15 @@ function parseArgs(argv: string[]): Args {
 
 const rowKey = (r: CellRecord): string => `${r.method} M=${r.M}`;
 
-/** `.../work/data/target/ct/img/s05.nii.gz` -> `target/ct/img/s05.nii.gz` */
+/**
+ * `.../work/data/target/ct/img/s05.nii.gz` -> `target/ct/img/s05.nii.gz`; a relative path is a merged table's
+ * (this tool's output), already named that way, so a merged table can be merged with more rows of its draw
+ */
 const underData = (file: string): string => {
   const i = file.lastIndexOf('/work/data/');
-  if (i < 0) throw new Error(`fidelity pool --same-draw: case ${file} is not under a sweep's work/data`);
-  return file.slice(i + '/work/data/'.length);
+  if (i >= 0) return file.slice(i + '/work/data/'.length);
+  if (!path.isAbsolute(file)) return file;
+  throw new Error(`fidelity pool --same-draw: case ${file} is neither under a sweep's work/data nor a merged table's`);
 };
 
 /** --same-draw: one draw, rows from several out folders; throws where the draws visibly differ */
