@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { contrastiveViews } from '../../src/transforms/augment.js';
+import { contrastiveViews, type AugmentPreset } from '../../src/transforms/augment.js';
 
 const S = 48;
 
@@ -57,16 +57,19 @@ function binary(img: Float32Array): Float32Array {
   return img.map((v) => (v > (lo + hi) / 2 ? 1 : 0));
 }
 
-function signs(preset: 'pcl' | 'pcl-reference' | 'pcl-intensity', draws: number): number[] {
-  const rng = new Rng(11);
-  const out: number[] = [];
-  for (let i = 0; i < draws; i++) {
+/** `measure` of each of `draws` one-view augmentations of the chiral image, drawn from one seeded stream */
+function measureViews<T>(preset: AugmentPreset, draws: number, seed: number, measure: (v: Float32Array) => T): T[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: draws }, () => {
     const [v] = contrastiveViews(tensor(chiralImage(), { shape: [1, 1, S, S] }), rng, preset, 1);
-    out.push(Math.sign(hu7(binary(v!.toFloat32Array()))));
+    const m = measure(v!.toFloat32Array());
     v!.dispose();
-  }
-  return out;
+    return m;
+  });
 }
+
+const signs = (preset: AugmentPreset, draws: number): number[] =>
+  measureViews(preset, draws, 11, (v) => Math.sign(hu7(binary(v))));
 
 test('the mirror image negates the handedness measure (the reference itself)', () => {
   const img = chiralImage();
@@ -95,15 +98,7 @@ function top(img: Float32Array): number {
   return img.reduce((a, b) => Math.max(a, b), -Infinity);
 }
 
-function tops(preset: 'pcl' | 'pcl-intensity', draws: number): number[] {
-  const rng = new Rng(5);
-  return Array.from({ length: draws }, () => {
-    const [v] = contrastiveViews(tensor(chiralImage(), { shape: [1, 1, S, S] }), rng, preset, 1);
-    const t = top(v!.toFloat32Array());
-    v!.dispose();
-    return t;
-  });
-}
+const tops = (preset: AugmentPreset, draws: number): number[] => measureViews(preset, draws, 5, top);
 
 test("'pcl-intensity' adds strong intensity distortion to PCL's views and still never mirrors", () => {
   const original = Math.sign(hu7(chiralImage()));
