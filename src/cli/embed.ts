@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { loadManifest } from '../io/manifest.js';
+import { csvRows, type CsvValue } from '../io/csv-write.js';
 import { buildSliceDataset, type SliceDataset } from '../data/slice-dataset.js';
 import { loadRunEncoder } from '../train/run-encoder.js';
 import { embedSamples, type Embeddings } from '../eval/embed.js';
@@ -27,11 +28,6 @@ import { deviceField, resolveDevice } from '../engine/device.js';
 import { intOption, numberOption } from '../util/number-fields.js';
 import { ensureDir } from '../engine/checkpoint/ensure-dir.js';
 
-/** a CSV field: quoted when it holds a comma, quote or line break (RFC 4180) */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** position of a slice in its volume, (index + 1) / slices (PCL), 1 for 2D images */
 function positionOf(ds: SliceDataset, id: number): number {
   const s = ds.samples[id]!;
@@ -44,16 +40,16 @@ export async function writeEmbeddingsCsv(file: string, ds: SliceDataset, e: Embe
   const fh = await open(file, 'w');
   try {
     const header = ['id', 'item', 'patient', 'slice', 'position', ...Array.from({ length: e.dim }, (_, k) => `e${k}`)];
-    await fh.write(header.join(',') + '\n');
-    const block: string[] = [];
+    await fh.write(csvRows([header]));
+    const block: CsvValue[][] = [];
     for (let r = 0; r < e.n; r++) {
       const id = e.ids[r]!;
       const s = ds.samples[id]!;
-      const row = [String(id), String(s.item), csvField(s.patient), String(s.sliceIndex), String(positionOf(ds, id))];
-      for (let k = 0; k < e.dim; k++) row.push(String(Number(e.data[r * e.dim + k]!.toPrecision(9))));
-      block.push(row.join(','));
+      const row: CsvValue[] = [id, s.item, s.patient, s.sliceIndex, positionOf(ds, id)];
+      for (let k = 0; k < e.dim; k++) row.push(Number(e.data[r * e.dim + k]!.toPrecision(9)));
+      block.push(row);
       if (block.length === 1000 || r === e.n - 1) {
-        await fh.write(block.join('\n') + '\n');
+        await fh.write(csvRows(block));
         block.length = 0;
       }
     }

@@ -1,5 +1,6 @@
 import { compareBudgets, parseBudget, type Budget } from '../eval/protocol/budget.js';
 import { mean, std } from '../eval/metrics/stats.js';
+import { toCsv } from '../io/csv-write.js';
 
 /**
  * Results → the papers' table: methods as rows, label budgets M as columns, each cell `mean (std)` over folds, the
@@ -243,12 +244,6 @@ export function tableToMarkdown(table: ResultsTable): string {
   return lines.join('\n') + '\n';
 }
 
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * The table in long CSV form, one line per (group, method, M) cell, unrounded and unscaled:
  * `[group,]method,M,metric,mean,std,n,folds,best` (folds as `0;1;2`, best as true/false).
@@ -256,41 +251,39 @@ function csvField(v: string | number | null): string {
 export function tableToCsv(table: ResultsTable): string {
   const hasGroups = table.rows.some((r) => r.group !== undefined);
   const head = [...(hasGroups ? ['group'] : []), 'method', 'M', 'metric', 'mean', 'std', 'n', 'folds', 'best'];
-  const lines = [head.join(',')];
-  for (const row of table.rows) {
-    row.cells.forEach((c, j) => {
-      if (!c) return;
-      const f = [
-        ...(hasGroups ? [row.group!] : []),
-        row.method,
-        String(table.budgets[j]),
-        table.metric,
-        c.mean,
-        c.std,
-        c.n,
-        c.folds.join(';'),
-        String(c.best),
-      ];
-      lines.push(f.map(csvField).join(','));
-    });
-  }
-  return lines.join('\n') + '\n';
+  const rows = table.rows.flatMap((row) =>
+    row.cells.flatMap((c, j) =>
+      c
+        ? [
+            [
+              ...(hasGroups ? [row.group!] : []),
+              row.method,
+              String(table.budgets[j]),
+              table.metric,
+              c.mean,
+              c.std,
+              c.n,
+              c.folds.join(';'),
+              String(c.best),
+            ],
+          ]
+        : [],
+    ),
+  );
+  return toCsv(head, rows);
 }
 
 /** the raw per-fold records as CSV: `[group,]method,M,fold,<metric…>` (metrics sorted by name) */
 export function recordsToCsv(records: readonly ResultRecord[]): string {
   const hasGroups = records.some((r) => r.group !== undefined);
   const metrics = [...new Set(records.flatMap((r) => Object.keys(r.values)))].sort();
-  const lines = [[...(hasGroups ? ['group'] : []), 'method', 'M', 'fold', ...metrics].map(csvField).join(',')];
-  for (const r of records) {
-    const f = [
-      ...(hasGroups ? [r.group ?? ''] : []),
-      r.method,
-      String(r.M),
-      r.fold,
-      ...metrics.map((m) => (r.values[m] === undefined ? null : r.values[m]!)),
-    ];
-    lines.push(f.map(csvField).join(','));
-  }
-  return lines.join('\n') + '\n';
+  const head = [...(hasGroups ? ['group'] : []), 'method', 'M', 'fold', ...metrics];
+  const rows = records.map((r) => [
+    ...(hasGroups ? [r.group ?? ''] : []),
+    r.method,
+    String(r.M),
+    r.fold,
+    ...metrics.map((m) => r.values[m] ?? null),
+  ]);
+  return toCsv(head, rows);
 }

@@ -10,8 +10,6 @@ import { register as registerPredict } from '../../src/cli/predict.js';
 import { register as registerFinetune } from '../../src/cli/finetune.js';
 import { program } from './fixtures.js';
 import { textTable, wrapText } from '../../src/cli/text-table.js';
-import { csvField, toCsv } from '../../src/io/csv-write.js';
-import { parseCsv } from '../../src/io/csv.js';
 
 const schema = z.strictObject({
   trainPatients: z.array(z.string()).min(1),
@@ -172,28 +170,6 @@ test('textTable: aligned columns, wrapped cells; wrapText keeps words whole', ()
       '\n',
     ),
   );
-});
-
-test('toCsv: RFC 4180 quoting round-trips through the reader', () => {
-  assert.equal(csvField('a,b'), '"a,b"');
-  assert.equal(csvField('say "hi"'), '"say ""hi"""');
-  assert.equal(csvField(null), '');
-  const text = toCsv(
-    ['case', 'v'],
-    [
-      ['a,b', 1.5],
-      ['line\nbreak', null],
-      ['q"', 0],
-    ],
-  );
-  const back = parseCsv(text).map((r) => r.fields);
-  assert.deepEqual(back, [
-    ['case', 'v'],
-    ['a,b', '1.5'],
-    ['line\nbreak', ''],
-    ['q"', '0'],
-  ]);
-  assert.throws(() => toCsv(['a', 'b'], [['x']]), /row 0 has 1 fields, the header 2/);
 });
 
 test('addSchemaOptions: a flag of its own (`--queue` for queueSize) and nested fields (`--epochs` for finetune.epochs)', () => {

@@ -22,8 +22,18 @@ test('parseCsv: first line number offset, trailing newline, empty fields', () =>
 
 test('parseCsv: malformed quotes name the file and line', () => {
   assert.throws(() => parseCsv('a,b\n"open,c\n', 'm.csv'), /m\.csv: line 2: unterminated quoted field/);
-  assert.throws(
-    () => parseCsv('a,b\n"x"y,c\n', 'm.csv'),
-    /m\.csv: line 2: unexpected character "y" after a closing quote/,
-  );
+  assert.throws(() => parseCsv('a,b\n"x"y,c\n', 'm.csv'), /m\.csv: line 2: unexpected character after a closing quote/);
+  assert.throws(() => parseCsv('a,b\nx"y,c\n', 'm.csv'), /m\.csv: line 2: a double quote inside an unquoted field/);
+  // an unterminated quote is reported where its record starts, not where the file ends
+  assert.throws(() => parseCsv('a\nb\n"c\nd\ne\n', 'm.csv'), /m\.csv: line 3: unterminated quoted field/);
+});
+
+test('parseCsv: line numbers after CRLF inside quotes, empty CRLF lines and multi-byte characters', () => {
+  const text = 'x\r\n"p\r\nq"\r\n\r\nzé,ü\nw';
+  assert.deepEqual(parseCsv(text, 'f.csv', 10), [
+    { line: 10, fields: ['x'] },
+    { line: 11, fields: ['p\r\nq'] },
+    { line: 14, fields: ['zé', 'ü'] },
+    { line: 15, fields: ['w'] },
+  ]);
 });
