@@ -29,7 +29,7 @@ import {
   type Features,
   type Matrix,
 } from './design.js';
-import { cholesky, choleskySolve } from './linalg.js';
+import { maxAbs, newtonAscent } from './newton.js';
 
 export interface CoxOptions {
   /** L2 penalty λ ≥ 0 (default 0) */
@@ -172,6 +172,8 @@ function descendingTimeOrder(time: Float64Array): Int32Array {
   return Int32Array.from(idx);
 }
 
+type Penalised = PartialLikelihood & { value: number };
+
 export function fitCox(
   x: Features,
   time: ArrayLike<number>,
@@ -192,7 +194,7 @@ export function fitCox(
   if (events === 0) throw new Error(`${what}: no events (every sample is censored); the model is not identifiable`);
   const std = options.standardize ? fitStandardizer(raw) : identityStandardizer(p);
   const z = applyStandardizer(raw, std);
-  const penalised = (beta: Float64Array): PartialLikelihood & { value: number } => {
+  const penalised = (beta: Float64Array): Penalised => {
     const pl = coxPartialLikelihood(z, surv, beta);
     let sq = 0;
     for (let a = 0; a < p; a++) {
@@ -202,49 +204,10 @@ export function fitCox(
     }
     return { ...pl, value: pl.logLikelihood - 0.5 * l2 * sq };
   };
-  let beta = new Float64Array(p);
-  let cur = penalised(beta);
-  let iterations = 0;
-  let converged = p === 0;
-  while (!converged && iterations < maxIter) {
-    const chol = cholesky(cur.information, p);
-    if (chol === null) {
-      throw new Error(
-        `${what}: the information matrix is not positive definite at iteration ${iterations} (collinear or ` +
-          'constant features, or too few events for the number of features); use an l2 penalty > 0',
-      );
-    }
-    const step = choleskySolve(chol, p, cur.gradient);
-    iterations++;
-    let scale = 1;
-    let next: (PartialLikelihood & { value: number }) | null = null;
-    let cand = beta;
-    for (let halving = 0; halving < 30; halving++) {
-      cand = beta.map((b, a) => b + scale * step[a]!);
-      try {
-        const trial = penalised(cand);
-        if (Number.isFinite(trial.value) && trial.value >= cur.value - 1e-12 * Math.abs(cur.value)) {
-          next = trial;
-          break;
-        }
-      } catch {
-        // overflow at too long a step: halve it
-      }
-      scale /= 2;
-    }
-    if (next === null) break; // no ascent along the Newton direction: at the optimum to machine precision
-    const rel = Math.abs(next.value - cur.value) / Math.max(Math.abs(next.value), 1e-300);
-    let stepMax = 0;
-    for (let a = 0; a < p; a++) stepMax = Math.max(stepMax, Math.abs(scale * step[a]!));
-    beta = cand;
-    cur = next;
-    if (rel <= tol && stepMax <= Math.sqrt(tol) * Math.max(1, maxAbs(beta))) converged = true;
-  }
-  if (!converged) {
-    // a final check: the gradient may already vanish (e.g. the last halving loop found no ascent)
-    const gmax = maxAbs(cur.gradient);
-    converged = gmax <= 1e-6 * Math.max(1, events);
-  }
+  const fit = newtonAscent(penalised, p, maxIter, tol, what);
+  const { beta, cur, iterations } = fit;
+  // a final check: the gradient may already vanish (e.g. the last halving loop found no ascent)
+  const converged = fit.converged || maxAbs(cur.gradient) <= 1e-6 * Math.max(1, events);
   // coefficients in original units; the linear predictor then differs by a constant, absorbed by the offset
   const coef = new Float64Array(p);
   for (let a = 0; a < p; a++) coef[a] = beta[a]! / std.scale[a]!;
@@ -293,12 +256,6 @@ function linear(m: Matrix, coef: Float64Array): Float64Array {
     out[i] = s;
   }
   return out;
-}
-
-function maxAbs(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i]!));
-  return s;
 }
 
 /** Breslow's H₀ at each distinct event time (ascending), relative to exp(η - offset) */

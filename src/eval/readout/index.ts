@@ -6,6 +6,7 @@
  * - linear-regression.ts: OLS / ridge (QR), R², k-fold cross-validated R²;
  * - logistic-regression.ts (+ lbfgs.ts): multinomial logistic regression with L2, accuracy and 1-off accuracy;
  * - cox.ts: Cox proportional hazards (Breslow ties, L2, Newton-Raphson), Breslow baseline hazard;
+ * - newton.ts: damped Newton ascent (Cholesky steps, step halving) for the penalised likelihoods;
  * - concordance.ts: Harrell's C, Uno's IPCW C(τ) (the time-dependent index used here), Antolini's C^td;
  * - classification.ts: linear readout for patch classification with precision, recall, F1.
  *
@@ -29,5 +30,6 @@ export * from './linear-regression.js';
 export * from './lbfgs.js';
 export * from './logistic-regression.js';
 export * from './cox.js';
+export { newtonAscent, type NewtonObjective } from './newton.js';
 export * from './concordance.js';
 export * from './classification.js';
