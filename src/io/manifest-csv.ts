@@ -1,5 +1,5 @@
 /** The CSV form of the dataset manifest (docs/manifest.md) -> the JSON manifest's object, with its row lines. */
-import { parseCsv } from './csv.js';
+import { parseCsv, type CsvRecord } from './csv.js';
 import { MANIFEST_VERSION, type ManifestIssue } from './manifest-schema.js';
 
 const KNOWN_COLUMNS = ['image', 'label', 'patient', 'time', 'kind'] as const;
@@ -27,12 +27,12 @@ export interface CsvRaw {
   issues: ManifestIssue[];
 }
 
-export function csvToRaw(text: string, source: string): CsvRaw {
-  const issues: ManifestIssue[] = [];
-  const skip = new Set<number>();
-  const raw: Record<string, unknown> = { version: MANIFEST_VERSION };
-  const lines = new Map<number, number>();
-  const body = text.replace(/^\ufeff/, '');
+/** the leading `#` lines: directives into `raw`; returns where the CSV proper starts (character offset, 0-based line) */
+function readDirectives(
+  body: string,
+  raw: Record<string, unknown>,
+  issues: ManifestIssue[],
+): { offset: number; line: number } {
   const all = body.split(/\r?\n/);
   let k = 0;
   let offset = 0; // character offset of line k in body
@@ -60,9 +60,43 @@ export function csvToRaw(text: string, source: string): CsvRaw {
       raw.leftRightPairs = pairs;
     }
   }
+  return { offset, line: k + 1 };
+}
+
+/** the header's column names, or null when it is unusable (unnamed or duplicate columns, a required one missing) */
+function readHeader(header: CsvRecord, issues: ManifestIssue[]): string[] | null {
+  const cols = header.fields.map((f) => f.trim());
+  const where = `line ${header.line}: header`;
+  const seen = new Set<string>();
+  let ok = true;
+  cols.forEach((c, i) => {
+    if (c === '') {
+      issues.push({ where, message: `column ${i + 1} has no name` });
+      ok = false;
+    } else if (seen.has(c)) {
+      issues.push({ where, message: `duplicate column ${JSON.stringify(c)}` });
+      ok = false;
+    }
+    seen.add(c);
+  });
+  for (const r of REQUIRED_COLUMNS)
+    if (!seen.has(r)) {
+      issues.push({ where, message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})` });
+      ok = false;
+    }
+  return ok ? cols : null;
+}
+
+export function csvToRaw(text: string, source: string): CsvRaw {
+  const issues: ManifestIssue[] = [];
+  const skip = new Set<number>();
+  const raw: Record<string, unknown> = { version: MANIFEST_VERSION };
+  const lines = new Map<number, number>();
+  const body = text.replace(/^\ufeff/, '');
+  const start = readDirectives(body, raw, issues);
   let records;
   try {
-    records = parseCsv(body.slice(offset), source, k + 1);
+    records = parseCsv(body.slice(start.offset), source, start.line);
   } catch (e) {
     issues.push({ where: '(file)', message: (e as Error).message.replace(`${source}: `, '') });
     raw.items = [];
@@ -75,29 +109,8 @@ export function csvToRaw(text: string, source: string): CsvRaw {
     issues.push({ where: '(file)', message: `no header row; expected the columns ${KNOWN_COLUMNS.join(',')}` });
     return { raw, lines, skip, fatal: true, issues };
   }
-  const cols = header.fields.map((f) => f.trim());
-  const seen = new Set<string>();
-  let headerOk = true;
-  cols.forEach((c, i) => {
-    const where = `line ${header.line}: header`;
-    if (c === '') {
-      issues.push({ where, message: `column ${i + 1} has no name` });
-      headerOk = false;
-    } else if (seen.has(c)) {
-      issues.push({ where, message: `duplicate column ${JSON.stringify(c)}` });
-      headerOk = false;
-    }
-    seen.add(c);
-  });
-  for (const r of REQUIRED_COLUMNS)
-    if (!seen.has(r)) {
-      issues.push({
-        where: `line ${header.line}: header`,
-        message: `missing column ${JSON.stringify(r)} (columns: ${cols.join(',')})`,
-      });
-      headerOk = false;
-    }
-  if (!headerOk) return { raw, lines, skip, fatal: true, issues };
+  const cols = readHeader(header, issues);
+  if (cols === null) return { raw, lines, skip, fatal: true, issues };
 
   records.slice(1).forEach((rec, i) => {
     lines.set(i, rec.line);
