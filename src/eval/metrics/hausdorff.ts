@@ -29,7 +29,7 @@ import {
   type MetricResult,
   type SegmentationMetric,
 } from './result.js';
-import { cropMasks, directedDistances, surfaceMask, unionBoxes } from './surface.js';
+import { cropMasks, directedDistances, surfaceMask, unionBoxes, type LabelBoxes } from './surface.js';
 import { percentile } from './stats.js';
 
 export type HausdorffValue = 'hd' | 'hd95' | 'assd';
@@ -76,28 +76,13 @@ export class HausdorffMetric implements SegmentationMetric<HausdorffValue, Hausd
   compute(pred: LabelMap, ref: LabelMap, options: HausdorffOptions = {}): HausdorffResult {
     const o = { ...this.defaults, ...options };
     const metric = this.name;
-    const bothEmpty = checkBothEmptyPolicy(o.bothEmpty, metric);
-    const oneEmpty = o.oneEmpty ?? 'diagonal';
-    if (!(
-      oneEmpty === 'diagonal' ||
-      oneEmpty === 'exclude' ||
-      (typeof oneEmpty === 'number' && oneEmpty >= 0 && oneEmpty !== Infinity)
-    )) {
-      throw new Error(
-        `${metric}: options.oneEmpty must be 'diagonal', 'exclude' or a finite number >= 0, got ${String(oneEmpty)}`,
-      );
-    }
-    const mode = o.percentileMode ?? 'union';
-    if (mode !== 'union' && mode !== 'max-directed') {
-      throw new Error(`${metric}: options.percentileMode must be 'union' or 'max-directed', got ${String(mode)}`);
-    }
+    const { bothEmpty, oneEmpty, mode } = checkPolicies(o, metric);
     const { shape, spacing } = validatePair(pred, ref, metric, o.spacing);
     if (spacing === null) throw new Error(`${metric}: no spacing: give options.spacing or a spacing on pred/ref`);
     const counts = countLabels(pred, ref, metric, o.numClasses);
     const classIds = selectClasses(counts, o, metric);
-    const nd = shape.length;
     let diag2 = 0;
-    for (let k = 0; k < nd; k++) diag2 += ((shape[k]! - 1) * spacing[k]!) ** 2;
+    for (let k = 0; k < shape.length; k++) diag2 += ((shape[k]! - 1) * spacing[k]!) ** 2;
     const diagonal = Math.sqrt(diag2);
     const penalty = oneEmpty === 'exclude' ? null : oneEmpty === 'diagonal' ? diagonal : oneEmpty;
 
@@ -110,64 +95,89 @@ export class HausdorffMetric implements SegmentationMetric<HausdorffValue, Hausd
       const r = countOf(counts.ref, c);
       const status = classStatus(p, r);
       const base = { classId: c, status, predVoxels: p, refVoxels: r };
-      if (status === 'both-empty') {
-        const v = bothEmpty === 'perfect' ? { hd: 0, hd95: 0, assd: 0 } : null;
-        classes.push({
-          ...base,
-          included: v !== null,
-          values: v,
-          predSurfaceVoxels: 0,
-          refSurfaceVoxels: 0,
-          directed: null,
-        });
+      if (status === 'ok') {
+        classes.push({ ...base, ...classDistances(pred.data, ref.data, shape, spacing, c, boxes!, mode) });
         continue;
       }
-      if (status !== 'ok') {
-        const v = penalty === null ? null : { hd: penalty, hd95: penalty, assd: penalty };
-        const ps = status === 'pred-empty' ? 0 : surfaceCount(pred.data, shape, c);
-        const rs = status === 'ref-empty' ? 0 : surfaceCount(ref.data, shape, c);
-        classes.push({
-          ...base,
-          included: v !== null,
-          values: v,
-          predSurfaceVoxels: ps,
-          refSurfaceVoxels: rs,
-          directed: null,
-        });
-        continue;
-      }
-      // crop to the bounding box of the class in pred or ref (exact, see cropMasks)
-      const start: number[] = [];
-      const cropShape: number[] = [];
-      for (let k = 0; k < nd; k++) {
-        const lo = boxes!.min[c * nd + k]!;
-        start.push(lo);
-        cropShape.push(boxes!.max[c * nd + k]! - lo + 1);
-      }
-      const m = cropMasks(pred.data, ref.data, shape, c, start, cropShape);
-      const sp = surfaceMask(m.a, cropShape);
-      const sr = surfaceMask(m.b, cropShape);
-      const dpr = directedDistances(sp, sr, cropShape, spacing);
-      const drp = directedDistances(sr, sp, cropShape, spacing);
-      const predToRef = summarise(dpr);
-      const refToPred = summarise(drp);
-      const union = new Float64Array(dpr.length + drp.length);
-      union.set(dpr, 0);
-      union.set(drp, dpr.length);
-      const hd = Math.max(predToRef.max, refToPred.max);
-      const hd95 = mode === 'union' ? percentile(union, 95) : Math.max(predToRef.p95, refToPred.p95);
-      const assd = (predToRef.mean * dpr.length + refToPred.mean * drp.length) / union.length;
+      // no distance exists: both empty (perfect or excluded) or one empty (the penalty or excluded)
+      const v =
+        status === 'both-empty'
+          ? bothEmpty === 'perfect'
+            ? { hd: 0, hd95: 0, assd: 0 }
+            : null
+          : penalty === null
+            ? null
+            : { hd: penalty, hd95: penalty, assd: penalty };
       classes.push({
         ...base,
-        included: true,
-        values: { hd, hd95, assd },
-        predSurfaceVoxels: dpr.length,
-        refSurfaceVoxels: drp.length,
-        directed: { predToRef, refToPred },
+        included: v !== null,
+        values: v,
+        predSurfaceVoxels: p === 0 ? 0 : surfaceCount(pred.data, shape, c),
+        refSurfaceVoxels: r === 0 ? 0 : surfaceCount(ref.data, shape, c),
+        directed: null,
       });
     }
     return { ...makeResult(metric, this.valueNames, shape, spacing, classes), diagonal };
   }
+}
+
+function checkPolicies(o: HausdorffOptions, metric: string) {
+  const bothEmpty = checkBothEmptyPolicy(o.bothEmpty, metric);
+  const oneEmpty = o.oneEmpty ?? 'diagonal';
+  if (!(
+    oneEmpty === 'diagonal' ||
+    oneEmpty === 'exclude' ||
+    (typeof oneEmpty === 'number' && oneEmpty >= 0 && oneEmpty !== Infinity)
+  )) {
+    throw new Error(
+      `${metric}: options.oneEmpty must be 'diagonal', 'exclude' or a finite number >= 0, got ${String(oneEmpty)}`,
+    );
+  }
+  const mode = o.percentileMode ?? 'union';
+  if (mode !== 'union' && mode !== 'max-directed') {
+    throw new Error(`${metric}: options.percentileMode must be 'union' or 'max-directed', got ${String(mode)}`);
+  }
+  return { bothEmpty, oneEmpty, mode };
+}
+
+/** HD, HD95 and ASSD of class c, present in both maps, on the crop to its bounding box (exact, see cropMasks) */
+function classDistances(
+  pred: LabelMap['data'],
+  ref: LabelMap['data'],
+  shape: readonly number[],
+  spacing: readonly number[],
+  c: number,
+  boxes: LabelBoxes,
+  mode: 'union' | 'max-directed',
+): Omit<HausdorffClassResult, 'classId' | 'status' | 'predVoxels' | 'refVoxels'> {
+  const nd = shape.length;
+  const start: number[] = [];
+  const cropShape: number[] = [];
+  for (let k = 0; k < nd; k++) {
+    const lo = boxes.min[c * nd + k]!;
+    start.push(lo);
+    cropShape.push(boxes.max[c * nd + k]! - lo + 1);
+  }
+  const m = cropMasks(pred, ref, shape, c, start, cropShape);
+  const sp = surfaceMask(m.a, cropShape);
+  const sr = surfaceMask(m.b, cropShape);
+  const dpr = directedDistances(sp, sr, cropShape, spacing);
+  const drp = directedDistances(sr, sp, cropShape, spacing);
+  const predToRef = summarise(dpr);
+  const refToPred = summarise(drp);
+  const union = new Float64Array(dpr.length + drp.length);
+  union.set(dpr, 0);
+  union.set(drp, dpr.length);
+  const hd = Math.max(predToRef.max, refToPred.max);
+  const hd95 = mode === 'union' ? percentile(union, 95) : Math.max(predToRef.p95, refToPred.p95);
+  const assd = (predToRef.mean * dpr.length + refToPred.mean * drp.length) / union.length;
+  return {
+    included: true,
+    values: { hd, hd95, assd },
+    predSurfaceVoxels: dpr.length,
+    refSurfaceVoxels: drp.length,
+    directed: { predToRef, refToPred },
+  };
 }
 
 function summarise(d: Float64Array): DirectedDistances {
