@@ -67,23 +67,7 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
   const f0 = frames[0];
   const ps = inPlaneSpacing(frames, where, warn);
-  const hasGeom = frames.every((f) => f.info.position && f.info.orientation);
-  if (!hasGeom) {
-    const multiFile = new Set(frames.map((f) => f.file)).size > 1;
-    const sorted = multiFile
-      ? [...frames].sort(
-          (a, b) =>
-            (a.file.instanceNumber ?? 0) - (b.file.instanceNumber ?? 0) || a.file.path.localeCompare(b.file.path),
-        )
-      : frames;
-    if (frames.length > 1) {
-      warn(
-        `${FORMAT}: ${where}: no ImagePositionPatient/ImageOrientationPatient on every frame: identity orientation, frames in ${multiFile ? 'InstanceNumber' : 'file'} order`,
-      );
-    }
-    const dz = fallbackStep(f0.info, f0.file.path, warn);
-    return { sorted, affine: [ps[1], 0, 0, 0, 0, ps[0], 0, 0, 0, 0, dz, 0] };
-  }
+  if (!frames.every((f) => f.info.position && f.info.orientation)) return fallbackGeometry(frames, where, ps, warn);
   const o0 = f0.info.orientation!;
   for (const f of frames) {
     const o = f.info.orientation!;
@@ -116,44 +100,7 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
     const dz = fallbackStep(f0.info, f0.file.path, warn);
     step = [n[0] * dz, n[1] * dz, n[2] * dz];
   } else {
-    const m = keyed.length - 1;
-    const mean = (keyed[m].d - keyed[0].d) / m;
-    // positions are often rounded to 0.1 mm: allow 5 % jitter of the step (a missing slice is +100 %)
-    const tol = Math.max(1e-3, 0.05 * mean);
-    // and a drift across the normal of at most 1 % of the step (about 0.6 degrees of gantry tilt)
-    const tiltTol = Math.max(1e-3, 0.01 * mean);
-    let worst = 0;
-    let worstAt = 1;
-    for (let i = 1; i <= m; i++) {
-      const dev = Math.abs(keyed[i].d - keyed[i - 1].d - mean);
-      if (dev > worst) {
-        worst = dev;
-        worstAt = i;
-      }
-    }
-    const p0 = sorted[0].info.position!;
-    const pm = sorted[m].info.position!;
-    const v: Vec3 = [(pm[0] - p0[0]) / m, (pm[1] - p0[1]) / m, (pm[2] - p0[2]) / m];
-    const along = dot(v, n);
-    const offNormal = Math.hypot(v[0] - along * n[0], v[1] - along * n[1], v[2] - along * n[2]);
-    step = [n[0] * mean, n[1] * mean, n[2] * mean];
-    const problems: string[] = [];
-    if (worst > tol) {
-      const d = keyed[worstAt].d - keyed[worstAt - 1].d;
-      problems.push(
-        `non-uniform slice spacing: step ${d.toFixed(4)} mm between ${frameLabel(sorted[worstAt - 1])} and ${frameLabel(sorted[worstAt])}, mean ${mean.toFixed(4)} mm (missing slice?)`,
-      );
-    }
-    if (offNormal > tiltTol) {
-      problems.push(`slice positions move ${offNormal.toFixed(4)} mm per slice across the slice normal (gantry tilt?)`);
-      step = v;
-    }
-    if (problems.length > 0) {
-      if ((opts.nonUniformSpacing ?? 'error') === 'error') {
-        fail(where, `${problems.join('; ')}; pass { nonUniformSpacing: 'warn' } to read it with the mean step`);
-      }
-      warn(`${FORMAT}: ${where}: ${problems.join('; ')}: using the mean step`);
-    }
+    step = sliceStep(keyed, n, where, opts, warn);
   }
   const p = sorted[0].info.position!;
   // prettier-ignore
@@ -163,6 +110,80 @@ function geometry(frames: FrameRef[], where: string, opts: VolumeOptions): { sor
     row[2] * ps[1], col[2] * ps[0], step[2], p[2],
   ];
   return { sorted, affine };
+}
+
+/** Frames without position or orientation: identity orientation, frames in InstanceNumber (or file) order. */
+function fallbackGeometry(
+  frames: FrameRef[],
+  where: string,
+  ps: readonly number[],
+  warn: (m: string) => void,
+): { sorted: FrameRef[]; affine: Affine } {
+  const f0 = frames[0];
+  const multiFile = new Set(frames.map((f) => f.file)).size > 1;
+  const sorted = multiFile
+    ? [...frames].sort(
+        (a, b) => (a.file.instanceNumber ?? 0) - (b.file.instanceNumber ?? 0) || a.file.path.localeCompare(b.file.path),
+      )
+    : frames;
+  if (frames.length > 1) {
+    warn(
+      `${FORMAT}: ${where}: no ImagePositionPatient/ImageOrientationPatient on every frame: identity orientation, frames in ${multiFile ? 'InstanceNumber' : 'file'} order`,
+    );
+  }
+  const dz = fallbackStep(f0.info, f0.file.path, warn);
+  return { sorted, affine: [ps[1], 0, 0, 0, 0, ps[0], 0, 0, 0, 0, dz, 0] };
+}
+
+/**
+ * The slice step vector of two or more frames sorted along the normal n: the mean step along n, checked for uniform
+ * spacing (5 % jitter allowed: positions are often rounded to 0.1 mm; a missing slice is +100 %) and for drift across
+ * the normal (at most 1 % of the step, about 0.6 degrees of gantry tilt; with drift, the mean position step is used).
+ */
+function sliceStep(
+  keyed: readonly { f: FrameRef; d: number }[],
+  n: Vec3,
+  where: string,
+  opts: VolumeOptions,
+  warn: (m: string) => void,
+): Vec3 {
+  const m = keyed.length - 1;
+  const mean = (keyed[m].d - keyed[0].d) / m;
+  const tol = Math.max(1e-3, 0.05 * mean);
+  const tiltTol = Math.max(1e-3, 0.01 * mean);
+  let worst = 0;
+  let worstAt = 1;
+  for (let i = 1; i <= m; i++) {
+    const dev = Math.abs(keyed[i].d - keyed[i - 1].d - mean);
+    if (dev > worst) {
+      worst = dev;
+      worstAt = i;
+    }
+  }
+  const p0 = keyed[0].f.info.position!;
+  const pm = keyed[m].f.info.position!;
+  const v: Vec3 = [(pm[0] - p0[0]) / m, (pm[1] - p0[1]) / m, (pm[2] - p0[2]) / m];
+  const along = dot(v, n);
+  const offNormal = Math.hypot(v[0] - along * n[0], v[1] - along * n[1], v[2] - along * n[2]);
+  let step: Vec3 = [n[0] * mean, n[1] * mean, n[2] * mean];
+  const problems: string[] = [];
+  if (worst > tol) {
+    const d = keyed[worstAt].d - keyed[worstAt - 1].d;
+    problems.push(
+      `non-uniform slice spacing: step ${d.toFixed(4)} mm between ${frameLabel(keyed[worstAt - 1].f)} and ${frameLabel(keyed[worstAt].f)}, mean ${mean.toFixed(4)} mm (missing slice?)`,
+    );
+  }
+  if (offNormal > tiltTol) {
+    problems.push(`slice positions move ${offNormal.toFixed(4)} mm per slice across the slice normal (gantry tilt?)`);
+    step = v;
+  }
+  if (problems.length > 0) {
+    if ((opts.nonUniformSpacing ?? 'error') === 'error') {
+      fail(where, `${problems.join('; ')}; pass { nonUniformSpacing: 'warn' } to read it with the mean step`);
+    }
+    warn(`${FORMAT}: ${where}: ${problems.join('; ')}: using the mean step`);
+  }
+  return step;
 }
 
 /** Stored values -> modality values by the per-frame rescale, choosing the output type (see top of file). */
