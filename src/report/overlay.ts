@@ -71,22 +71,7 @@ export function overlayRgb(image: OverlaySlice, options: OverlayOptions = {}): R
   const ref = options.reference ? checkLabels(options.reference, h * w, 'reference') : undefined;
   const pred = options.prediction ? checkLabels(options.prediction, h * w, 'prediction') : undefined;
 
-  let lo: number;
-  let hi: number;
-  if (options.window) {
-    [lo, hi] = options.window;
-    if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo))
-      throw new Error('overlay: window must be [lo, hi], lo < hi');
-  } else {
-    lo = Infinity;
-    hi = -Infinity;
-    for (let i = 0; i < h * w; i++) {
-      const v = image.data[i]!;
-      if (!Number.isFinite(v)) throw new Error(`overlay: image value ${i} is not finite (${v})`);
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
+  const [lo, hi] = greyWindow(image.data, h * w, options.window);
   const span = hi > lo ? hi - lo : 1;
 
   const W = w * scale;
@@ -108,36 +93,72 @@ export function overlayRgb(image: OverlaySlice, options: OverlayOptions = {}): R
     [pred, options.predictionStyle ?? 'fill', 'contour'],
     [ref, options.referenceStyle ?? 'contour', 'contour'],
   ];
+  const canvas: Canvas = { out, W, H, src };
   for (const [labels, style, pass] of layers) {
     if (!labels || style === 'none') continue;
-    if (pass === 'fill' && (style === 'fill' || style === 'both')) {
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const c = labels[src(y, x)]!;
-          if (c === 0) continue;
-          const col = classColour(c, options.colours);
-          const o = 3 * (y * W + x);
-          for (let k = 0; k < 3; k++) out[o + k] = Math.round((1 - alpha) * out[o + k]! + alpha * col[k]!);
-        }
-      }
-    }
-    if (pass === 'contour' && (style === 'contour' || style === 'both')) {
-      const at = (y: number, x: number) => (y < 0 || x < 0 || y >= H || x >= W ? 0 : labels[src(y, x)]!);
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const c = at(y, x);
-          if (c === 0) continue;
-          if (at(y - 1, x) === c && at(y + 1, x) === c && at(y, x - 1) === c && at(y, x + 1) === c) continue;
-          const col = classColour(c, options.colours);
-          const o = 3 * (y * W + x);
-          out[o] = col[0];
-          out[o + 1] = col[1];
-          out[o + 2] = col[2];
-        }
-      }
-    }
+    if (pass === 'fill' && (style === 'fill' || style === 'both')) drawFill(canvas, labels, alpha, options.colours);
+    if (pass === 'contour' && (style === 'contour' || style === 'both')) drawContour(canvas, labels, options.colours);
   }
   return { data: out, width: W, height: H };
+}
+
+/** the grey window [lo, hi]: the given one (checked), else the image's finite min and max */
+function greyWindow(data: ArrayLike<number>, n: number, window?: [number, number]): [number, number] {
+  if (window) {
+    const [lo, hi] = window;
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo))
+      throw new Error('overlay: window must be [lo, hi], lo < hi');
+    return [lo, hi];
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw new Error(`overlay: image value ${i} is not finite (${v})`);
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return [lo, hi];
+}
+
+/** the upscaled RGB canvas and its map from output pixel to source pixel */
+interface Canvas {
+  out: Uint8Array;
+  W: number;
+  H: number;
+  src: (y: number, x: number) => number;
+}
+
+/** labelled pixels blended with their class colour */
+function drawFill(cv: Canvas, labels: Int32Array, alpha: number, colours?: Record<number, RGB>): void {
+  const { out, W, H, src } = cv;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const c = labels[src(y, x)]!;
+      if (c === 0) continue;
+      const col = classColour(c, colours);
+      const o = 3 * (y * W + x);
+      for (let k = 0; k < 3; k++) out[o + k] = Math.round((1 - alpha) * out[o + k]! + alpha * col[k]!);
+    }
+  }
+}
+
+/** labelled pixels with a 4-neighbour of another label (outside = background), opaque in their class colour */
+function drawContour(cv: Canvas, labels: Int32Array, colours?: Record<number, RGB>): void {
+  const { out, W, H, src } = cv;
+  const at = (y: number, x: number) => (y < 0 || x < 0 || y >= H || x >= W ? 0 : labels[src(y, x)]!);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const c = at(y, x);
+      if (c === 0) continue;
+      if (at(y - 1, x) === c && at(y + 1, x) === c && at(y, x - 1) === c && at(y, x + 1) === c) continue;
+      const col = classColour(c, colours);
+      const o = 3 * (y * W + x);
+      out[o] = col[0];
+      out[o + 1] = col[1];
+      out[o + 2] = col[2];
+    }
+  }
 }
 
 /** The overlay as PNG bytes; also written to `file` when given. */
