@@ -41,6 +41,56 @@ export interface LbfgsResult {
 const C1 = 1e-4;
 const C2 = 0.9;
 
+/** The last m correction pairs (s, y) and the two-loop recursion over them (alg. 7.4). */
+class LbfgsMemory {
+  private readonly s: Float64Array[] = [];
+  private readonly y: Float64Array[] = [];
+  private readonly rho: number[] = [];
+  private readonly alpha: Float64Array;
+  constructor(private readonly m: number) {
+    this.alpha = new Float64Array(m);
+  }
+  get size(): number {
+    return this.s.length;
+  }
+  clear(): void {
+    this.s.length = this.y.length = this.rho.length = 0;
+  }
+  /** stores the pair unless sᵀy ≤ 1e-10·|s||y| (keeps H positive definite), dropping the oldest beyond m */
+  add(s: Float64Array, y: Float64Array): void {
+    const sy = dot(s, y);
+    if (!(sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y)))) return;
+    if (this.s.length === this.m) {
+      this.s.shift();
+      this.y.shift();
+      this.rho.shift();
+    }
+    this.s.push(s);
+    this.y.push(y);
+    this.rho.push(1 / sy);
+  }
+  /** d = -H ∇f, with H₀ = γ I, γ = sᵀy / yᵀy of the newest pair (eq. 7.20) */
+  direction(g: Float64Array, d: Float64Array): void {
+    const n = g.length;
+    for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    const k = this.s.length;
+    for (let j = k - 1; j >= 0; j--) {
+      const a = this.rho[j]! * dot(this.s[j]!, d);
+      this.alpha[j] = a;
+      axpy(-a, this.y[j]!, d);
+    }
+    if (k > 0) {
+      const yl = this.y[k - 1]!;
+      const gamma = dot(this.s[k - 1]!, yl) / dot(yl, yl);
+      for (let i = 0; i < n; i++) d[i] = d[i]! * gamma;
+    }
+    for (let j = 0; j < k; j++) {
+      const b = this.rho[j]! * dot(this.y[j]!, d);
+      axpy(this.alpha[j]! - b, this.s[j]!, d);
+    }
+  }
+}
+
 export function minimizeLbfgs(fun: Objective, x0: ArrayLike<number>, options: LbfgsOptions = {}): LbfgsResult {
   const m = options.memory ?? 10;
   const maxIter = options.maxIterations ?? 1000;
@@ -56,10 +106,7 @@ export function minimizeLbfgs(fun: Objective, x0: ArrayLike<number>, options: Lb
   if (!Number.isFinite(f) || !g.every(Number.isFinite)) {
     throw new Error(`minimizeLbfgs: the objective or its gradient is not finite at the starting point (f = ${f})`);
   }
-  const sHist: Float64Array[] = [];
-  const yHist: Float64Array[] = [];
-  const rhoHist: number[] = [];
-  const alphaTmp = new Float64Array(m);
+  const memory = new LbfgsMemory(m);
   const d = new Float64Array(n);
   let iterations = 0;
   let reason: LbfgsResult['reason'] = 'max-iterations';
@@ -74,36 +121,20 @@ export function minimizeLbfgs(fun: Objective, x0: ArrayLike<number>, options: Lb
       reason = 'max-iterations';
       break;
     }
-    // two-loop recursion: d = -H ∇f
-    for (let i = 0; i < n; i++) d[i] = -g[i]!;
-    const k = sHist.length;
-    for (let j = k - 1; j >= 0; j--) {
-      const a = rhoHist[j]! * dot(sHist[j]!, d);
-      alphaTmp[j] = a;
-      axpy(-a, yHist[j]!, d);
-    }
-    if (k > 0) {
-      const yl = yHist[k - 1]!;
-      const gamma = dot(sHist[k - 1]!, yl) / dot(yl, yl);
-      for (let i = 0; i < n; i++) d[i] = d[i]! * gamma;
-    }
-    for (let j = 0; j < k; j++) {
-      const b = rhoHist[j]! * dot(yHist[j]!, d);
-      axpy(alphaTmp[j]! - b, sHist[j]!, d);
-    }
+    memory.direction(g, d);
     let dg = dot(d, g);
     if (!(dg < 0)) {
       // not a descent direction (numerical trouble): restart from steepest descent
-      sHist.length = yHist.length = rhoHist.length = 0;
+      memory.clear();
       for (let i = 0; i < n; i++) d[i] = -g[i]!;
       dg = dot(d, g);
     }
-    const alpha0 = sHist.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(g, g))) : 1;
+    const alpha0 = memory.size === 0 ? Math.min(1, 1 / Math.sqrt(dot(g, g))) : 1;
     const ls = lineSearch(fun, x, f, g, d, dg, alpha0, maxLs);
     evaluations += ls.evaluations;
     if (!ls.ok) {
-      if (sHist.length > 0 && !retried) {
-        sHist.length = yHist.length = rhoHist.length = 0;
+      if (memory.size > 0 && !retried) {
+        memory.clear();
         retried = true;
         continue;
       }
@@ -122,17 +153,7 @@ export function minimizeLbfgs(fun: Objective, x0: ArrayLike<number>, options: Lb
     x = ls.x;
     g = ls.g;
     f = ls.f;
-    const sy = dot(s, yv);
-    if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(yv, yv))) {
-      if (sHist.length === m) {
-        sHist.shift();
-        yHist.shift();
-        rhoHist.shift();
-      }
-      sHist.push(s);
-      yHist.push(yv);
-      rhoHist.push(1 / sy);
-    }
+    memory.add(s, yv);
     if ((fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), 1) <= ftol) {
       reason = 'function';
       break;
