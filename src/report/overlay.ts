@@ -102,7 +102,7 @@ export function overlayRgb(image: OverlaySlice, options: OverlayOptions = {}): R
   return { data: out, width: W, height: H };
 }
 
-/** the grey window [lo, hi]: the given one (checked), else the image's finite min and max */
+/** the grey window [lo, hi]: the given one (checked), else the image's min and max (every value must be finite) */
 function greyWindow(data: ArrayLike<number>, n: number, window?: [number, number]): [number, number] {
   if (window) {
     const [lo, hi] = window;

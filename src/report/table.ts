@@ -1,6 +1,6 @@
 import { compareBudgets, parseBudget, type Budget } from '../eval/protocol/budget.js';
 import { mean, std } from '../eval/metrics/stats.js';
-import { toCsv } from '../io/csv-write.js';
+import { toCsv, type CsvValue } from '../io/csv-write.js';
 
 /**
  * Results → the papers' table: methods as rows, label budgets M as columns, each cell `mean (std)` over folds, the
@@ -251,25 +251,22 @@ export function tableToMarkdown(table: ResultsTable): string {
 export function tableToCsv(table: ResultsTable): string {
   const hasGroups = table.rows.some((r) => r.group !== undefined);
   const head = [...(hasGroups ? ['group'] : []), 'method', 'M', 'metric', 'mean', 'std', 'n', 'folds', 'best'];
-  const rows = table.rows.flatMap((row) =>
-    row.cells.flatMap((c, j) =>
-      c
-        ? [
-            [
-              ...(hasGroups ? [row.group!] : []),
-              row.method,
-              String(table.budgets[j]),
-              table.metric,
-              c.mean,
-              c.std,
-              c.n,
-              c.folds.join(';'),
-              String(c.best),
-            ],
-          ]
-        : [],
-    ),
-  );
+  const rows: CsvValue[][] = [];
+  for (const row of table.rows)
+    row.cells.forEach((c, j) => {
+      if (!c) return;
+      rows.push([
+        ...(hasGroups ? [row.group!] : []),
+        row.method,
+        String(table.budgets[j]),
+        table.metric,
+        c.mean,
+        c.std,
+        c.n,
+        c.folds.join(';'),
+        String(c.best),
+      ]);
+    });
   return toCsv(head, rows);
 }
 

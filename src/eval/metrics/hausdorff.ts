@@ -100,14 +100,8 @@ export class HausdorffMetric implements SegmentationMetric<HausdorffValue, Hausd
         continue;
       }
       // no distance exists: both empty (perfect or excluded) or one empty (the penalty or excluded)
-      const v =
-        status === 'both-empty'
-          ? bothEmpty === 'perfect'
-            ? { hd: 0, hd95: 0, assd: 0 }
-            : null
-          : penalty === null
-            ? null
-            : { hd: penalty, hd95: penalty, assd: penalty };
+      const fill = status === 'both-empty' ? (bothEmpty === 'perfect' ? 0 : null) : penalty;
+      const v = fill === null ? null : { hd: fill, hd95: fill, assd: fill };
       classes.push({
         ...base,
         included: v !== null,

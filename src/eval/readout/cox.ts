@@ -29,7 +29,8 @@ import {
   type Features,
   type Matrix,
 } from './design.js';
-import { maxAbs, newtonAscent } from './newton.js';
+import { infNorm } from './linalg.js';
+import { newtonAscent } from './newton.js';
 
 export interface CoxOptions {
   /** L2 penalty λ ≥ 0 (default 0) */
@@ -207,7 +208,7 @@ export function fitCox(
   const fit = newtonAscent(penalised, p, maxIter, tol, what);
   const { beta, cur, iterations } = fit;
   // a final check: the gradient may already vanish (e.g. the last halving loop found no ascent)
-  const converged = fit.converged || maxAbs(cur.gradient) <= 1e-6 * Math.max(1, events);
+  const converged = fit.converged || infNorm(cur.gradient) <= 1e-6 * Math.max(1, events);
   // coefficients in original units; the linear predictor then differs by a constant, absorbed by the offset
   const coef = new Float64Array(p);
   for (let a = 0; a < p; a++) coef[a] = beta[a]! / std.scale[a]!;

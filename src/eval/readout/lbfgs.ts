@@ -10,6 +10,7 @@
  * gradient is already small). A pair with sᵀy ≤ 1e-10·|s||y| is not stored (keeps the inverse Hessian positive
  * definite); a failed line search clears the memory and retries once along -∇f.
  */
+import { infNorm } from './linalg.js';
 
 /** Returns f(x) and writes ∇f(x) into `grad`. */
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
@@ -271,10 +272,4 @@ function dot(a: Float64Array, b: Float64Array): number {
 
 function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] = y[i]! + alpha * x[i]!;
-}
-
-function infNorm(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i]!));
-  return s;
 }

@@ -105,3 +105,10 @@ export function choleskySolve(l: Float64Array, n: number, b: ArrayLike<number>):
   }
   return x;
 }
+
+/** ||a||∞, the largest absolute value (0 for an empty vector) */
+export function infNorm(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i]!));
+  return s;
+}

@@ -1,4 +1,4 @@
-import { cholesky, choleskySolve } from './linalg.js';
+import { cholesky, choleskySolve, infNorm } from './linalg.js';
 
 /** a concave objective at a point: its value, gradient and information (minus the Hessian, p × p row-major) */
 export interface NewtonObjective {
@@ -7,16 +7,11 @@ export interface NewtonObjective {
   information: Float64Array;
 }
 
-export function maxAbs(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i]!));
-  return s;
-}
-
 /**
- * Damped Newton ascent on a concave objective (the readouts' penalised likelihoods): a Cholesky step on the information matrix, halved until
- * the likelihood does not fall (at most 30 halvings); stops when both the relative change of the value and the step
- * are below the tolerance, or when no halving ascends (the optimum to machine precision).
+ * Damped Newton ascent on a concave objective (the Cox readout's penalised partial likelihood): a Cholesky step on
+ * the information matrix, halved until the value does not fall (at most 30 halvings); stops when both the relative
+ * change of the value and the step are below the tolerance, or when no halving ascends (the optimum to machine
+ * precision). The not-positive-definite error speaks of features and events, the readouts' terms.
  */
 export function newtonAscent<T extends NewtonObjective>(
   objective: (beta: Float64Array) => T,
@@ -61,7 +56,7 @@ export function newtonAscent<T extends NewtonObjective>(
     for (let a = 0; a < p; a++) stepMax = Math.max(stepMax, Math.abs(scale * step[a]!));
     beta = cand;
     cur = next;
-    if (rel <= tol && stepMax <= Math.sqrt(tol) * Math.max(1, maxAbs(beta))) converged = true;
+    if (rel <= tol && stepMax <= Math.sqrt(tol) * Math.max(1, infNorm(beta))) converged = true;
   }
   return { beta, cur, iterations, converged };
 }
